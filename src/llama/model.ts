@@ -1,0 +1,349 @@
+/**
+ * The Llama forward pass on tfjs, differentiable and batched.
+ *
+ *   h = embed(ids)
+ *   for each layer:  h = h + o_proj(attention(rope(q_proj n), rope(k_proj n), v_proj n)),  n = rmsnorm(h)
+ *                    h = h + down_proj(act(gate_proj n) * up_proj n),                       n = rmsnorm(h)
+ *   logits = lm_head(rmsnorm(h))
+ *
+ * Hidden states travel as [batch * seq, hidden] so each projection is one matMul.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { headDim, type HiddenAct, type LlamaConfig } from './config';
+import { attention, buildAttentionMask, type AttentionPattern } from './attention';
+import type { KVCache } from './kvcache';
+import { createRandom, randomNormal } from './rng';
+import { applyRope, ropeAngles } from './rope';
+import { checkTapNames, layerTap, type TapName } from './taps';
+import {
+  checkWeights,
+  EMBED_TOKENS,
+  expectedWeightShapes,
+  FINAL_NORM,
+  layerWeightNames,
+  LM_HEAD,
+  type WeightMap,
+} from './weights';
+
+/**
+ * The MLP nonlinearity. 'gelu' is the exact erf form x/2 (1 + erf(x/sqrt 2)); 'gelu_tanh' is the
+ * tanh approximation x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))); swish is x sigmoid(beta x),
+ * and silu is swish with beta = 1.
+ */
+export type ActivationSpec = 'silu' | 'relu' | 'gelu' | 'gelu_tanh' | { name: 'swish'; beta: number };
+
+export function activationFromConfig(hiddenAct: HiddenAct): ActivationSpec {
+  if (hiddenAct === 'relu' || hiddenAct === 'gelu') return hiddenAct;
+  if (hiddenAct === 'gelu_new' || hiddenAct === 'gelu_pytorch_tanh') return 'gelu_tanh';
+  return 'silu'; // Hugging Face's 'swish' is silu
+}
+
+export function activate(x: tf.Tensor, spec: ActivationSpec): tf.Tensor {
+  if (spec === 'silu') return tf.mul(x, tf.sigmoid(x));
+  if (spec === 'relu') return tf.relu(x);
+  if (spec === 'gelu') return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
+  if (spec === 'gelu_tanh') {
+    const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI));
+    return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(inner)));
+  }
+  return tf.mul(x, tf.sigmoid(tf.mul(x, spec.beta)));
+}
+
+export interface ForwardOptions {
+  /** [batch, pastLength + seq], 1 = real token, 0 = padding. Default: all ones. */
+  attentionMask?: tf.Tensor2D;
+  /** [batch, seq] int32. Default: pastLength + 0..seq-1 for every row (use positionIdsFromMask for left padding). */
+  positionIds?: tf.Tensor2D;
+  /** Dropout is applied only when true. */
+  training?: boolean;
+  /** Inverted dropout rate on the residual branches and (unless attentionDropoutRate is set) on attention probs. */
+  dropoutRate?: number;
+  attentionDropoutRate?: number;
+  /** Seeds the dropout masks; the same seed gives the same masks. Default: unseeded. */
+  seed?: number;
+  /** 'gather' (default) or 'onehot' (a one-hot matMul, whose gradient the wasm backend has). */
+  embeddingLookup?: 'gather' | 'onehot';
+  /** Default: from config.hidden_act. */
+  activation?: ActivationSpec;
+  attentionPattern?: AttentionPattern;
+  taps?: TapName[];
+  /** When given, attention also reads the cached keys/values, and this call's are appended. */
+  cache?: KVCache;
+}
+
+export interface ForwardResult {
+  /** [batch, seq, vocab] */
+  logits: tf.Tensor3D;
+  taps: Map<TapName, tf.Tensor>;
+}
+
+export interface PlainTensor {
+  shape: number[];
+  data: Float32Array;
+}
+
+export interface RunOptions extends Omit<ForwardOptions, 'attentionMask' | 'positionIds' | 'cache'> {
+  attentionMask?: number[][];
+  positionIds?: number[][];
+}
+
+/** Hugging Face's rule for padded batches: position = (number of real tokens so far) - 1, padding gets 1. */
+export function positionIdsFromMask(mask: number[][]): number[][] {
+  return mask.map((row) => {
+    let seen = 0;
+    return row.map((real) => {
+      seen += real;
+      return real ? seen - 1 : 1;
+    });
+  });
+}
+
+let modelsCreated = 0;
+
+export class LlamaModel {
+  readonly config: LlamaConfig;
+  /** Parameters under Hugging Face names; tf.Variables when trainable. */
+  readonly params: Map<string, tf.Variable | tf.Tensor>;
+  readonly trainable: boolean;
+
+  private constructor(config: LlamaConfig, params: Map<string, tf.Variable | tf.Tensor>, trainable: boolean) {
+    this.config = config;
+    this.params = params;
+    this.trainable = trainable;
+  }
+
+  /** Uploads checked weights. A tied model ignores any lm_head.weight it is given. */
+  static fromWeights(config: LlamaConfig, weights: WeightMap, opts: { trainable?: boolean } = {}): LlamaModel {
+    checkWeights(config, weights);
+    const trainable = opts.trainable ?? false;
+    const modelId = modelsCreated++;
+    const params = new Map<string, tf.Variable | tf.Tensor>();
+    for (const name of expectedWeightShapes(config).keys()) {
+      const { shape, data } = weights.get(name)!;
+      const tensor = tf.tensor(data, shape, 'float32');
+      params.set(name, trainable ? tf.variable(tensor, true, `llama${modelId}/${name}`) : tensor);
+      if (trainable) tensor.dispose();
+    }
+    return new LlamaModel(config, params, trainable);
+  }
+
+  /** Fresh weights: every matrix ~ N(0, 0.02^2), every norm weight 1, reproducible from the seed. */
+  static init(config: LlamaConfig, seed: number, opts: { trainable?: boolean } = {}): LlamaModel {
+    const random = createRandom(seed);
+    const weights: WeightMap = new Map();
+    for (const [name, shape] of expectedWeightShapes(config)) {
+      const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+      if (shape.length === 1) data.fill(1);
+      else for (let i = 0; i < data.length; i++) data[i] = 0.02 * randomNormal(random);
+      weights.set(name, { shape, data });
+    }
+    return LlamaModel.fromWeights(config, weights, { trainable: opts.trainable ?? true });
+  }
+
+  toWeightMap(): WeightMap {
+    const weights: WeightMap = new Map();
+    for (const [name, tensor] of this.params) {
+      weights.set(name, { shape: [...tensor.shape], data: Float32Array.from(tensor.dataSync() as Float32Array) });
+    }
+    return weights;
+  }
+
+  dispose(): void {
+    for (const tensor of this.params.values()) tensor.dispose();
+    this.params.clear();
+  }
+
+  private param(name: string): tf.Tensor {
+    const tensor = this.params.get(name);
+    if (!tensor) throw new Error(`LlamaModel: no parameter ${name} (was the model disposed?)`);
+    return tensor;
+  }
+
+  /** x: [N, in], weight [out, in] (torch.nn.Linear layout) -> [N, out] */
+  private linear(x: tf.Tensor2D, name: string): tf.Tensor2D {
+    return tf.matMul(x, this.param(name) as tf.Tensor2D, false, true);
+  }
+
+  /** rmsnorm(x) = x / sqrt(mean(x^2) + eps) * weight, over the last axis of x: [N, hidden]. */
+  private rmsNorm(x: tf.Tensor2D, name: string): tf.Tensor2D {
+    const meanSquare = tf.mean(tf.square(x), -1, true); // [N, 1]
+    return tf.mul(tf.mul(x, tf.rsqrt(tf.add(meanSquare, this.config.rms_norm_eps))), this.param(name));
+  }
+
+  /** ids: [batch, seq] -> [batch * seq, hidden] */
+  private embed(ids: tf.Tensor2D, lookup: 'gather' | 'onehot'): tf.Tensor2D {
+    const table = this.param(EMBED_TOKENS) as tf.Tensor2D; // [vocab, hidden]
+    const flat = tf.reshape(ids, [-1]) as tf.Tensor1D;
+    if (lookup === 'gather') return tf.gather(table, tf.cast(flat, 'int32'));
+    const oneHot = tf.cast(tf.oneHot(tf.cast(flat, 'int32'), this.config.vocab_size), 'float32') as tf.Tensor2D; // [N, vocab]
+    return tf.matMul(oneHot, table);
+  }
+
+  /**
+   * The differentiable forward. inputIds: [batch, seq] int32. Returns logits [batch, seq, vocab]
+   * and the taps asked for; the caller disposes both. Safe inside tf.variableGrads.
+   */
+  forward(inputIds: tf.Tensor2D, opts: ForwardOptions = {}): ForwardResult {
+    const config = this.config;
+    const [batch, seq] = inputIds.shape;
+    const cache = opts.cache;
+    const pastLength = cache?.length ?? 0;
+    const totalLength = pastLength + seq;
+    const wanted = new Set<TapName>(opts.taps ?? []);
+    checkTapNames([...wanted], config.num_hidden_layers);
+    if (opts.attentionMask && (opts.attentionMask.shape[0] !== batch || opts.attentionMask.shape[1] !== totalLength)) {
+      throw new Error(`forward: attentionMask has shape [${opts.attentionMask.shape}], expected [${batch}, ${totalLength}] (cached + new tokens)`);
+    }
+    if (opts.positionIds && (opts.positionIds.shape[0] !== batch || opts.positionIds.shape[1] !== seq)) {
+      throw new Error(`forward: positionIds has shape [${opts.positionIds.shape}], expected [${batch}, ${seq}]`);
+    }
+    if (cache && cache.keys.length !== config.num_hidden_layers) {
+      throw new Error(`forward: the cache has ${cache.keys.length} layers, the model ${config.num_hidden_layers}`);
+    }
+    const training = opts.training ?? false;
+    const residualDropout = training ? opts.dropoutRate ?? 0 : 0;
+    const probsDropout = training ? opts.attentionDropoutRate ?? opts.dropoutRate ?? 0 : 0;
+    const activation = opts.activation ?? activationFromConfig(config.hidden_act);
+    const heads = config.num_attention_heads;
+    const kvHeads = config.num_key_value_heads;
+    const d = headDim(config);
+
+    const dropout = <T extends tf.Tensor>(x: T, rate: number, site: string): T =>
+      rate > 0 ? (tf.dropout(x, rate, undefined, opts.seed === undefined ? undefined : `${opts.seed}/${site}`) as T) : x;
+
+    const result = tf.tidy(() => {
+      const taps: Partial<Record<TapName, tf.Tensor>> = {};
+      const newKeys: tf.Tensor4D[] = [];
+      const newValues: tf.Tensor4D[] = [];
+      // [batch * seq, width] -> [batch, seq, width] for a tap
+      const tap = (name: TapName, x: tf.Tensor) => {
+        if (wanted.has(name)) taps[name] = x.rank === 2 ? tf.reshape(x, [batch, seq, x.shape[1]!]) : x;
+      };
+      // [batch * seq, n * d] -> [batch, n, seq, d]
+      const splitHeads = (x: tf.Tensor2D, n: number) =>
+        tf.transpose(tf.reshape(x, [batch, seq, n, d]), [0, 2, 1, 3]) as tf.Tensor4D;
+
+      const positionIds = opts.positionIds ?? defaultPositionIds(batch, seq, pastLength);
+      const ropeLength = config.rope_scaling?.rope_type === 'dynamic' ? maxPositionPlusOne(positionIds, opts.positionIds, totalLength) : totalLength;
+      const { cos, sin } = ropeAngles(config, positionIds, ropeLength); // [batch, 1, seq, d/2]
+      const mask = buildAttentionMask(seq, pastLength, opts.attentionMask, opts.attentionPattern);
+
+      let hidden = this.embed(inputIds, opts.embeddingLookup ?? 'gather'); // [batch * seq, hidden]
+      tap('embed', hidden);
+
+      for (let layer = 0; layer < config.num_hidden_layers; layer++) {
+        const names = layerWeightNames(layer);
+        const t = (name: Parameters<typeof layerTap>[1]) => layerTap(layer, name);
+
+        // Attention block
+        const normed = this.rmsNorm(hidden, names.inputNorm);
+        tap(t('input_norm'), normed);
+        const q = splitHeads(this.linear(normed, names.q), heads); // [batch, heads, seq, d]
+        const k = splitHeads(this.linear(normed, names.k), kvHeads); // [batch, kvHeads, seq, d]
+        const v = splitHeads(this.linear(normed, names.v), kvHeads); // [batch, kvHeads, seq, d]
+        tap(t('attn.q'), q);
+        tap(t('attn.k'), k);
+        tap(t('attn.v'), v);
+        const qRotated = applyRope(q, cos, sin, config.rope_layout);
+        const kRotated = applyRope(k, cos, sin, config.rope_layout);
+        tap(t('attn.q_rotated'), qRotated);
+        tap(t('attn.k_rotated'), kRotated);
+        const pastKeys = cache?.keys[layer];
+        const pastValues = cache?.values[layer];
+        const allKeys = pastKeys ? (tf.concat([pastKeys, kRotated], 2) as tf.Tensor4D) : kRotated; // [batch, kvHeads, T, d]
+        const allValues = pastValues ? (tf.concat([pastValues, v], 2) as tf.Tensor4D) : v;
+        if (cache) {
+          newKeys.push(allKeys);
+          newValues.push(allValues);
+        }
+        const attended = attention(qRotated, allKeys, allValues, mask, {
+          wantScores: wanted.has(t('attn.scores')),
+          dropout: probsDropout > 0 ? (p) => dropout(p, probsDropout, `${layer}/probs`) : undefined,
+        });
+        if (attended.scores) tap(t('attn.scores'), attended.scores);
+        tap(t('attn.probs'), attended.probs);
+        const merged = tf.reshape(tf.transpose(attended.out, [0, 2, 1, 3]), [batch * seq, heads * d]) as tf.Tensor2D;
+        const attnOut = this.linear(merged, names.o); // [batch * seq, hidden]
+        tap(t('attn.out'), attnOut);
+        hidden = tf.add(hidden, dropout(attnOut, residualDropout, `${layer}/attn`));
+        tap(t('attn_residual'), hidden);
+
+        // MLP block: down(act(gate x) * up x)
+        const mlpInput = this.rmsNorm(hidden, names.postAttentionNorm);
+        tap(t('post_attention_norm'), mlpInput);
+        const gate = this.linear(mlpInput, names.gate); // [batch * seq, intermediate]
+        const up = this.linear(mlpInput, names.up);
+        const act = activate(gate, activation) as tf.Tensor2D;
+        tap(t('mlp.gate'), gate);
+        tap(t('mlp.up'), up);
+        tap(t('mlp.act'), act);
+        const mlpOut = this.linear(tf.mul(act, up), names.down); // [batch * seq, hidden]
+        tap(t('mlp.out'), mlpOut);
+        hidden = tf.add(hidden, dropout(mlpOut, residualDropout, `${layer}/mlp`));
+        tap(t('out'), hidden);
+      }
+
+      const finalNorm = this.rmsNorm(hidden, FINAL_NORM);
+      tap('final_norm', finalNorm);
+      const head = config.tie_word_embeddings ? EMBED_TOKENS : LM_HEAD;
+      const logits = tf.reshape(this.linear(finalNorm, head), [batch, seq, config.vocab_size]) as tf.Tensor3D;
+      tap('logits', logits);
+      return { logits, taps, newKeys, newValues };
+    });
+
+    if (cache) {
+      for (let layer = 0; layer < config.num_hidden_layers; layer++) cache.set(layer, result.newKeys[layer], result.newValues[layer]);
+    }
+    const taps = new Map<TapName, tf.Tensor>();
+    for (const name of wanted) taps.set(name, result.taps[name]!);
+    return { logits: result.logits, taps };
+  }
+
+  /** forward() on plain arrays: checks ids, reads back logits and taps, disposes every tensor. */
+  async run(ids: number[][], opts: RunOptions = {}): Promise<{ logits: PlainTensor; taps: Record<string, PlainTensor> }> {
+    checkTokenIds(ids, this.config.vocab_size);
+    const inputIds = tf.tensor2d(ids, undefined, 'int32');
+    const attentionMask = opts.attentionMask ? tf.tensor2d(opts.attentionMask, undefined, 'int32') : undefined;
+    const positionIds = opts.positionIds ? tf.tensor2d(opts.positionIds, undefined, 'int32') : undefined;
+    try {
+      const { logits, taps } = this.forward(inputIds, { ...opts, attentionMask, positionIds });
+      const plain = async (tensor: tf.Tensor): Promise<PlainTensor> => {
+        const data = (await tensor.data()) as Float32Array;
+        tensor.dispose();
+        return { shape: [...tensor.shape], data };
+      };
+      const plainTaps: Record<string, PlainTensor> = {};
+      for (const [name, tensor] of taps) plainTaps[name] = await plain(tensor);
+      return { logits: await plain(logits), taps: plainTaps };
+    } finally {
+      inputIds.dispose();
+      attentionMask?.dispose();
+      positionIds?.dispose();
+    }
+  }
+}
+
+/** Throws, naming the id, when a row is ragged or an id is outside [0, vocabSize). */
+export function checkTokenIds(ids: number[][], vocabSize: number): void {
+  const width = ids[0]?.length ?? 0;
+  if (ids.length === 0 || width === 0) throw new Error('Token ids: received an empty batch. Expected at least one token per row');
+  for (const [row, rowIds] of ids.entries()) {
+    if (rowIds.length !== width) throw new Error(`Token ids: row ${row} has ${rowIds.length} ids, row 0 has ${width}`);
+    for (const id of rowIds) {
+      if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
+        throw new Error(`Token id ${id} (row ${row}) is outside the vocabulary [0, ${vocabSize})`);
+      }
+    }
+  }
+}
+
+/** [batch, seq]: pastLength, pastLength + 1, ... in every row */
+function defaultPositionIds(batch: number, seq: number, pastLength: number): tf.Tensor2D {
+  return tf.tile(tf.reshape(tf.range(pastLength, pastLength + seq, 1, 'int32'), [1, seq]), [batch, 1]) as tf.Tensor2D;
+}
+
+/** Dynamic NTK needs the longest position as a number: read it back only when positions were given. */
+function maxPositionPlusOne(positionIds: tf.Tensor2D, given: tf.Tensor2D | undefined, totalLength: number): number {
+  if (!given) return totalLength;
+  return (tf.max(positionIds).dataSync()[0] as number) + 1;
+}

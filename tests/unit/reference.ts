@@ -1,0 +1,227 @@
+/**
+ * An independent float64 Llama forward in plain loops, written to be read, not to be fast.
+ * It processes one token at a time against a growing key/value list; with causal attention that
+ * gives the same result as a full forward, and the same loop serves incremental decoding.
+ * It shares no code with src/llama except the config/weight types.
+ */
+import type { LlamaConfig } from '../../src/llama/config';
+import type { WeightMap } from '../../src/llama/weights';
+
+export type ReferenceActivation = 'silu' | 'relu' | 'gelu' | 'gelu_tanh' | { name: 'swish'; beta: number };
+
+export interface ReferencePattern {
+  slidingWindow?: number;
+  stride?: number;
+  globalTokens?: number[];
+}
+
+export interface ReferenceOptions {
+  activation?: ReferenceActivation;
+  attentionPattern?: ReferencePattern;
+  /** The sequence length dynamic NTK scaling sees (the longest position + 1). */
+  ropeSeqLen?: number;
+}
+
+/** y = W x with W stored [out, in] row-major. */
+function matVec(w: Float64Array, x: Float64Array, out: number): Float64Array {
+  const inputs = x.length;
+  const y = new Float64Array(out);
+  for (let o = 0; o < out; o++) {
+    let sum = 0;
+    for (let i = 0; i < inputs; i++) sum += w[o * inputs + i] * x[i];
+    y[o] = sum;
+  }
+  return y;
+}
+
+function rmsNorm(x: Float64Array, weight: Float64Array, eps: number): Float64Array {
+  let meanSquare = 0;
+  for (const value of x) meanSquare += value * value / x.length;
+  const scale = 1 / Math.sqrt(meanSquare + eps);
+  return x.map((value, i) => value * scale * weight[i]);
+}
+
+/** erf by its Taylor series (exact to ~1e-12 for |x| < 4; beyond, erf = +-1 within 2e-8). */
+export function erf(x: number): number {
+  if (Math.abs(x) >= 4) return Math.sign(x);
+  let term = x;
+  let sum = x;
+  for (let n = 1; n < 100; n++) {
+    term *= (-x * x) / n;
+    sum += term / (2 * n + 1);
+  }
+  return (2 / Math.sqrt(Math.PI)) * sum;
+}
+
+function activate(x: number, spec: ReferenceActivation): number {
+  const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+  if (spec === 'silu') return x * sigmoid(x);
+  if (spec === 'relu') return Math.max(0, x);
+  if (spec === 'gelu') return 0.5 * x * (1 + erf(x / Math.SQRT2));
+  if (spec === 'gelu_tanh') return 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3)));
+  return x * sigmoid(spec.beta * x);
+}
+
+/** Rotates each (x[a], x[b]) pair of a head by position * theta_i. */
+function rope(head: Float64Array, position: number, config: LlamaConfig, seqLen: number): Float64Array {
+  const d = head.length;
+  let base = config.rope_theta;
+  let scaledPosition = position;
+  const scaling = config.rope_scaling;
+  if (scaling?.rope_type === 'linear') scaledPosition = position / scaling.factor;
+  if (scaling?.rope_type === 'dynamic') {
+    const original = scaling.original_max_position_embeddings ?? config.max_position_embeddings;
+    if (seqLen > original) base *= (scaling.factor * seqLen / original - (scaling.factor - 1)) ** (d / (d - 2));
+  }
+  const out = new Float64Array(d);
+  for (let i = 0; i < d / 2; i++) {
+    const angle = scaledPosition * base ** (-2 * i / d);
+    const [a, b] = config.rope_layout === 'interleaved' ? [2 * i, 2 * i + 1] : [i, i + d / 2];
+    out[a] = head[a] * Math.cos(angle) - head[b] * Math.sin(angle);
+    out[b] = head[a] * Math.sin(angle) + head[b] * Math.cos(angle);
+  }
+  return out;
+}
+
+function patternAllows(pattern: ReferencePattern | undefined, query: number, key: number): boolean {
+  if (!pattern || (pattern.slidingWindow === undefined && pattern.stride === undefined && !pattern.globalTokens?.length)) return true;
+  const global = pattern.globalTokens ?? [];
+  return (
+    (pattern.slidingWindow !== undefined && query - key < pattern.slidingWindow) ||
+    (pattern.stride !== undefined && (query - key) % pattern.stride === 0) ||
+    global.includes(key) ||
+    global.includes(query)
+  );
+}
+
+/** One sequence, token by token. */
+export class ReferenceLlama {
+  private readonly w = new Map<string, Float64Array>();
+  private readonly keys: Float64Array[][][]; // [layer][position][kvHead] -> d values (after RoPE)
+  private readonly values: Float64Array[][][];
+  private readonly keyIsReal: boolean[] = [];
+  /** Attention probabilities of the last step: [layer][head][key]. */
+  lastProbs: number[][][] = [];
+
+  constructor(
+    private readonly config: LlamaConfig,
+    weights: WeightMap,
+    private readonly opts: ReferenceOptions = {},
+  ) {
+    for (const [name, { data }] of weights) this.w.set(name, Float64Array.from(data));
+    this.keys = Array.from({ length: config.num_hidden_layers }, () => []);
+    this.values = Array.from({ length: config.num_hidden_layers }, () => []);
+  }
+
+  private weight(name: string): Float64Array {
+    return this.w.get(name)!;
+  }
+
+  /** Feeds one token at the given position; isReal = false marks a padding token. Returns logits. */
+  step(token: number, position: number, isReal = true): Float64Array {
+    const c = this.config;
+    const d = c.head_dim ?? c.hidden_size / c.num_attention_heads;
+    const group = c.num_attention_heads / c.num_key_value_heads;
+    const seqLen = this.opts.ropeSeqLen ?? position + 1;
+    const query = this.keyIsReal.length; // sequence index of this token
+    this.keyIsReal.push(isReal);
+    const embedding = this.weight('model.embed_tokens.weight');
+    let x = embedding.slice(token * c.hidden_size, (token + 1) * c.hidden_size);
+    this.lastProbs = [];
+
+    for (let layer = 0; layer < c.num_hidden_layers; layer++) {
+      const p = `model.layers.${layer}.`;
+      const normed = rmsNorm(x, this.weight(p + 'input_layernorm.weight'), c.rms_norm_eps);
+      const q = matVec(this.weight(p + 'self_attn.q_proj.weight'), normed, c.num_attention_heads * d);
+      const k = matVec(this.weight(p + 'self_attn.k_proj.weight'), normed, c.num_key_value_heads * d);
+      const v = matVec(this.weight(p + 'self_attn.v_proj.weight'), normed, c.num_key_value_heads * d);
+      const headsOf = (flat: Float64Array, n: number) => Array.from({ length: n }, (_, h) => flat.slice(h * d, (h + 1) * d));
+      this.keys[layer].push(headsOf(k, c.num_key_value_heads).map((head) => rope(head, position, c, seqLen)));
+      this.values[layer].push(headsOf(v, c.num_key_value_heads));
+
+      const attended = new Float64Array(c.num_attention_heads * d);
+      const layerProbs: number[][] = [];
+      for (let h = 0; h < c.num_attention_heads; h++) {
+        const qHead = rope(q.slice(h * d, (h + 1) * d), position, c, seqLen);
+        const kvHead = Math.floor(h / group);
+        const visible: number[] = [];
+        for (let key = 0; key <= query; key++) {
+          if (this.keyIsReal[key] && patternAllows(this.opts.attentionPattern, query, key)) visible.push(key);
+        }
+        const scores = visible.map((key) => {
+          let dot = 0;
+          for (let i = 0; i < d; i++) dot += qHead[i] * this.keys[layer][key][kvHead][i];
+          return dot / Math.sqrt(d);
+        });
+        const max = Math.max(...scores);
+        const exps = scores.map((s) => Math.exp(s - max));
+        const total = exps.reduce((a, b) => a + b, 0);
+        const probs = new Array(query + 1).fill(0);
+        visible.forEach((key, j) => {
+          probs[key] = exps[j] / total;
+          for (let i = 0; i < d; i++) attended[h * d + i] += probs[key] * this.values[layer][key][kvHead][i];
+        });
+        layerProbs.push(probs);
+      }
+      this.lastProbs.push(layerProbs);
+      const attnOut = matVec(this.weight(p + 'self_attn.o_proj.weight'), attended, c.hidden_size);
+      x = x.map((value, i) => value + attnOut[i]);
+
+      const mlpIn = rmsNorm(x, this.weight(p + 'post_attention_layernorm.weight'), c.rms_norm_eps);
+      const gate = matVec(this.weight(p + 'mlp.gate_proj.weight'), mlpIn, c.intermediate_size);
+      const up = matVec(this.weight(p + 'mlp.up_proj.weight'), mlpIn, c.intermediate_size);
+      const product = gate.map((g, i) => activate(g, this.opts.activation ?? activationOf(c)) * up[i]);
+      const mlpOut = matVec(this.weight(p + 'mlp.down_proj.weight'), product, c.hidden_size);
+      x = x.map((value, i) => value + mlpOut[i]);
+    }
+    const finalNorm = rmsNorm(x, this.weight('model.norm.weight'), c.rms_norm_eps);
+    const head = this.weight(c.tie_word_embeddings ? 'model.embed_tokens.weight' : 'lm_head.weight');
+    return matVec(head, finalNorm, c.vocab_size);
+  }
+}
+
+function activationOf(config: LlamaConfig): ReferenceActivation {
+  if (config.hidden_act === 'relu' || config.hidden_act === 'gelu') return config.hidden_act;
+  if (config.hidden_act === 'gelu_new' || config.hidden_act === 'gelu_pytorch_tanh') return 'gelu_tanh';
+  return 'silu';
+}
+
+/**
+ * A full forward of one sequence. mask: 1 = real token, 0 = padding (default all 1);
+ * positions default to 0, 1, 2, ... Returns logits [seq][vocab] and probs [layer][head][query][key].
+ */
+export function referenceForward(
+  config: LlamaConfig,
+  weights: WeightMap,
+  ids: number[],
+  opts: ReferenceOptions & { attentionMask?: number[]; positionIds?: number[] } = {},
+): { logits: Float64Array[]; probs: number[][][][] } {
+  const positions = opts.positionIds ?? ids.map((_, i) => i);
+  const model = new ReferenceLlama(config, weights, { ...opts, ropeSeqLen: opts.ropeSeqLen ?? Math.max(...positions) + 1 });
+  const logits: Float64Array[] = [];
+  const probs: number[][][][] = Array.from({ length: config.num_hidden_layers }, () =>
+    Array.from({ length: config.num_attention_heads }, () => []),
+  );
+  ids.forEach((id, i) => {
+    logits.push(model.step(id, positions[i], (opts.attentionMask?.[i] ?? 1) === 1));
+    model.lastProbs.forEach((layer, l) =>
+      layer.forEach((row, h) => probs[l][h].push([...row, ...new Array(ids.length - row.length).fill(0)])),
+    );
+  });
+  return { logits, probs };
+}
+
+/** Greedy decoding with the reference: `steps` new tokens after the prompt. */
+export function referenceGreedy(config: LlamaConfig, weights: WeightMap, prompt: number[], steps: number): number[] {
+  const model = new ReferenceLlama(config, weights);
+  let logits: Float64Array = new Float64Array(0);
+  prompt.forEach((id, position) => (logits = model.step(id, position)));
+  const out: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    let best = 0;
+    for (let v = 1; v < logits.length; v++) if (logits[v] > logits[best]) best = v;
+    out.push(best);
+    logits = model.step(best, prompt.length + i);
+  }
+  return out;
+}
