@@ -3,13 +3,46 @@ import { defineConfig } from 'astro/config';
 import mdx from '@astrojs/mdx';
 import remarkMath from 'remark-math';
 import rehypeKatex from 'rehype-katex';
+import { selfHostAssets } from './src/styles/self-host-assets.mjs';
+
+// Content-Security-Policy, rendered by Astro as a <meta> tag on every page.
+// Scripts and styles come from this origin ('self') or carry a sha256 hash that Astro computes
+// for every script and stylesheet it bundles or inlines. Everything else is 'self' only.
+// - 'wasm-unsafe-eval': lets WebAssembly.compile run (the tfjs wasm backend); it does NOT allow eval().
+// - 'unsafe-hashes' on styles: KaTeX and Shiki emit style="..." attributes; each page adds the
+//   sha256 of every such attribute value it renders (src/layouts/styleAttributeHashes.ts), so only those exact
+//   declarations apply and an injected style attribute is still refused.
+// - worker-src 'self': the model runtime's Web Worker is a same-origin module file.
+const contentSecurityPolicy = {
+  algorithm: /** @type {const} */ ('SHA-256'),
+  directives: [
+    "default-src 'none'",
+    "connect-src 'self'",
+    "img-src 'self'",
+    "font-src 'self'",
+    "worker-src 'self'",
+    "manifest-src 'self'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "object-src 'none'",
+  ],
+  scriptDirective: { resources: ["'self'", "'wasm-unsafe-eval'"] },
+  styleDirective: { resources: ["'self'", "'unsafe-hashes'"] },
+};
 
 export default defineConfig({
   site: 'http://localhost:4321',
-  integrations: [mdx()],
+  trailingSlash: 'ignore',
+  integrations: [selfHostAssets(), mdx()],
   markdown: {
     remarkPlugins: [remarkMath],
     rehypePlugins: [rehypeKatex],
+    shikiConfig: {
+      themes: { light: 'github-light-high-contrast', dark: 'github-dark-dimmed' },
+      defaultColor: false,
+    },
   },
   image: { service: { entrypoint: 'astro/assets/services/noop' } },
+  devToolbar: { enabled: false },
+  experimental: { csp: contentSecurityPolicy },
 });

@@ -16,6 +16,8 @@ export default defineConfig({
           name: 'browser',
           include: ['tests/e2e/**/*.test.ts'],
           environment: 'node',
+          // Builds dist/ once before the first browser test file (tests/e2e/helpers/build.ts).
+          globalSetup: ['tests/e2e/helpers/globalSetup.ts'],
           testTimeout: 180_000,
           hookTimeout: 300_000,
           fileParallelism: false,

@@ -1,0 +1,52 @@
+// @ts-check
+// Copies the fonts and the KaTeX stylesheet from node_modules into public/ before Astro starts,
+// so every font and stylesheet is served by this site and no request leaves the origin.
+// The copies are build outputs (git-ignored): node_modules stays the single source.
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+
+/** Directory of an installed package (resolved through its package.json). */
+function packageDir(name) {
+  return dirname(require.resolve(`${name}/package.json`));
+}
+
+/** The woff2 files that src/styles/fonts.css declares: [package, file in its files/ folder]. */
+export const FONT_FILES = [
+  ['@fontsource-variable/source-serif-4', 'source-serif-4-latin-wght-normal.woff2'],
+  ['@fontsource-variable/source-serif-4', 'source-serif-4-latin-wght-italic.woff2'],
+  ['@fontsource-variable/inter', 'inter-latin-wght-normal.woff2'],
+  ['@fontsource-variable/jetbrains-mono', 'jetbrains-mono-latin-wght-normal.woff2'],
+];
+
+/** Copy KaTeX's CSS (font-display: swap variant) and fonts to public/katex, fonts to public/fonts. */
+export function copySelfHostedAssets(publicDir) {
+  const katexDist = join(packageDir('katex'), 'dist');
+  const katexOut = join(publicDir, 'katex');
+  rmSync(katexOut, { recursive: true, force: true });
+  mkdirSync(join(katexOut, 'fonts'), { recursive: true });
+  // katex-swap.min.css is katex.min.css with font-display: swap, so text never waits on a font.
+  cpSync(join(katexDist, 'katex-swap.min.css'), join(katexOut, 'katex.min.css'));
+  // Only woff2 is copied: every browser that runs WebGPU/WASM reads woff2, which the CSS lists first.
+  cpSync(join(katexDist, 'fonts'), join(katexOut, 'fonts'), {
+    recursive: true,
+    filter: (source) => !/\.(woff|ttf)$/.test(source),
+  });
+
+  const fontsOut = join(publicDir, 'fonts');
+  mkdirSync(fontsOut, { recursive: true });
+  for (const [pkg, file] of FONT_FILES) cpSync(join(packageDir(pkg), 'files', file), join(fontsOut, file));
+}
+
+/** Astro integration: run the copy whenever Astro starts (dev, build, preview). */
+export function selfHostAssets() {
+  return {
+    name: 'glass-llama:self-host-assets',
+    hooks: {
+      'astro:config:setup': ({ config }) => copySelfHostedAssets(fileURLToPath(config.publicDir)),
+    },
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * The browser test rig: a real Chromium against the built site.
+ *
+ *   import { openSite, problemsOnPage } from './helpers';
+ *
+ *   let site: Site;
+ *   beforeAll(async () => { site = await openSite(); });   // serves dist/, launches Chromium
+ *   afterAll(() => site.close());
+ *
+ *   test('the attention chapter has no problems', async () => {
+ *     const opened = await site.openPage('/chapters/04-attention/');
+ *     expect(await problemsOnPage(opened)).toEqual([]);
+ *     await opened.close();
+ *   });
+ *
+ * Exports
+ * - buildOnce(): string -- `astro build` once per `npm test` (the browser project's globalSetup
+ *   calls it; GLASS_LLAMA_SKIP_BUILD=1 reuses dist/). Returns the dist directory.
+ * - serveDist({ root?, mounts? }): Promise<{ url, close }> -- static server on 127.0.0.1, free port.
+ * - launchChromium({ webgpu? = true }): Promise<Browser> -- Chromium from CHROME_PATH or
+ *   /usr/bin/chromium with a SwiftShader WebGPU adapter; throws with install steps if missing.
+ * - openPage(browser, origin, path, { viewport?, colorScheme?, waitUntil? }): Promise<OpenedPage>
+ *   -- { page, context, response, consoleErrors, pageErrors, offOriginRequests, close }.
+ * - openSite({ webgpu?, mounts? }): Promise<Site> -- serveDist + launchChromium in one, with
+ *   site.openPage(path, options) and site.close().
+ * - runAxe(page): Promise<Result[]>, seriousViolations(violations), describeViolations(violations).
+ * - problemsOnPage(opened): Promise<string[]> -- status 200, no console/page error, no other
+ *   origin, no raw math, no serious/critical axe violation. [] means the page passes.
+ * - chapterPaths(): string[] -- every built chapter page, e.g. '/chapters/01-how-to-read/'.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { DIST_DIR } from './build';
+import { launchChromium } from './chromium';
+import { openPage, type OpenPageOptions, type OpenedPage } from './page';
+import { serveDist, type ServeOptions } from './server';
+
+export { buildOnce, DIST_DIR, REPO_ROOT } from './build';
+export { serveDist } from './server';
+export type { ServedSite, ServeOptions } from './server';
+export { findChromium, launchChromium, WEBGPU_FLAGS } from './chromium';
+export { openPage } from './page';
+export type { OpenedPage, OpenPageOptions } from './page';
+export { describeViolations, runAxe, seriousViolations } from './axe';
+export { problemsOnPage } from './checks';
+
+export interface Site {
+  url: string;
+  browser: Browser;
+  openPage(path: string, options?: OpenPageOptions): Promise<OpenedPage>;
+  close(): Promise<void>;
+}
+
+/** Serve dist/ and launch Chromium; close() stops both. */
+export async function openSite(options: { webgpu?: boolean; mounts?: ServeOptions['mounts'] } = {}): Promise<Site> {
+  const served = await serveDist({ mounts: options.mounts });
+  let browser: Browser;
+  try {
+    browser = await launchChromium({ webgpu: options.webgpu });
+  } catch (error) {
+    await served.close();
+    throw error;
+  }
+  return {
+    url: served.url,
+    browser,
+    openPage: (path, pageOptions) => openPage(browser, served.url, path, pageOptions),
+    close: async () => {
+      await browser.close();
+      await served.close();
+    },
+  };
+}
+
+/** URL paths of the built chapter pages, in file-name order. */
+export function chapterPaths(): string[] {
+  return readdirSync(join(DIST_DIR, 'chapters'), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => `/chapters/${entry.name}/`)
+    .sort();
+}

@@ -1,0 +1,156 @@
+// The built site in a real Chromium: every page loads cleanly, math is rendered, navigation
+// works, the theme switch works, and the Content-Security-Policy refuses injected code.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { chapterPaths, openSite, problemsOnPage, type Site } from './helpers';
+
+let site: Site;
+beforeAll(async () => {
+  site = await openSite();
+});
+afterAll(async () => {
+  await site?.close();
+});
+
+const pages = ['/', ...chapterPaths()];
+
+describe.each(pages)('page %s', (path) => {
+  test.each(['light', 'dark'] as const)('loads with no problems in the %s theme', async (colorScheme) => {
+    const opened = await site.openPage(path, { colorScheme });
+    expect(await problemsOnPage(opened)).toEqual([]);
+    await opened.close();
+  });
+
+  test('loads with no problems on a 390px phone', async () => {
+    const opened = await site.openPage(path, { viewport: { width: 390, height: 844 } });
+    expect(await problemsOnPage(opened)).toEqual([]);
+    const overflow = await opened.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow, 'the page scrolls sideways on a phone').toBeLessThanOrEqual(0);
+    await opened.close();
+  });
+});
+
+describe.each(chapterPaths())('chapter %s', (path) => {
+  test('renders its math with KaTeX (display and inline)', async () => {
+    const opened = await site.openPage(path);
+    const { display, inline, mathml } = await opened.page.evaluate(() => ({
+      display: document.querySelectorAll('.katex-display').length,
+      inline: document.querySelectorAll('.katex:not(.katex-display .katex)').length,
+      mathml: document.querySelectorAll('.katex math').length,
+    }));
+    expect(display).toBeGreaterThan(0);
+    expect(inline).toBeGreaterThan(0);
+    expect(mathml).toBe(display + inline); // every formula also carries MathML for screen readers
+    // The KaTeX fonts are loaded from this site (the stylesheet's @font-face applied).
+    const katexFontLoaded = await opened.page.evaluate(async () => {
+      await document.fonts.ready;
+      return [...document.fonts].some((font) => font.family.includes('KaTeX') && font.status === 'loaded');
+    });
+    expect(katexFontLoaded).toBe(true);
+    await opened.close();
+  });
+
+  test('its table of contents jumps to each section', async () => {
+    const opened = await site.openPage(path);
+    const toc = opened.page.getByRole('navigation', { name: 'On this page' });
+    const links = toc.getByRole('link');
+    const count = await links.count();
+    expect(count).toBeGreaterThan(1);
+    for (let i = 0; i < count; i++) {
+      const link = links.nth(i);
+      const target = decodeURIComponent((await link.getAttribute('href'))!.slice(1));
+      await link.click();
+      await opened.page.waitForFunction((id) => location.hash === `#${encodeURIComponent(id)}` || location.hash === `#${id}`, target);
+      const heading = opened.page.locator(`[id="${target}"]`);
+      // The section heading is scrolled into view, below the sticky header.
+      const headingInView = () =>
+        heading.evaluate((el) => {
+          const { top } = el.getBoundingClientRect();
+          const headerBottom = document.querySelector('.site-header')!.getBoundingClientRect().bottom;
+          return top >= headerBottom - 1 && top < window.innerHeight;
+        });
+      await expect.poll(headingInView).toBe(true);
+      expect(await heading.textContent()).toBe(await link.textContent());
+    }
+    await opened.close();
+  });
+
+  test('its previous and next links lead to neighbouring pages that load', async () => {
+    const opened = await site.openPage(path);
+    const pager = opened.page.getByRole('navigation', { name: 'Previous and next chapter' });
+    for (const rel of ['prev', 'next']) {
+      const link = pager.locator(`a[rel="${rel}"]`);
+      await expect.poll(() => link.count()).toBe(1);
+      const href = (await link.getAttribute('href'))!;
+      await link.click();
+      await opened.page.waitForURL((url) => url.pathname === href);
+      expect(await opened.page.locator('h1').count()).toBe(1);
+      await opened.page.goBack();
+    }
+    expect(opened.consoleErrors).toEqual([]);
+    await opened.close();
+  });
+});
+
+test('the chapter list on the home page links every chapter with its summary', async () => {
+  const opened = await site.openPage('/');
+  const links = opened.page.getByRole('region', { name: 'Chapters' }).getByRole('link');
+  const hrefs = await links.evaluateAll((anchors) => anchors.map((a) => a.getAttribute('href')));
+  expect(hrefs.sort()).toEqual(chapterPaths());
+  const firstText = await links.first().textContent();
+  expect(firstText).toContain('How to read this notebook');
+  expect(firstText).toContain('What the tiny model is');
+  await opened.close();
+});
+
+test('the theme switch toggles dark mode and remembers it across pages', async () => {
+  const opened = await site.openPage('/', { colorScheme: 'light' });
+  const { page } = opened;
+  const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const lightBackground = await background();
+  const toggle = page.getByRole('button', { name: 'Dark theme' });
+  await expect.poll(() => toggle.getAttribute('aria-pressed')).toBe('false');
+  await toggle.press('Enter');
+  expect(await toggle.getAttribute('aria-pressed')).toBe('true');
+  expect(await background()).not.toBe(lightBackground);
+  await page.goto(new URL(chapterPaths()[0], site.url).href);
+  expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+  expect(await background()).not.toBe(lightBackground);
+  expect(opened.consoleErrors).toEqual([]);
+  await opened.close();
+});
+
+test('the theme follows the system setting when the reader has not chosen one', async () => {
+  const light = await site.openPage('/', { colorScheme: 'light' });
+  const dark = await site.openPage('/', { colorScheme: 'dark' });
+  const background = (opened: typeof light) => opened.page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  expect(await background(light)).toBe('rgb(251, 250, 247)');
+  expect(await background(dark)).toBe('rgb(21, 22, 26)');
+  await light.close();
+  await dark.close();
+});
+
+test('the Content-Security-Policy blocks an injected inline script and style attribute', async () => {
+  const opened = await site.openPage(chapterPaths()[0]);
+  const { page } = opened;
+  const outcome = await page.evaluate(async () => {
+    const violations: string[] = [];
+    document.addEventListener('securitypolicyviolation', (event) => violations.push(event.violatedDirective));
+    const script = document.createElement('script');
+    script.textContent = 'window.__injected = true;';
+    document.body.append(script);
+    const probe = document.createElement('p');
+    probe.setAttribute('style', 'color: rgb(1, 2, 3)');
+    document.body.append(probe);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    return {
+      ran: (window as unknown as { __injected?: boolean }).__injected === true,
+      probeColor: getComputedStyle(probe).color,
+      violations,
+    };
+  });
+  expect(outcome.ran).toBe(false);
+  expect(outcome.probeColor).not.toBe('rgb(1, 2, 3)');
+  expect(outcome.violations).toEqual(expect.arrayContaining(['script-src-elem', 'style-src-attr']));
+  expect(opened.consoleErrors.some((text) => text.includes('Content Security Policy'))).toBe(true);
+  await opened.close();
+});
