@@ -8,6 +8,7 @@
  * Everything here is structured-clone data (no tensors, no functions).
  */
 import type { LlamaConfig } from '../llama/config';
+import type { StopReason } from '../llama/generate';
 import type { PlainTensor, RunOptions } from '../llama/model';
 import type { SamplingOptions } from '../llama/sampling';
 import type { BackendInfo, BackendName } from './backend';
@@ -23,6 +24,8 @@ export type ForwardOptions = Omit<RunOptions, 'training' | 'dropoutRate' | 'atte
 
 export interface GenerateOptions extends SamplingOptions {
   maxNewTokens: number;
+  /** Keep going past the end-of-text token (benchmarks, tests). Default false: stop there. */
+  ignoreEos?: boolean;
 }
 
 // ----------------------------------------------------------------------------- page -> worker
@@ -118,7 +121,8 @@ export interface TokenResponse {
   text: string;
 }
 
-export type StopReason = 'length' | 'eos' | 'cancelled';
+/** 'length': maxNewTokens reached; 'context': the model's context is full. */
+export type { StopReason };
 
 export interface GeneratedResponse {
   type: 'generated';
@@ -127,7 +131,10 @@ export interface GeneratedResponse {
   promptIds: number[];
   /** Only the generated ids. */
   newIds: number[];
-  /** Decoded generated text ('' without a tokenizer). */
+  /**
+   * The generated text ('' without a tokenizer): the tokens' texts joined, plus any unfinished
+   * character held back at the end. A leading space is kept (" upon a time").
+   */
   text: string;
   stopReason: StopReason;
 }

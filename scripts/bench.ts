@@ -1,0 +1,296 @@
+/**
+ * `npm run bench`: how fast the model runs, per environment and backend.
+ *
+ *   npm run bench                  Node (wasm, cpu) and headless Chromium (webgpu, webgl, wasm, cpu)
+ *   npm run bench -- --node-only   Node only (no site build, no browser)
+ *
+ * For each model (the stories260K fixture, and public/models/glass-llama when it exists) and
+ * backend it measures
+ *   - load: files read and weights uploaded to the backend, in ms;
+ *   - prefill: the prompt's forward pass up to the first generated token, in tokens/s;
+ *   - decode: the time between consecutive generated tokens, ms/token (median and p90).
+ * The first run is reported apart from the steady state: it pays for shader compilation (WebGPU,
+ * WebGL) and first-use costs (wasm memory growth, JIT warm-up).
+ * In the browser the times are taken in the page, around the worker (runtime/client.ts), so they
+ * include the messages a widget also waits for.
+ *
+ * Prints a table and writes bench-results/bench.json. Timings are for reading, never asserted.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { configToJSON } from '../src/llama/config';
+import { generate } from '../src/llama/generate';
+import { readLlama2c, toRotateHalf } from '../src/llama/llama2c';
+import { LlamaModel } from '../src/llama/model';
+import { writeSafetensors } from '../src/llama/safetensors';
+import type { getRuntime } from '../src/runtime/client';
+import { loadModel, NODE_BACKENDS, useNodeBackend } from './load-model';
+
+const REPO_ROOT = resolve(import.meta.dirname, '..');
+export const FIXTURE_PATH = resolve(REPO_ROOT, '../shared/fixtures/stories260K.bin');
+export const SHIPPED_MODEL_DIR = join(REPO_ROOT, 'public/models/glass-llama');
+
+/** Every run: a 32-token prompt, then 32 greedy tokens. Run 1 is "first", runs 2-4 "steady". */
+export const BENCH_SETUP = { promptTokens: 32, newTokens: 32, runs: 4 } as const;
+
+export interface DecodeStats {
+  /** Time between consecutive tokens, ms. */
+  medianMs: number;
+  p90Ms: number;
+}
+
+export interface PhaseStats {
+  prefillMs: number;
+  prefillTokensPerSecond: number;
+  decode: DecodeStats;
+}
+
+export interface BenchResult {
+  environment: 'node' | 'chromium';
+  backend: string;
+  model: string;
+  loadMs: number;
+  first: PhaseStats;
+  /** Medians of prefill over the steady runs; decode pooled over them. */
+  steady: PhaseStats;
+}
+
+/** When one generation started and when each of its tokens arrived (performance.now() ms). */
+export interface RunTimes {
+  startMs: number;
+  tokenMs: number[];
+}
+
+/** The value below which a fraction q of the sorted values lie (nearest rank). */
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) throw new Error('quantile: no values');
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
+
+/**
+ * Prefill = start to first token (the prompt's forward and the first choice); decode = the gaps
+ * between tokens (one forward of one token each, with the KV cache).
+ */
+export function phaseStats(runs: readonly RunTimes[], promptTokens: number): PhaseStats {
+  const prefills = runs.map((run) => run.tokenMs[0] - run.startMs);
+  const gaps = runs.flatMap((run) => run.tokenMs.slice(1).map((time, i) => time - run.tokenMs[i]));
+  const prefillMs = quantile(prefills, 0.5);
+  return {
+    prefillMs,
+    prefillTokensPerSecond: promptTokens / (prefillMs / 1000),
+    decode: { medianMs: quantile(gaps, 0.5), p90Ms: quantile(gaps, 0.9) },
+  };
+}
+
+/** A fixed prompt: <s> then ids spread over the vocabulary. */
+export function benchPrompt(vocabSize: number, length: number = BENCH_SETUP.promptTokens): number[] {
+  return [1, ...Array.from({ length: length - 1 }, (_, i) => 3 + ((i * 37) % (vocabSize - 3)))];
+}
+
+export function summarize(
+  environment: BenchResult['environment'],
+  backend: string,
+  model: string,
+  loadMs: number,
+  runs: readonly RunTimes[],
+): BenchResult {
+  const promptTokens = BENCH_SETUP.promptTokens;
+  return {
+    environment,
+    backend,
+    model,
+    loadMs,
+    first: phaseStats(runs.slice(0, 1), promptTokens),
+    steady: phaseStats(runs.slice(1), promptTokens),
+  };
+}
+
+// ------------------------------------------------------------------------------------ Node
+
+/** Load and generate in this Node process, on the backend already started (useNodeBackend). */
+export async function benchmarkModel(
+  path: string,
+  { backend, environment }: { backend: string; environment: 'node' },
+): Promise<BenchResult> {
+  const loadStart = performance.now();
+  const { model } = loadModel(path);
+  const loadMs = performance.now() - loadStart;
+  try {
+    const prompt = benchPrompt(model.config.vocab_size);
+    const runs: RunTimes[] = [];
+    for (let run = 0; run < BENCH_SETUP.runs; run++) runs.push(await timeGeneration(model, prompt));
+    return summarize(environment, backend, path, loadMs, runs);
+  } finally {
+    model.dispose();
+  }
+}
+
+async function timeGeneration(model: LlamaModel, prompt: number[]): Promise<RunTimes> {
+  const tokenMs: number[] = [];
+  const startMs = performance.now();
+  await generate(model, prompt, {
+    maxNewTokens: BENCH_SETUP.newTokens,
+    temperature: 0,
+    onToken: () => {
+      tokenMs.push(performance.now());
+    },
+  });
+  return { startMs, tokenMs };
+}
+
+// ------------------------------------------------------------------------------------ Chromium
+
+/** What src/pages/test/runtime.astro puts on window. */
+type TestPageWindow = { glassLlamaRuntime: { getRuntime: typeof getRuntime } };
+
+export const BROWSER_BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
+
+/** Writes a llama2.c checkpoint as a model directory the browser worker can load. */
+export function llama2cAsModelDir(binPath: string, outDir: string): void {
+  // The worker loads config.json, which has no rope_layout: store the Hugging Face layout.
+  const checkpoint = readLlama2c(readFileSync(binPath));
+  const { config, weights } = toRotateHalf(checkpoint.config, checkpoint.weights);
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'config.json'), JSON.stringify(configToJSON(config)));
+  writeFileSync(join(outDir, 'model.safetensors'), writeSafetensors(weights));
+}
+
+/**
+ * In headless Chromium, through the real runtime: /test/runtime/?backend=NAME, load, then
+ * BENCH_SETUP.runs generations timed in the page. A backend that cannot start is reported as
+ * skipped with the runtime's reason.
+ */
+async function benchmarkChromium(models: { label: string; urlPath: string }[]): Promise<{
+  results: BenchResult[];
+  skipped: string[];
+}> {
+  const helpers = await import('../tests/e2e/helpers');
+  helpers.buildOnce();
+  const modelMounts: Record<string, string> = {};
+  const served: { label: string; urlPath: string }[] = [];
+  const scratch = mkdtempSync(join(tmpdir(), 'glass-llama-bench-'));
+  for (const [i, model] of models.entries()) {
+    if (model.urlPath.endsWith('.bin')) {
+      const dir = join(scratch, `model-${i}`);
+      llama2cAsModelDir(model.urlPath, dir);
+      modelMounts[`/bench-models/${i}/`] = dir;
+      served.push({ label: model.label, urlPath: `/bench-models/${i}/` });
+    } else served.push(model);
+  }
+  const site = await helpers.openSite({ webgpu: true, mounts: modelMounts });
+  const results: BenchResult[] = [];
+  const skipped: string[] = [];
+  try {
+    for (const model of served) {
+      for (const backend of BROWSER_BACKENDS) {
+        const opened = await site.openPage(`/test/runtime/?backend=${backend}`);
+        try {
+          const measured = await opened.page.evaluate(
+            async ({ modelUrl, setup }) => {
+              const runtime = await (window as unknown as TestPageWindow).glassLlamaRuntime.getRuntime();
+              const loadStart = performance.now();
+              const summary = await runtime.load(modelUrl);
+              const loadMs = performance.now() - loadStart;
+              const vocab = summary.config.vocab_size;
+              const prompt = [1, ...Array.from({ length: setup.promptTokens - 1 }, (_, i) => 3 + ((i * 37) % (vocab - 3)))];
+              const runs = [];
+              for (let run = 0; run < setup.runs; run++) {
+                const tokenMs: number[] = [];
+                const startMs = performance.now();
+                const tokens = runtime.generate({ ids: prompt, maxNewTokens: setup.newTokens, temperature: 0, ignoreEos: true });
+                for await (const _token of tokens) {
+                  tokenMs.push(performance.now());
+                }
+                runs.push({ startMs, tokenMs });
+              }
+              return { backend: summary.backend, loadMs, runs };
+            },
+            { modelUrl: model.urlPath, setup: BENCH_SETUP },
+          );
+          if (measured.backend.name !== backend) {
+            skipped.push(`chromium ${backend} on ${model.label}: ${measured.backend.reason}`);
+            continue;
+          }
+          results.push(summarize('chromium', backend, model.label, measured.loadMs, measured.runs));
+        } finally {
+          await opened.close();
+        }
+      }
+    }
+  } finally {
+    await site.close();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  return { results, skipped };
+}
+
+// ------------------------------------------------------------------------------------ report
+
+export function formatBenchTable(results: readonly BenchResult[]): string {
+  const header = [
+    'env',
+    'backend',
+    'model',
+    'load ms',
+    'prefill tok/s first',
+    'prefill tok/s steady',
+    'decode ms/tok first (median)',
+    'decode ms/tok steady median',
+    'steady p90',
+  ];
+  const rows = results.map((result) => [
+    result.environment,
+    result.backend,
+    result.model.replace(/^.*\/(?=[^/]+\/?$)/, ''),
+    result.loadMs.toFixed(0),
+    result.first.prefillTokensPerSecond.toFixed(0),
+    result.steady.prefillTokensPerSecond.toFixed(0),
+    result.first.decode.medianMs.toFixed(2),
+    result.steady.decode.medianMs.toFixed(2),
+    result.steady.decode.p90Ms.toFixed(2),
+  ]);
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
+  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column])).join(' | ');
+  return [line(header), widths.map((width) => '-'.repeat(width)).join('-|-'), ...rows.map(line)].join('\n');
+}
+
+async function main(argv: string[]): Promise<void> {
+  const nodeOnly = argv.includes('--node-only');
+  const models = [{ label: 'stories260K.bin', path: FIXTURE_PATH }];
+  if (existsSync(join(SHIPPED_MODEL_DIR, 'model.safetensors'))) {
+    models.push({ label: 'glass-llama', path: SHIPPED_MODEL_DIR });
+  }
+  const results: BenchResult[] = [];
+  for (const model of models) {
+    for (const backend of NODE_BACKENDS) {
+      await useNodeBackend(backend);
+      const result = await benchmarkModel(model.path, { backend, environment: 'node' });
+      results.push({ ...result, model: model.label });
+      console.error(`node ${backend} ${model.label}: done`);
+    }
+  }
+  let skipped: string[] = [];
+  if (!nodeOnly) {
+    const browser = await benchmarkChromium(
+      models.map((model) => ({
+        label: model.label,
+        urlPath: model.path === SHIPPED_MODEL_DIR ? '/models/glass-llama/' : model.path,
+      })),
+    );
+    results.push(...browser.results);
+    skipped = browser.skipped;
+  }
+  console.log(formatBenchTable(results));
+  for (const line of skipped) console.log(`skipped: ${line}`);
+  mkdirSync(join(REPO_ROOT, 'bench-results'), { recursive: true });
+  const report = { date: new Date().toISOString(), setup: BENCH_SETUP, results, skipped };
+  writeFileSync(join(REPO_ROOT, 'bench-results/bench.json'), JSON.stringify(report, null, 2));
+  console.log('wrote bench-results/bench.json');
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  await main(process.argv.slice(2));
+}

@@ -1,0 +1,278 @@
+/**
+ * The page's side of the model worker. Every widget on a page shares one worker (and so one
+ * copy of the weights), created the first time a widget asks for it:
+ *
+ *   const runtime = await getRuntime();
+ *   await runtime.load('/models/glass-llama/');
+ *   const { logits, taps } = await runtime.forward({ text: 'Once upon', taps: ['layers.0.attn.probs'] });
+ *   for await (const token of runtime.generate({ text: 'Once upon', maxNewTokens: 20, temperature: 0.8 })) {
+ *     output.textContent += token.text;
+ *   }
+ *
+ * Errors from the worker reject with an Error carrying the worker's message.
+ */
+import { validateSamplingOptions } from '../llama/sampling';
+import { backendFromQuery, type BackendInfo } from './backend';
+import type {
+  BatchInput,
+  ForwardOptions,
+  ForwardResponse,
+  GenerateOptions,
+  GeneratedResponse,
+  ModelSummary,
+  PromptInput,
+  RuntimeRequest,
+  RuntimeResponse,
+  TokenResponse,
+} from './messages';
+
+export type ForwardResult = Omit<ForwardResponse, 'type' | 'requestId'>;
+export type GeneratedToken = Omit<TokenResponse, 'type' | 'requestId'>;
+export type GenerationResult = Omit<GeneratedResponse, 'type' | 'requestId'>;
+export type { BackendInfo, ModelSummary };
+
+/** A running generation: iterate it for tokens as they come, or await `result`. */
+export interface GenerationStream extends AsyncIterable<GeneratedToken> {
+  readonly result: Promise<GenerationResult>;
+  /** Stops after the token being computed now; `result` then has stopReason 'cancelled'. */
+  cancel(): void;
+}
+
+/** A request as the client builds it; `request()` adds the requestId. */
+type OutgoingRequest = WithoutRequestId<Exclude<RuntimeRequest, { type: 'cancel' }>>;
+/** Omit applied to each member of a union separately, so the union stays discriminated. */
+type WithoutRequestId<Request> = Request extends unknown ? Omit<Request, 'requestId'> : never;
+
+/** What the worker's replies settle: one entry per request in flight. */
+interface Pending {
+  resolve(response: RuntimeResponse): void;
+  reject(error: Error): void;
+  onToken?(token: GeneratedToken): void;
+}
+
+export class RuntimeClient {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private readonly generations = new Set<GenerationStream>();
+  private nextRequestId = 1;
+  private loading: { modelUrl: string; summary: Promise<ModelSummary> } | null = null;
+  /** The loaded model, once `load` has resolved. */
+  model: ModelSummary | null = null;
+
+  constructor(worker: Worker) {
+    this.worker = worker;
+    worker.onmessage = (event: MessageEvent<RuntimeResponse>) => this.receive(event.data);
+    worker.onerror = (event) => {
+      event.preventDefault();
+      this.failAll(new Error(`The model worker failed: ${event.message || 'it could not start'}.`));
+    };
+    worker.onmessageerror = () => this.failAll(new Error('The model worker sent a message that could not be read.'));
+  }
+
+  /** Which backend runs the model and why (null until a model is loaded). */
+  get backendInfo(): BackendInfo | null {
+    return this.model?.backend ?? null;
+  }
+
+  /**
+   * Loads the model directory at modelUrl (relative to the page, same origin). Loading the same
+   * URL again returns the same summary; widgets may all call this.
+   */
+  load(modelUrl: string): Promise<ModelSummary> {
+    const directory = new URL(modelUrl.endsWith('/') ? modelUrl : `${modelUrl}/`, location.href).href;
+    if (this.loading?.modelUrl === directory) return this.loading.summary;
+    const summary = this.request({
+      type: 'load',
+      modelUrl: directory,
+      backend: backendFromQuery(location.search),
+      wasmPath: new URL(`${import.meta.env.BASE_URL}tfjs/`, location.href).href,
+    }).then((response) => {
+      this.model = expect(response, 'loaded').model;
+      return this.model;
+    });
+    this.loading = { modelUrl: directory, summary };
+    summary.catch(() => {
+      if (this.loading?.summary === summary) this.loading = null;
+    });
+    return summary;
+  }
+
+  /** One forward pass: logits [batch, seq, vocab] and the requested taps. */
+  async forward(request: BatchInput & ForwardOptions): Promise<ForwardResult> {
+    const { input, options } = splitInput<BatchInput, ForwardOptions>(request);
+    const { type: _type, requestId: _id, ...result } = expect(
+      await this.request({ type: 'forward', input, options }),
+      'forwarded',
+    );
+    return result;
+  }
+
+  /** Starts a generation; tokens stream as the worker produces them. */
+  generate(request: PromptInput & GenerateOptions): GenerationStream {
+    const { input, options } = splitInput<PromptInput, GenerateOptions>(request);
+    const tokens = new TokenQueue();
+    let requestId = 0;
+    let settled = false;
+    const problem = describeBadGenerateOptions(options);
+    const result: Promise<GenerationResult> = problem
+      ? Promise.reject(new Error(problem))
+      : this.request({ type: 'generate', input, options }, (id) => (requestId = id), (token) => tokens.push(token)).then(
+          (response) => {
+            const { type: _type, requestId: _id, ...generated } = expect(response, 'generated');
+            return generated;
+          },
+        );
+    const stream: GenerationStream = {
+      result,
+      cancel: () => {
+        if (requestId && !settled) this.worker.postMessage({ type: 'cancel', target: requestId } satisfies RuntimeRequest);
+      },
+      [Symbol.asyncIterator]: () => tokens.iterate(stream.cancel),
+    };
+    this.generations.add(stream);
+    result
+      .then(
+        () => tokens.end(),
+        (error: Error) => tokens.fail(error),
+      )
+      .finally(() => {
+        settled = true;
+        this.generations.delete(stream);
+      });
+    return stream;
+  }
+
+  /** Cancels every generation in flight. */
+  cancel(): void {
+    for (const generation of this.generations) generation.cancel();
+  }
+
+  /** tf.memory() inside the worker. */
+  async memory(): Promise<{ numTensors: number; numBytes: number }> {
+    const { numTensors, numBytes } = expect(await this.request({ type: 'memory' }), 'memory');
+    return { numTensors, numBytes };
+  }
+
+  /** Frees the model's tensors in the worker; the worker itself stays for a later load. */
+  async dispose(): Promise<void> {
+    expect(await this.request({ type: 'dispose' }), 'disposed');
+    this.model = null;
+    this.loading = null;
+  }
+
+  private request(
+    message: OutgoingRequest,
+    onId?: (requestId: number) => void,
+    onToken?: (token: GeneratedToken) => void,
+  ): Promise<RuntimeResponse> {
+    const requestId = this.nextRequestId++;
+    onId?.(requestId);
+    return new Promise((resolve, reject) => {
+      this.pending.set(requestId, { resolve, reject, onToken });
+      this.worker.postMessage({ ...message, requestId } as RuntimeRequest);
+    });
+  }
+
+  private receive(response: RuntimeResponse): void {
+    const pending = this.pending.get(response.requestId);
+    if (!pending) return;
+    if (response.type === 'token') {
+      const { type: _type, requestId: _id, ...token } = response;
+      pending.onToken?.(token);
+      return;
+    }
+    this.pending.delete(response.requestId);
+    if (response.type === 'error') pending.reject(new Error(response.message));
+    else pending.resolve(response);
+  }
+
+  private failAll(error: Error): void {
+    for (const pending of this.pending.values()) pending.reject(error);
+    this.pending.clear();
+  }
+}
+
+let runtime: Promise<RuntimeClient> | null = null;
+
+/** The page's one runtime; the worker starts on the first call. */
+export function getRuntime(): Promise<RuntimeClient> {
+  runtime ??= Promise.resolve().then(
+    () =>
+      new RuntimeClient(
+        new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'glass-llama-model' }),
+      ),
+  );
+  return runtime;
+}
+
+/** Narrows a reply to the type the request expects. */
+function expect<T extends RuntimeResponse['type']>(
+  response: RuntimeResponse,
+  type: T,
+): Extract<RuntimeResponse, { type: T }> {
+  if (response.type !== type) throw new Error(`The model worker replied '${response.type}' where '${type}' was expected.`);
+  return response as Extract<RuntimeResponse, { type: T }>;
+}
+
+/** { ids | text, bos, ...options } -> the input and the options, as the protocol carries them. */
+function splitInput<Input extends PromptInput | BatchInput, Options>(
+  request: Input & Options,
+): { input: Input; options: Options } {
+  const { ids, text, bos, ...options } = request as Record<string, unknown>;
+  if ((ids === undefined) === (text === undefined)) {
+    throw new Error('Pass exactly one of ids (token ids) or text.');
+  }
+  const input = (ids !== undefined ? { ids } : { text, ...(bos !== undefined ? { bos } : {}) }) as Input;
+  return { input, options: options as Options };
+}
+
+function describeBadGenerateOptions(options: GenerateOptions): string | null {
+  if (!(Number.isInteger(options.maxNewTokens) && options.maxNewTokens >= 1)) {
+    return `maxNewTokens must be an integer >= 1. Received ${options.maxNewTokens}.`;
+  }
+  return validateSamplingOptions(options);
+}
+
+/** Tokens waiting to be read by a `for await` loop, which may be slower than the worker. */
+class TokenQueue {
+  private readonly waiting: GeneratedToken[] = [];
+  private wake: (() => void) | null = null;
+  private finished = false;
+  private error: Error | null = null;
+
+  push(token: GeneratedToken): void {
+    this.waiting.push(token);
+    this.wake?.();
+  }
+
+  end(): void {
+    this.finished = true;
+    this.wake?.();
+  }
+
+  fail(error: Error): void {
+    this.error = error;
+    this.end();
+  }
+
+  /** Leaving the loop early (break, throw) cancels the generation. */
+  async *iterate(cancel: () => void): AsyncGenerator<GeneratedToken> {
+    let completed = false;
+    try {
+      while (true) {
+        const token = this.waiting.shift();
+        if (token) {
+          yield token;
+          continue;
+        }
+        if (this.error) throw this.error;
+        if (this.finished) break;
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        this.wake = null;
+      }
+      completed = true;
+    } finally {
+      if (!completed) cancel();
+    }
+  }
+}
