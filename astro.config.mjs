@@ -4,6 +4,7 @@ import mdx from '@astrojs/mdx';
 import remarkMath from 'remark-math';
 import rehypeKatex from 'rehype-katex';
 import { selfHostAssets } from './src/styles/self-host-assets.mjs';
+import { tfjsWasmFiles } from './scripts/copy-tfjs-wasm.mjs';
 
 // Content-Security-Policy, rendered by Astro as a <meta> tag on every page.
 // Scripts and styles come from this origin ('self') or carry a sha256 hash that Astro computes
@@ -33,7 +34,8 @@ const contentSecurityPolicy = {
 export default defineConfig({
   site: 'http://localhost:4321',
   trailingSlash: 'ignore',
-  integrations: [selfHostAssets(), mdx()],
+  // tfjsWasmFiles: copies the tfjs .wasm binaries to public/tfjs/ (served from our own origin).
+  integrations: [selfHostAssets(), tfjsWasmFiles(), mdx()],
   markdown: {
     remarkPlugins: [remarkMath],
     rehypePlugins: [rehypeKatex],
