@@ -52,27 +52,36 @@ export function causalPatternMask(newTokens: number, pastLength: number, pattern
   return mask;
 }
 
+/** Which keys each query may see, shared by every layer; null when every key is visible. */
+export interface AttentionMask {
+  /** [batch or 1, 1, S, T]: 1 = may attend, 0 = masked */
+  allowed: tf.Tensor4D;
+  /** the same shape: 0 where allowed, -1e9 elsewhere, added to the scores before softmax */
+  bias: tf.Tensor4D;
+}
+
 /**
- * The mask every layer shares. allowed: [batch or 1, 1, S, T], 1 = may attend;
- * bias: the same shape, 0 where allowed and -1e9 elsewhere, added to the scores before softmax.
- * attentionMask: [batch, T] with 1 for real tokens and 0 for padding.
+ * Builds the mask from the causal rule, the pattern and attentionMask [batch, T] (1 = real token,
+ * 0 = padding). One new token with no padding mask and no pattern sees every key: null, no work.
  */
 export function buildAttentionMask(
   newTokens: number,
   pastLength: number,
   attentionMask?: tf.Tensor2D,
   pattern?: AttentionPattern,
-): { allowed: tf.Tensor4D; bias: tf.Tensor4D } {
+): AttentionMask | null {
+  if (newTokens === 1 && !attentionMask && !pattern) return null;
   return tf.tidy(() => {
     const keys = pastLength + newTokens;
-    let allowed = tf.tensor4d(causalPatternMask(newTokens, pastLength, pattern), [1, 1, newTokens, keys]);
-    if (attentionMask) {
-      const padding = tf.reshape(tf.cast(attentionMask, 'float32'), [attentionMask.shape[0], 1, 1, keys]);
-      allowed = tf.mul(allowed, padding);
+    const causal = causalPatternMask(newTokens, pastLength, pattern);
+    if (!attentionMask) {
+      // -1e9 rather than -Infinity: a fully masked row then softmaxes to finite values (zeroed later)
+      const bias = causal.map((allowed) => (allowed ? 0 : -1e9));
+      return { allowed: tf.tensor4d(causal, [1, 1, newTokens, keys]), bias: tf.tensor4d(bias, [1, 1, newTokens, keys]) };
     }
-    // -1e9 rather than -Infinity: a fully masked row then softmaxes to finite values (zeroed below)
-    const bias = tf.mul(tf.sub(allowed, 1), 1e9) as tf.Tensor4D;
-    return { allowed, bias };
+    const padding = tf.reshape(tf.cast(attentionMask, 'float32'), [attentionMask.shape[0], 1, 1, keys]);
+    const allowed = tf.mul(tf.tensor4d(causal, [1, 1, newTokens, keys]), padding) as tf.Tensor4D;
+    return { allowed, bias: tf.mul(tf.sub(allowed, 1), 1e9) as tf.Tensor4D };
   });
 }
 
@@ -94,7 +103,7 @@ export function attention(
   q: tf.Tensor4D,
   k: tf.Tensor4D,
   v: tf.Tensor4D,
-  mask: { allowed: tf.Tensor4D; bias: tf.Tensor4D },
+  mask: AttentionMask | null,
   opts: { wantScores?: boolean; dropout?: (probs: tf.Tensor4D) => tf.Tensor4D } = {},
 ): AttentionResult {
   const [batch, heads, queries, d] = q.shape;
@@ -105,9 +114,10 @@ export function attention(
   const rawScores = tf.reshape(tf.matMul(grouped, k, false, true), [batch, heads, queries, keys]);
   const scaled = tf.mul(rawScores, 1 / Math.sqrt(d)) as tf.Tensor4D; // [B, H, S, T]
   // Multiplying by `allowed` makes masked probabilities exactly 0 and empties fully masked rows.
-  let probs = tf.mul(tf.softmax(tf.add(scaled, mask.bias)), mask.allowed) as tf.Tensor4D;
+  let probs = (mask ? tf.mul(tf.softmax(tf.add(scaled, mask.bias)), mask.allowed) : tf.softmax(scaled)) as tf.Tensor4D;
   const result: AttentionResult = { probs, out: q };
-  if (opts.wantScores) {
+  if (opts.wantScores && !mask) result.scores = scaled;
+  if (opts.wantScores && mask) {
     const allowedEverywhere = tf.cast(tf.broadcastTo(mask.allowed, scaled.shape), 'bool');
     result.scores = tf.where(allowedEverywhere, scaled, tf.fill(scaled.shape, -Infinity)) as tf.Tensor4D;
   }

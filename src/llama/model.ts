@@ -13,7 +13,7 @@ import { headDim, type HiddenAct, type LlamaConfig } from './config';
 import { attention, buildAttentionMask, type AttentionPattern } from './attention';
 import type { KVCache } from './kvcache';
 import { createRandom, randomNormal } from './rng';
-import { applyRope, ropeAngles } from './rope';
+import { ropePartner, ropeTables } from './rope';
 import { checkTapNames, layerTap, type TapName } from './taps';
 import {
   checkWeights,
@@ -98,6 +98,23 @@ export function positionIdsFromMask(mask: number[][]): number[][] {
   });
 }
 
+/**
+ * The projection matrices as the forward multiplies them: transposed to [in, out] (the wasm
+ * backend's matMul is much faster without transposeB) and stacked so each block is one matMul.
+ */
+type Projections = {
+  /** per layer [hidden, (2 heads + 3 kvHeads) * d]: q, k, v and the RoPE partners of q and k */
+  qkv: tf.Tensor2D[];
+  /** per layer [heads * d, hidden] */
+  o: tf.Tensor2D[];
+  /** per layer [hidden, 2 * intermediate]: gate, then up */
+  gateUp: tf.Tensor2D[];
+  /** per layer [intermediate, hidden] */
+  down: tf.Tensor2D[];
+  /** [hidden, vocab] (the transposed embedding when tied) */
+  lmHead: tf.Tensor2D;
+};
+
 let modelsCreated = 0;
 
 export class LlamaModel {
@@ -105,11 +122,14 @@ export class LlamaModel {
   /** Parameters under Hugging Face names; tf.Variables when trainable. */
   readonly params: Map<string, tf.Variable | tf.Tensor>;
   readonly trainable: boolean;
+  /** A frozen model builds its Projections once; a trainable one rebuilds them in each forward. */
+  private frozenProjections: Projections | null = null;
 
   private constructor(config: LlamaConfig, params: Map<string, tf.Variable | tf.Tensor>, trainable: boolean) {
     this.config = config;
     this.params = params;
     this.trainable = trainable;
+    if (!trainable) this.frozenProjections = tf.tidy(() => this.buildProjections());
   }
 
   /** Uploads checked weights. A tied model ignores any lm_head.weight it is given. */
@@ -151,6 +171,8 @@ export class LlamaModel {
   dispose(): void {
     for (const tensor of this.params.values()) tensor.dispose();
     this.params.clear();
+    if (this.frozenProjections) tf.dispose(this.frozenProjections);
+    this.frozenProjections = null;
   }
 
   private param(name: string): tf.Tensor {
@@ -159,15 +181,38 @@ export class LlamaModel {
     return tensor;
   }
 
-  /** x: [N, in], weight [out, in] (torch.nn.Linear layout) -> [N, out] */
-  private linear(x: tf.Tensor2D, name: string): tf.Tensor2D {
-    return tf.matMul(x, this.param(name) as tf.Tensor2D, false, true);
+  /** x: [N, in] times a projection [in, out] -> [N, out] */
+  private linear(x: tf.Tensor2D, weight: tf.Tensor2D): tf.Tensor2D {
+    return tf.matMul(x, weight);
   }
 
   /** rmsnorm(x) = x / sqrt(mean(x^2) + eps) * weight, over the last axis of x: [N, hidden]. */
   private rmsNorm(x: tf.Tensor2D, name: string): tf.Tensor2D {
     const meanSquare = tf.mean(tf.square(x), -1, true); // [N, 1]
     return tf.mul(tf.mul(x, tf.rsqrt(tf.add(meanSquare, this.config.rms_norm_eps))), this.param(name));
+  }
+
+  /**
+   * Every projection as [in, out]. Layer i's q, k, v rows are stacked with the RoPE partners of
+   * the q and k rows (see ropePartner): x W^T then yields q, k, v and partner(q), partner(k) in
+   * one matMul, and RoPE is just q cos + partner(q) sin. gate and up are stacked likewise.
+   */
+  private buildProjections(): Projections {
+    const config = this.config;
+    const d = headDim(config);
+    const transposedStack = (rows: tf.Tensor[]) => tf.transpose(tf.concat(rows as tf.Tensor2D[], 0)) as tf.Tensor2D;
+    const projections: Projections = { qkv: [], o: [], gateUp: [], down: [], lmHead: tf.transpose(this.param(config.tie_word_embeddings ? EMBED_TOKENS : LM_HEAD)) as tf.Tensor2D };
+    for (let layer = 0; layer < config.num_hidden_layers; layer++) {
+      const names = layerWeightNames(layer);
+      const q = this.param(names.q) as tf.Tensor2D;
+      const k = this.param(names.k) as tf.Tensor2D;
+      const partners = [ropePartner(q, d, config.rope_layout, 0), ropePartner(k, d, config.rope_layout, 0)];
+      projections.qkv.push(transposedStack([q, k, this.param(names.v), ...partners]));
+      projections.o.push(tf.transpose(this.param(names.o)) as tf.Tensor2D);
+      projections.gateUp.push(transposedStack([this.param(names.gate), this.param(names.up)]));
+      projections.down.push(tf.transpose(this.param(names.down)) as tf.Tensor2D);
+    }
+    return projections;
   }
 
   /** ids: [batch, seq] -> [batch * seq, hidden] */
@@ -216,18 +261,31 @@ export class LlamaModel {
       const newKeys: tf.Tensor4D[] = [];
       const newValues: tf.Tensor4D[] = [];
       // [batch * seq, width] -> [batch, seq, width] for a tap
-      const tap = (name: TapName, x: tf.Tensor) => {
-        if (wanted.has(name)) taps[name] = x.rank === 2 ? tf.reshape(x, [batch, seq, x.shape[1]!]) : x;
+      const tap = (name: TapName, x: tf.Tensor | (() => tf.Tensor)) => {
+        if (!wanted.has(name)) return;
+        const tensor = typeof x === 'function' ? x() : x;
+        taps[name] = tensor.rank === 2 ? tf.reshape(tensor, [batch, seq, tensor.shape[1]!]) : tensor;
       };
-      // [batch * seq, n * d] -> [batch, n, seq, d]
+      // [batch * seq, n * d] -> [batch, n, seq, d]; with one token the transpose only renames axes
       const splitHeads = (x: tf.Tensor2D, n: number) =>
-        tf.transpose(tf.reshape(x, [batch, seq, n, d]), [0, 2, 1, 3]) as tf.Tensor4D;
+        (seq === 1 ? tf.reshape(x, [batch, n, 1, d]) : tf.transpose(tf.reshape(x, [batch, seq, n, d]), [0, 2, 1, 3])) as tf.Tensor4D;
+      // [batch, n, seq, d] -> [batch * seq, n * d]
+      const mergeHeads = (x: tf.Tensor4D) =>
+        (seq === 1 ? tf.reshape(x, [batch, x.shape[1] * d]) : tf.reshape(tf.transpose(x, [0, 2, 1, 3]), [batch * seq, x.shape[1] * d])) as tf.Tensor2D;
 
-      const positionIds = opts.positionIds ?? defaultPositionIds(batch, seq, pastLength);
-      const ropeLength = config.rope_scaling?.rope_type === 'dynamic' ? maxPositionPlusOne(positionIds, opts.positionIds, totalLength) : totalLength;
-      const { cos, sin } = ropeAngles(config, positionIds, ropeLength); // [batch, 1, seq, d/2]
+      const qWidth = heads * d;
+      const kvWidth = kvHeads * d;
+      // cos, sin: [batch * seq, (heads + kvHeads) * d], the columns of q and k side by side
+      const { cos, sin } = ropeTables(
+        config,
+        heads + kvHeads,
+        batch,
+        seq,
+        opts.positionIds ? { positionIds: opts.positionIds, seqLen: ropeSeqLen(config, opts.positionIds, totalLength) } : { pastLength },
+      );
       const mask = buildAttentionMask(seq, pastLength, opts.attentionMask, opts.attentionPattern);
 
+      const projections = this.frozenProjections ?? this.buildProjections();
       let hidden = this.embed(inputIds, opts.embeddingLookup ?? 'gather'); // [batch * seq, hidden]
       tap('embed', hidden);
 
@@ -238,32 +296,33 @@ export class LlamaModel {
         // Attention block
         const normed = this.rmsNorm(hidden, names.inputNorm);
         tap(t('input_norm'), normed);
-        const q = splitHeads(this.linear(normed, names.q), heads); // [batch, heads, seq, d]
-        const k = splitHeads(this.linear(normed, names.k), kvHeads); // [batch, kvHeads, seq, d]
-        const v = splitHeads(this.linear(normed, names.v), kvHeads); // [batch, kvHeads, seq, d]
-        tap(t('attn.q'), q);
-        tap(t('attn.k'), k);
+        const [qk, v2d, partners] = tf.split(this.linear(normed, projections.qkv[layer]), [qWidth + kvWidth, kvWidth, qWidth + kvWidth], 1);
+        const qkRotated = tf.add(tf.mul(qk, cos), tf.mul(partners, sin)) as tf.Tensor2D; // RoPE, [batch * seq, (heads + kvHeads) * d]
+        const [q, k] = tf.split(splitHeads(qkRotated, heads + kvHeads), [heads, kvHeads], 1) as tf.Tensor4D[]; // [batch, heads | kvHeads, seq, d]
+        const v = splitHeads(v2d as tf.Tensor2D, kvHeads); // [batch, kvHeads, seq, d]
+        if (wanted.has(t('attn.q')) || wanted.has(t('attn.k'))) {
+          const [qRaw, kRaw] = tf.split(qk, [qWidth, kvWidth], 1) as tf.Tensor2D[];
+          tap(t('attn.q'), () => splitHeads(qRaw, heads));
+          tap(t('attn.k'), () => splitHeads(kRaw, kvHeads));
+        }
         tap(t('attn.v'), v);
-        const qRotated = applyRope(q, cos, sin, config.rope_layout);
-        const kRotated = applyRope(k, cos, sin, config.rope_layout);
-        tap(t('attn.q_rotated'), qRotated);
-        tap(t('attn.k_rotated'), kRotated);
+        tap(t('attn.q_rotated'), q);
+        tap(t('attn.k_rotated'), k);
         const pastKeys = cache?.keys[layer];
         const pastValues = cache?.values[layer];
-        const allKeys = pastKeys ? (tf.concat([pastKeys, kRotated], 2) as tf.Tensor4D) : kRotated; // [batch, kvHeads, T, d]
+        const allKeys = pastKeys ? (tf.concat([pastKeys, k], 2) as tf.Tensor4D) : k; // [batch, kvHeads, T, d]
         const allValues = pastValues ? (tf.concat([pastValues, v], 2) as tf.Tensor4D) : v;
         if (cache) {
           newKeys.push(allKeys);
           newValues.push(allValues);
         }
-        const attended = attention(qRotated, allKeys, allValues, mask, {
+        const attended = attention(q, allKeys, allValues, mask, {
           wantScores: wanted.has(t('attn.scores')),
           dropout: probsDropout > 0 ? (p) => dropout(p, probsDropout, `${layer}/probs`) : undefined,
         });
         if (attended.scores) tap(t('attn.scores'), attended.scores);
         tap(t('attn.probs'), attended.probs);
-        const merged = tf.reshape(tf.transpose(attended.out, [0, 2, 1, 3]), [batch * seq, heads * d]) as tf.Tensor2D;
-        const attnOut = this.linear(merged, names.o); // [batch * seq, hidden]
+        const attnOut = this.linear(mergeHeads(attended.out), projections.o[layer]); // [batch * seq, hidden]
         tap(t('attn.out'), attnOut);
         hidden = tf.add(hidden, dropout(attnOut, residualDropout, `${layer}/attn`));
         tap(t('attn_residual'), hidden);
@@ -271,13 +330,12 @@ export class LlamaModel {
         // MLP block: down(act(gate x) * up x)
         const mlpInput = this.rmsNorm(hidden, names.postAttentionNorm);
         tap(t('post_attention_norm'), mlpInput);
-        const gate = this.linear(mlpInput, names.gate); // [batch * seq, intermediate]
-        const up = this.linear(mlpInput, names.up);
+        const [gate, up] = tf.split(this.linear(mlpInput, projections.gateUp[layer]), 2, 1) as tf.Tensor2D[]; // [batch * seq, intermediate] each
         const act = activate(gate, activation) as tf.Tensor2D;
         tap(t('mlp.gate'), gate);
         tap(t('mlp.up'), up);
         tap(t('mlp.act'), act);
-        const mlpOut = this.linear(tf.mul(act, up), names.down); // [batch * seq, hidden]
+        const mlpOut = this.linear(tf.mul(act, up), projections.down[layer]); // [batch * seq, hidden]
         tap(t('mlp.out'), mlpOut);
         hidden = tf.add(hidden, dropout(mlpOut, residualDropout, `${layer}/mlp`));
         tap(t('out'), hidden);
@@ -285,8 +343,7 @@ export class LlamaModel {
 
       const finalNorm = this.rmsNorm(hidden, FINAL_NORM);
       tap('final_norm', finalNorm);
-      const head = config.tie_word_embeddings ? EMBED_TOKENS : LM_HEAD;
-      const logits = tf.reshape(this.linear(finalNorm, head), [batch, seq, config.vocab_size]) as tf.Tensor3D;
+      const logits = tf.reshape(this.linear(finalNorm, projections.lmHead), [batch, seq, config.vocab_size]) as tf.Tensor3D;
       tap('logits', logits);
       return { logits, taps, newKeys, newValues };
     });
@@ -337,13 +394,8 @@ export function checkTokenIds(ids: number[][], vocabSize: number): void {
   }
 }
 
-/** [batch, seq]: pastLength, pastLength + 1, ... in every row */
-function defaultPositionIds(batch: number, seq: number, pastLength: number): tf.Tensor2D {
-  return tf.tile(tf.reshape(tf.range(pastLength, pastLength + seq, 1, 'int32'), [1, seq]), [batch, 1]) as tf.Tensor2D;
-}
-
-/** Dynamic NTK needs the longest position as a number: read it back only when positions were given. */
-function maxPositionPlusOne(positionIds: tf.Tensor2D, given: tf.Tensor2D | undefined, totalLength: number): number {
-  if (!given) return totalLength;
-  return (tf.max(positionIds).dataSync()[0] as number) + 1;
+/** The sequence length dynamic NTK scaling sees: the longest position + 1 (a readback, only for 'dynamic'). */
+function ropeSeqLen(config: LlamaConfig, positionIds: tf.Tensor2D, totalLength: number): number {
+  if (config.rope_scaling?.rope_type !== 'dynamic') return totalLength;
+  return tf.tidy(() => tf.max(positionIds).dataSync()[0] as number) + 1;
 }

@@ -47,39 +47,78 @@ export function positionScale(config: LlamaConfig): number {
 }
 
 /**
- * cos and sin of every (position, pair) angle.
- * positionIds: [batch, seq]; returns cos, sin: [batch, 1, seq, d/2] (the 1 broadcasts over heads).
+ * The angle per position of each of the heads * d coordinates of a projection: coordinate c of a
+ * head belongs to pair c mod d/2 (rotate_half) or floor(c / 2) (interleaved), and turns by theta_pair.
  */
-export function ropeAngles(
+export function columnFrequencies(config: LlamaConfig, seqLen: number, heads: number): Float32Array {
+  const d = headDim(config);
+  const pairFrequencies = inverseFrequencies(config, seqLen);
+  const columns = new Float32Array(heads * d);
+  for (let c = 0; c < columns.length; c++) {
+    const inHead = c % d;
+    columns[c] = pairFrequencies[config.rope_layout === 'rotate_half' ? inHead % (d / 2) : inHead >> 1];
+  }
+  return columns;
+}
+
+/**
+ * cos and sin of every (token, coordinate) angle, [batch * seq, heads * d], for rope(x) =
+ * x cos + ropePartner(x) sin on projections laid out [batch * seq, heads * d].
+ * Positions are either given [batch, seq] (seqLen = longest position + 1, for dynamic NTK) or
+ * pastLength, pastLength + 1, ... for every row, computed here without any kernel.
+ */
+export function ropeTables(
   config: LlamaConfig,
-  positionIds: tf.Tensor2D,
-  seqLen: number,
-): { cos: tf.Tensor4D; sin: tf.Tensor4D } {
+  heads: number,
+  batch: number,
+  seq: number,
+  positions: { pastLength: number } | { positionIds: tf.Tensor2D; seqLen: number },
+): { cos: tf.Tensor2D; sin: tf.Tensor2D } {
   return tf.tidy(() => {
-    const frequencies = tf.tensor1d(inverseFrequencies(config, seqLen)); // [d/2]
-    const positions = tf.mul(tf.cast(positionIds, 'float32'), positionScale(config)); // [batch, seq]
-    const angles = tf.mul(tf.expandDims(positions, 2), frequencies).expandDims(1) as tf.Tensor4D; // [batch, 1, seq, d/2]
-    return { cos: tf.cos(angles), sin: tf.sin(angles) };
+    const scale = positionScale(config);
+    if ('positionIds' in positions) {
+      const frequencies = tf.tensor1d(columnFrequencies(config, positions.seqLen, heads)); // [heads * d]
+      const scaled = tf.mul(tf.reshape(tf.cast(positions.positionIds, 'float32'), [batch * seq, 1]), scale);
+      const angles = tf.mul(scaled, frequencies); // [batch * seq, heads * d]
+      return { cos: tf.cos(angles) as tf.Tensor2D, sin: tf.sin(angles) as tf.Tensor2D };
+    }
+    const frequencies = columnFrequencies(config, positions.pastLength + seq, heads);
+    const width = frequencies.length;
+    const cos = new Float32Array(seq * width);
+    const sin = new Float32Array(seq * width);
+    for (let s = 0; s < seq; s++) {
+      const position = (positions.pastLength + s) * scale;
+      for (let c = 0; c < width; c++) {
+        cos[s * width + c] = Math.cos(position * frequencies[c]);
+        sin[s * width + c] = Math.sin(position * frequencies[c]);
+      }
+    }
+    // every row of the batch has the same positions
+    const repeat = (table: Float32Array) => {
+      const tensor = tf.tensor2d(table, [seq, width]);
+      return batch === 1 ? tensor : tf.tile(tensor, [batch, 1]);
+    };
+    return { cos: repeat(cos), sin: repeat(sin) };
   });
 }
 
 /**
- * Rotates every pair of x: [batch, heads, seq, d] by its angle.
- * For pair (a, b): a' = a cos - b sin, b' = a sin + b cos.
+ * The coordinate each coordinate is rotated with, signed so that rope(x) = x cos + partner(x) sin:
+ *   rotate_half   partner(x) = (-x[d/2 .. d), x[0 .. d/2))        (HF's rotate_half)
+ *   interleaved   partner(x)[2i] = -x[2i + 1], partner(x)[2i + 1] = x[2i]
+ * x is 2-D with its heads * d coordinates on `axis`: 1 for activations [N, heads * d], 0 for a
+ * projection weight [heads * d, in], whose partner rows give partner(W x) = partner(W) x.
  */
-export function applyRope(x: tf.Tensor4D, cos: tf.Tensor4D, sin: tf.Tensor4D, layout: RopeLayout): tf.Tensor4D {
-  return tf.tidy((): tf.Tensor4D => {
-    const [batch, heads, seq, d] = x.shape;
-    if (layout === 'rotate_half') {
-      const [a, b] = tf.split(x, 2, 3); // each [batch, heads, seq, d/2]
-      return tf.concat([tf.sub(tf.mul(a, cos), tf.mul(b, sin)), tf.add(tf.mul(a, sin), tf.mul(b, cos))], 3) as tf.Tensor4D;
-    }
-    const pairs = tf.reshape(x, [batch, heads, seq, d / 2, 2]);
-    const [a, b] = tf.split(pairs, 2, 4); // each [batch, heads, seq, d/2, 1]
-    const cos5 = tf.expandDims(cos, 4);
-    const sin5 = tf.expandDims(sin, 4);
-    const rotated = tf.concat([tf.sub(tf.mul(a, cos5), tf.mul(b, sin5)), tf.add(tf.mul(a, sin5), tf.mul(b, cos5))], 4);
-    return tf.reshape(rotated, [batch, heads, seq, d]);
+export function ropePartner(x: tf.Tensor2D, d: number, layout: RopeLayout, axis: 0 | 1): tf.Tensor2D {
+  return tf.tidy(() => {
+    const [rows, columns] = x.shape;
+    const heads = (axis === 0 ? rows : columns) / d;
+    // split each head into its two halves (rotate_half) or into its even and odd coordinates
+    const pairShape = layout === 'rotate_half' ? [2, d / 2] : [d / 2, 2];
+    const pairAxis = (layout === 'rotate_half' ? 1 : 2) + axis;
+    const shaped = axis === 0 ? tf.reshape(x, [heads, ...pairShape, columns]) : tf.reshape(x, [rows, heads, ...pairShape]);
+    const [first, second] = tf.split(shaped, 2, pairAxis);
+    return tf.reshape(tf.concat([tf.neg(second), first], pairAxis), [rows, columns]);
   });
 }
 

@@ -1,13 +1,23 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { LlamaModel } from '../../src/llama/model';
-import { applyRope, inverseFrequencies, permuteInterleavedToRotateHalf, ropeAngles, ropeBase } from '../../src/llama/rope';
+import type { LlamaConfig } from '../../src/llama/config';
+import { inverseFrequencies, permuteInterleavedToRotateHalf, ropeBase, ropePartner, ropeTables } from '../../src/llama/rope';
 import { layerWeightNames, type WeightMap } from '../../src/llama/weights';
 import { useBackend } from './helpers/backends';
 import { tinyConfig } from './helpers/configs';
 import { randomWeights, relativeError } from './helpers/random-weights';
 
 beforeAll(() => useBackend('cpu'));
+
+/** rope(x) = x cos + partner(x) sin for one token at `position`; x: [1, heads * d]. */
+function rotate(config: LlamaConfig, x: tf.Tensor2D, position: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const d = config.hidden_size / config.num_attention_heads;
+    const { cos, sin } = ropeTables(config, x.shape[1] / d, 1, 1, { pastLength: position });
+    return tf.add(tf.mul(x, cos), tf.mul(ropePartner(x, d, config.rope_layout, 1), sin));
+  });
+}
 
 describe('ropeBase and inverseFrequencies', () => {
   test('theta_i = base^(-2i/d)', () => {
@@ -24,20 +34,36 @@ describe('ropeBase and inverseFrequencies', () => {
   });
 
   test('linear scaling (position interpolation) turns position 8 by the angles of position 2', () => {
-    const config = tinyConfig({ rope_scaling: { rope_type: 'linear', factor: 4 } });
-    const { cos, sin } = ropeAngles(config, tf.tensor2d([[8]], undefined, 'int32'), 9);
-    const plain = ropeAngles(tinyConfig(), tf.tensor2d([[2]], undefined, 'int32'), 3);
-    expect(cos.dataSync()).toEqual(plain.cos.dataSync());
-    expect(sin.dataSync()).toEqual(plain.sin.dataSync());
+    const scaled = ropeTables(tinyConfig({ rope_scaling: { rope_type: 'linear', factor: 4 } }), 2, 1, 1, { pastLength: 8 });
+    const plain = ropeTables(tinyConfig(), 2, 1, 1, { pastLength: 2 });
+    expect(scaled.cos.dataSync()).toEqual(plain.cos.dataSync());
+    expect(scaled.sin.dataSync()).toEqual(plain.sin.dataSync());
+    tf.dispose([scaled, plain] as unknown as tf.Tensor[]);
+  });
+
+  test('tables from position ids equal the tables computed from the past length', () => {
+    const config = tinyConfig({ rope_layout: 'interleaved' });
+    const fromIds = ropeTables(config, 3, 2, 2, { positionIds: tf.tensor2d([[5, 6], [5, 6]], undefined, 'int32'), seqLen: 7 });
+    const fromPast = ropeTables(config, 3, 2, 2, { pastLength: 5 });
+    expect(fromIds.cos.shape).toEqual([4, 12]);
+    expect(relativeError(fromIds.cos.dataSync(), fromPast.cos.dataSync())).toBeLessThan(1e-6);
+    expect(relativeError(fromIds.sin.dataSync(), fromPast.sin.dataSync())).toBeLessThan(1e-6);
   });
 });
 
-describe('applyRope', () => {
+describe('rope = x cos + ropePartner(x) sin', () => {
+  test('ropePartner pairs coordinates by layout, on activations and on weight rows', () => {
+    const x = tf.tensor2d([[1, 2, 3, 4, 5, 6, 7, 8]]); // two heads of d = 4
+    expect([...ropePartner(x, 4, 'rotate_half', 1).dataSync()]).toEqual([-3, -4, 1, 2, -7, -8, 5, 6]);
+    expect([...ropePartner(x, 4, 'interleaved', 1).dataSync()]).toEqual([-2, 1, -4, 3, -6, 5, -8, 7]);
+    const rows = tf.tensor2d([1, 10, 2, 20, 3, 30, 4, 40], [4, 2]); // one head, 2 input columns
+    expect([...ropePartner(rows, 4, 'interleaved', 0).dataSync()]).toEqual([-2, -20, 1, 10, -4, -40, 3, 30]);
+    expect([...ropePartner(rows, 4, 'rotate_half', 0).dataSync()]).toEqual([-3, -30, -4, -40, 1, 10, 2, 20]);
+  });
+
   test('interleaved rotates (x0, x1) as a complex number: (1, 0) at angle 1 -> (cos 1, sin 1)', () => {
     const config = tinyConfig({ hidden_size: 8, num_attention_heads: 2, rope_layout: 'interleaved' }); // d = 4
-    const { cos, sin } = ropeAngles(config, tf.tensor2d([[1]], undefined, 'int32'), 2);
-    const x = tf.tensor4d([1, 0, 0, 1], [1, 1, 1, 4]);
-    const rotated = [...applyRope(x, cos, sin, 'interleaved').dataSync()];
+    const rotated = [...rotate(config, tf.tensor2d([[1, 0, 0, 1]]), 1).dataSync()];
     const slow = 1 / 100; // theta_1 = 10000^(-2/4)
     expect(rotated[0]).toBeCloseTo(Math.cos(1), 6);
     expect(rotated[1]).toBeCloseTo(Math.sin(1), 6);
@@ -48,16 +74,9 @@ describe('applyRope', () => {
   for (const layout of ['rotate_half', 'interleaved'] as const) {
     test(`${layout}: q_m . k_n depends only on m - n`, () => {
       const config = tinyConfig({ hidden_size: 32, num_attention_heads: 2, rope_layout: layout }); // d = 16
-      const q = tf.randomNormal([1, 1, 1, 16], 0, 1, 'float32', 1) as tf.Tensor4D;
-      const k = tf.randomNormal([1, 1, 1, 16], 0, 1, 'float32', 2) as tf.Tensor4D;
-      const score = (m: number, n: number) =>
-        tf.tidy(() => {
-          const at = (x: tf.Tensor4D, position: number) => {
-            const { cos, sin } = ropeAngles(config, tf.tensor2d([[position]], undefined, 'int32'), position + 1);
-            return applyRope(x, cos, sin, layout);
-          };
-          return tf.sum(tf.mul(at(q, m), at(k, n))).dataSync()[0];
-        });
+      const q = tf.randomNormal([1, 16], 0, 1, 'float32', 1) as tf.Tensor2D;
+      const k = tf.randomNormal([1, 16], 0, 1, 'float32', 2) as tf.Tensor2D;
+      const score = (m: number, n: number) => tf.tidy(() => tf.sum(tf.mul(rotate(config, q, m), rotate(config, k, n))).dataSync()[0]);
       for (const offset of [0, 1, 3, 7]) {
         const first = score(offset, 0);
         for (const start of [1, 5, 40]) expect(Math.abs(score(start + offset, start) - first)).toBeLessThan(1e-5);
