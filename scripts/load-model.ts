@@ -71,7 +71,7 @@ export function useNodeBackend(name: NodeBackend): Promise<BackendInfo> {
   const require = createRequire(import.meta.url);
   // tfjs-backend-wasm reads its .wasm files from this directory (a path, with a trailing slash).
   const wasmPath = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), '/');
-  return chooseBackend({ wasmPath }, [name]);
+  return chooseBackend({ wasmPath }, { requested: name, fallback: false });
 }
 
 /** readModelFiles + a LlamaModel on the current backend. */

@@ -7,8 +7,12 @@
  * in this worker, say). Each try ends with one tiny computation read back from the backend, so a
  * backend that starts but cannot compute also falls through. The heavy backends are imported only
  * when tried (dynamic import), so a page that ends up on wasm never downloads the WebGPU kernels.
+ * tfjs itself is imported only by chooseBackend, so the page (client.ts reads the `?backend=`
+ * helpers here) does not bundle it; only the worker does.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as TfModule from '@tensorflow/tfjs';
+
+type Tf = typeof TfModule;
 
 export const BACKEND_NAMES = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -72,21 +76,30 @@ export function backendFromQuery(search: string): BackendName | null {
   return requested ? parseBackendName(requested) : null;
 }
 
+export interface BackendRequest {
+  /** Tried first (a page's ?backend=, the CLI's --backend). Default: none. */
+  requested?: BackendName | null;
+  /** Try the others when the requested one fails. Default true; the CLI uses false. */
+  fallback?: boolean;
+}
+
 /**
- * Tries the backends in `order` and leaves tfjs on the first that works. Throws, listing every
- * error, when none does. Pass a one-element order to require a backend (the CLI's --backend).
+ * Tries the requested backend (if any), then the others in the order webgpu > webgl > wasm > cpu,
+ * and leaves tfjs on the first that works. Throws, listing every error, when none does.
  */
 export async function chooseBackend(
   env: BackendEnvironment,
-  order: readonly BackendName[] = BACKEND_NAMES,
+  { requested = null, fallback = true }: BackendRequest = {},
 ): Promise<BackendInfo> {
+  const order = fallback || !requested ? backendOrder(requested) : [requested];
+  const tf = await import('@tensorflow/tfjs');
   const tried: BackendAttempt[] = [];
   for (const name of order) {
     try {
-      await startBackend(name, env);
+      await startBackend(tf, name, env);
       tried.push({ name, ok: true });
       const fallbacks = tried.filter((attempt) => !attempt.ok).map((attempt) => attempt.name);
-      return { name, reason: describeChoice(name, order, tried), tried, fallbacks };
+      return { name, reason: describeChoice(name, requested, tried), tried, fallbacks };
     } catch (error) {
       tried.push({ name, ok: false, error: error instanceof Error ? error.message : String(error) });
     }
@@ -94,7 +107,7 @@ export async function chooseBackend(
   throw new Error(`No tfjs backend could start: ${describeFailures(tried)}.`);
 }
 
-async function startBackend(name: BackendName, env: BackendEnvironment): Promise<void> {
+async function startBackend(tf: Tf, name: BackendName, env: BackendEnvironment): Promise<void> {
   if (name === 'webgpu') {
     if (!env.gpu) throw new Error('navigator.gpu is missing (this browser does not expose WebGPU)');
     // tfjs asks for an adapter too, but only logs when there is none; asking first gives a reason.
@@ -112,11 +125,11 @@ async function startBackend(name: BackendName, env: BackendEnvironment): Promise
   if (!tf.findBackendFactory(name)) throw new Error(`the ${name} backend is not registered`);
   if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend('${name}') returned false`);
   await tf.ready();
-  await checkBackendComputes(name);
+  await checkBackendComputes(tf, name);
 }
 
 /** 1 + 2 computed on the backend and read back: a backend that cannot do this is not usable. */
-async function checkBackendComputes(name: BackendName): Promise<void> {
+async function checkBackendComputes(tf: Tf, name: BackendName): Promise<void> {
   const sum = tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(2)));
   try {
     const [value] = await sum.data();
@@ -128,14 +141,13 @@ async function checkBackendComputes(name: BackendName): Promise<void> {
 
 function describeChoice(
   name: BackendName,
-  order: readonly BackendName[],
+  requested: BackendName | null,
   tried: readonly BackendAttempt[],
 ): string {
-  const isDefaultOrder = order.join() === BACKEND_NAMES.join();
   const start =
-    !isDefaultOrder && name === order[0]
+    name === requested
       ? `${name} was requested`
-      : `${name} is the first backend that works in the order ${order.join(' > ')}`;
+      : `${name} is the first backend that works in the order ${backendOrder(requested).join(' > ')}`;
   const failures = tried.filter((attempt) => !attempt.ok);
   return failures.length === 0 ? `${start}.` : `${start}; ${describeFailures(failures)}.`;
 }

@@ -14,7 +14,7 @@ import { generate } from '../llama/generate';
 import { LlamaModel } from '../llama/model';
 import { readSafetensors } from '../llama/safetensors';
 import { StreamDecoder, Tokenizer } from '../llama/tokenizer';
-import { backendOrder, chooseBackend, type BackendInfo } from './backend';
+import { chooseBackend, type BackendInfo } from './backend';
 import type {
   BatchInput,
   ForwardRequest,
@@ -98,7 +98,7 @@ async function load(request: LoadRequest): Promise<ModelSummary> {
 
   backend ??= chooseBackend(
     { gpu: self.navigator.gpu ?? undefined, wasmPath: request.wasmPath },
-    backendOrder(request.backend),
+    { requested: request.backend },
   );
   const [backendInfo, configJson, weightBytes, tokenizerJson] = await Promise.all([
     backend,

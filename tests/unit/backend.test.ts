@@ -57,17 +57,14 @@ describe('chooseBackend in Node', () => {
 
   test('navigator.gpu present but requestAdapter() resolving to null falls through', async () => {
     let webgpuImported = false;
-    const info = await chooseBackend(
-      {
-        wasmPath,
-        gpu: { requestAdapter: async () => null },
-        loadWebgpu: async () => {
-          webgpuImported = true;
-        },
+    const info = await chooseBackend({
+      wasmPath,
+      gpu: { requestAdapter: async () => null },
+      loadWebgpu: async () => {
+        webgpuImported = true;
       },
-      ['webgpu', 'cpu'],
-    );
-    expect(info.name).toBe('cpu');
+    });
+    expect(info.name).toBe('wasm');
     expect(info.tried[0]).toEqual({
       name: 'webgpu',
       ok: false,
@@ -77,7 +74,7 @@ describe('chooseBackend in Node', () => {
     expect(webgpuImported).toBe(false);
   });
 
-  test('a wasm backend that fails to load falls through to cpu', async () => {
+  test('a requested wasm backend that fails to load falls through to the others, then cpu', async () => {
     const info = await chooseBackend(
       {
         wasmPath,
@@ -85,17 +82,20 @@ describe('chooseBackend in Node', () => {
           throw new Error('fetch /tfjs/tfjs-backend-wasm-simd.wasm: 404');
         },
       },
-      ['wasm', 'cpu'],
+      { requested: 'wasm' },
     );
     expect(info.name).toBe('cpu');
     expect(tf.getBackend()).toBe('cpu');
     expect(info.reason).toBe(
-      'cpu is the first backend that works in the order wasm > cpu; wasm failed: fetch /tfjs/tfjs-backend-wasm-simd.wasm: 404.',
+      'cpu is the first backend that works in the order wasm > webgpu > webgl > cpu; ' +
+        'wasm failed: fetch /tfjs/tfjs-backend-wasm-simd.wasm: 404; ' +
+        'webgpu failed: navigator.gpu is missing (this browser does not expose WebGPU); ' +
+        "webgl failed: tf.setBackend('webgl') returned false.",
     );
   });
 
   test('a requested backend that works is used and named as requested', async () => {
-    const info = await chooseBackend({ wasmPath }, backendOrder('cpu'));
+    const info = await chooseBackend({ wasmPath }, { requested: 'cpu' });
     expect(info).toEqual({
       name: 'cpu',
       reason: 'cpu was requested.',
@@ -104,9 +104,9 @@ describe('chooseBackend in Node', () => {
     });
   });
 
-  test('throws with every reason when nothing starts', async () => {
-    await expect(chooseBackend({ wasmPath }, ['webgpu', 'webgl'])).rejects.toThrow(
-      "No tfjs backend could start: webgpu failed: navigator.gpu is missing (this browser does not expose WebGPU); webgl failed: tf.setBackend('webgl') returned false.",
+  test('without fallback, a requested backend that fails throws with its reason', async () => {
+    await expect(chooseBackend({ wasmPath }, { requested: 'webgl', fallback: false })).rejects.toThrow(
+      "No tfjs backend could start: webgl failed: tf.setBackend('webgl') returned false.",
     );
   });
 });

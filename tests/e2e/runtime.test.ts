@@ -1,0 +1,235 @@
+// The model runtime (src/runtime) in headless Chromium against the built site, driven through
+// the test page /test/runtime/ exactly as a widget drives it: one worker, load, forward, generate.
+// The model is a tiny random Llama (scripts/make-tiny-model.ts) served at /test-models/tiny/.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { generate } from '../../src/llama/generate';
+import { LlamaModel } from '../../src/llama/model';
+import type { getRuntime } from '../../src/runtime/client';
+import { useNodeBackend } from '../../scripts/load-model';
+import { tinyConfig, tinyWeights, writeTinyModel } from '../../scripts/make-tiny-model';
+import { DIST_DIR, launchChromium, openPage, serveDist, type OpenedPage, type ServedSite } from './helpers';
+
+/** What src/pages/test/runtime.astro puts on window. */
+type TestPageWindow = { glassLlamaRuntime: { getRuntime: typeof getRuntime } };
+
+const TINY_SEED = 2;
+const MODEL_URL = '/test-models/tiny/';
+/** <s> "H" "e" "l" as byte tokens of the tiny tokenizer. */
+const PROMPT = [1, 75, 104, 111];
+const NEW_TOKENS = 16;
+
+let modelDir: string;
+let server: ServedSite;
+/** Chromium with a SwiftShader WebGPU adapter. */
+let browser: Browser;
+/** The greedy continuation computed in Node on wasm: what every browser backend must produce. */
+let referenceIds: number[];
+/** Smallest gap between the best and second-best logit along that continuation. */
+let smallestMargin: number;
+
+beforeAll(async () => {
+  modelDir = mkdtempSync(join(tmpdir(), 'glass-llama-tiny-'));
+  writeTinyModel(modelDir, TINY_SEED);
+  ({ referenceIds, smallestMargin } = await nodeGreedyReference());
+  // GLASS_LLAMA_RUNTIME_DIST lets this file run against a build in another directory.
+  server = await serveDist({
+    root: process.env.GLASS_LLAMA_RUNTIME_DIST ?? DIST_DIR,
+    mounts: { [MODEL_URL]: modelDir },
+  });
+  browser = await launchChromium({ webgpu: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  rmSync(modelDir, { recursive: true, force: true });
+});
+
+async function nodeGreedyReference(): Promise<{ referenceIds: number[]; smallestMargin: number }> {
+  await useNodeBackend('wasm');
+  const config = tinyConfig();
+  const model = LlamaModel.fromWeights(config, tinyWeights(config, TINY_SEED));
+  try {
+    const { newIds } = await generate(model, PROMPT, { maxNewTokens: NEW_TOKENS, temperature: 0 });
+    const sequence = [...PROMPT, ...newIds];
+    const { logits } = await model.run([sequence.slice(0, -1)]);
+    const vocab = config.vocab_size;
+    let margin = Infinity;
+    for (let position = PROMPT.length - 1; position < sequence.length - 1; position++) {
+      const [best, second] = Array.from(logits.data.subarray(position * vocab, (position + 1) * vocab)).sort((a, b) => b - a);
+      margin = Math.min(margin, best - second);
+    }
+    return { referenceIds: newIds, smallestMargin: margin };
+  } finally {
+    model.dispose();
+  }
+}
+
+async function openRuntimePage(target: Browser, query = ''): Promise<OpenedPage> {
+  const opened = await openPage(target, server.url, `/test/runtime/${query}`);
+  await opened.page.getByText('ready', { exact: true }).waitFor();
+  return opened;
+}
+
+test('the reference continuation has clear winners (backends may differ in the last bits)', () => {
+  expect(referenceIds).toHaveLength(NEW_TOKENS);
+  expect(smallestMargin).toBeGreaterThan(1e-3);
+});
+
+describe.each(['webgpu', 'webgl', 'wasm', 'cpu'] as const)('backend %s', (backend) => {
+  let opened: OpenedPage;
+  beforeAll(async () => {
+    opened = await openRuntimePage(browser, `?backend=${backend}`);
+  });
+  afterAll(async () => {
+    await opened?.close();
+  });
+
+  test('loads the model on the requested backend', async () => {
+    const summary = await opened.page.evaluate(async (modelUrl) => {
+      const runtime = await (window as unknown as TestPageWindow).glassLlamaRuntime.getRuntime();
+      return runtime.load(modelUrl);
+    }, MODEL_URL);
+    expect(summary.backend.name).toBe(backend);
+    expect(summary.backend.reason).toBe(`${backend} was requested.`);
+    expect(summary.hasTokenizer).toBe(true);
+    expect(summary.config.vocab_size).toBe(260);
+  });
+
+  test('greedy generation gives the same tokens as the engine in Node', async () => {
+    const { streamed, result } = await opened.page.evaluate(
+      async ({ prompt, newTokens }) => {
+        const runtime = await (window as unknown as TestPageWindow).glassLlamaRuntime.getRuntime();
+        const stream = runtime.generate({ ids: prompt, maxNewTokens: newTokens, temperature: 0, ignoreEos: true });
+        const tokens = [];
+        for await (const token of stream) tokens.push(token);
+        return { streamed: tokens, result: await stream.result };
+      },
+      { prompt: PROMPT, newTokens: NEW_TOKENS },
+    );
+    expect(result.newIds).toEqual(referenceIds);
+    expect(result.stopReason).toBe('length');
+    expect(streamed.map((token) => token.tokenId)).toEqual(referenceIds);
+    expect(streamed.map((token) => token.index)).toEqual(referenceIds.map((_, i) => i));
+    // The final text may add a character the stream held back because it never completed.
+    expect(result.text.startsWith(streamed.map((token) => token.text).join(''))).toBe(true);
+  });
+
+  test('20 generate calls and a forward with taps leave the tensor count unchanged', async () => {
+    const { before, after } = await opened.page.evaluate(async (prompt) => {
+      const runtime = await (window as unknown as TestPageWindow).glassLlamaRuntime.getRuntime();
+      const before = await runtime.memory();
+      for (let call = 0; call < 20; call++) {
+        await runtime.generate({ ids: prompt, maxNewTokens: 2, temperature: 0.8, topK: 20, seed: call }).result;
+      }
+      await runtime.forward({ text: 'Hi', taps: ['layers.0.attn.probs', 'final_norm'] });
+      return { before, after: await runtime.memory() };
+    }, PROMPT);
+    expect(before.numTensors).toBeGreaterThan(0);
+    expect(after.numTensors).toBe(before.numTensors);
+  });
+});
+
+describe('cancel', () => {
+  test('stops a generation within one token of the request', async () => {
+    const opened = await openRuntimePage(browser, '?backend=wasm');
+    try {
+      const outcome = await opened.page.evaluate(async (modelUrl) => {
+        const runtime = await (window as unknown as TestPageWindow).glassLlamaRuntime.getRuntime();
+        await runtime.load(modelUrl);
+        const stream = runtime.generate({ ids: [1], maxNewTokens: 100, temperature: 0, ignoreEos: true });
+        let tokensWhenCancelled = -1;
+        let tokensSeen = 0;
+        for await (const _token of stream) {
+          tokensSeen++;
+          if (tokensSeen === 3) {
+            stream.cancel();
+            tokensWhenCancelled = tokensSeen;
+          }
+        }
+        const result = await stream.result;
+        // Breaking out of a for-await loop cancels too.
+        const second = runtime.generate({ ids: [1], maxNewTokens: 100, temperature: 0, ignoreEos: true });
+        for await (const _token of second) break;
+        const secondResult = await second.result;
+        return { tokensWhenCancelled, tokensSeen, result, secondResult };
+      }, MODEL_URL);
+      expect(outcome.result.stopReason).toBe('cancelled');
+      // The token being computed when the cancel arrived may still finish, and no other.
+      expect(outcome.result.newIds.length - outcome.tokensWhenCancelled).toBeGreaterThanOrEqual(0);
+      expect(outcome.result.newIds.length - outcome.tokensWhenCancelled).toBeLessThanOrEqual(1);
+      expect(outcome.tokensSeen).toBe(outcome.result.newIds.length);
+      expect(outcome.secondResult.stopReason).toBe('cancelled');
+      expect(outcome.secondResult.newIds.length).toBeLessThanOrEqual(2);
+    } finally {
+      await opened.close();
+    }
+  });
+});
+
+describe('backend choice', () => {
+  test('navigator.gpu present but requestAdapter() null falls through to webgl', async () => {
+    const withoutAdapter = await launchChromium({ webgpu: false });
+    try {
+      const opened = await openRuntimePage(withoutAdapter);
+      const { gpuPresent, summary } = await opened.page.evaluate(async (modelUrl) => {
+        const runtime = await (window as unknown as TestPageWindow).glassLlamaRuntime.getRuntime();
+        return { gpuPresent: 'gpu' in navigator, summary: await runtime.load(modelUrl) };
+      }, MODEL_URL);
+      await opened.close();
+      expect(gpuPresent).toBe(true);
+      expect(summary.backend.name).toBe('webgl');
+      expect(summary.backend.tried).toEqual([
+        { name: 'webgpu', ok: false, error: 'navigator.gpu.requestAdapter() returned null (no usable GPU adapter)' },
+        { name: 'webgl', ok: true },
+      ]);
+      expect(summary.backend.fallbacks).toEqual(['webgpu']);
+    } finally {
+      await withoutAdapter.close();
+    }
+  });
+
+  test('with an adapter and no override, webgpu is chosen', async () => {
+    const opened = await openRuntimePage(browser);
+    try {
+      const summary = await opened.page.evaluate(async (modelUrl) => {
+        const runtime = await (window as unknown as TestPageWindow).glassLlamaRuntime.getRuntime();
+        return runtime.load(modelUrl);
+      }, MODEL_URL);
+      expect(summary.backend.name).toBe('webgpu');
+      expect(summary.backend.reason).toBe('webgpu is the first backend that works in the order webgpu > webgl > wasm > cpu.');
+    } finally {
+      await opened.close();
+    }
+  });
+});
+
+describe('errors', () => {
+  test('a missing model and a model on another origin reject with clear messages', async () => {
+    const opened = await openRuntimePage(browser, '?backend=cpu');
+    try {
+      const messages = await opened.page.evaluate(async () => {
+        const runtime = await (window as unknown as TestPageWindow).glassLlamaRuntime.getRuntime();
+        const failure = (promise: Promise<unknown>) => promise.then(() => 'resolved', (error: Error) => error.message);
+        return {
+          missing: await failure(runtime.load('/test-models/none/')),
+          otherOrigin: await failure(runtime.load('https://example.com/models/x/')),
+          noModel: await failure(runtime.forward({ ids: [[1]] })),
+        };
+      });
+      expect(messages.missing).toBe(
+        `Could not load ${server.url}/test-models/none/config.json: HTTP 404 Not Found`,
+      );
+      expect(messages.otherOrigin).toBe(
+        `The model must be served by this site (${server.url}). Received https://example.com/models/x/.`,
+      );
+      expect(messages.noModel).toBe('No model is loaded: call load(modelUrl) first.');
+    } finally {
+      await opened.close();
+    }
+  });
+});
