@@ -260,11 +260,12 @@ export class LlamaModel {
       const taps: Partial<Record<TapName, tf.Tensor>> = {};
       const newKeys: tf.Tensor4D[] = [];
       const newValues: tf.Tensor4D[] = [];
-      // [batch * seq, width] -> [batch, seq, width] for a tap
+      // A tap is its own tensor (a reshape or clone shares the data), so disposing it never frees
+      // the logits or a cache entry. [batch * seq, width] becomes [batch, seq, width].
       const tap = (name: TapName, x: tf.Tensor | (() => tf.Tensor)) => {
         if (!wanted.has(name)) return;
         const tensor = typeof x === 'function' ? x() : x;
-        taps[name] = tensor.rank === 2 ? tf.reshape(tensor, [batch, seq, tensor.shape[1]!]) : tensor;
+        taps[name] = tensor.rank === 2 ? tf.reshape(tensor, [batch, seq, tensor.shape[1]!]) : tf.clone(tensor);
       };
       // [batch * seq, n * d] -> [batch, n, seq, d]; with one token the transpose only renames axes
       const splitHeads = (x: tf.Tensor2D, n: number) =>

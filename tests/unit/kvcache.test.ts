@@ -40,6 +40,8 @@ for (const backend of TEST_BACKENDS) {
               cache,
               attentionMask: tf.tensor2d(mask.map((row) => row.slice(0, end)), undefined, 'int32'),
               positionIds: tf.tensor2d(positions.map((row) => row.slice(start, end)), undefined, 'int32'),
+              // taps are disposed with this tidy; they must not take the cache entries with them
+              taps: ['layers.0.attn.k_rotated', 'layers.1.attn.v'],
             });
             return logits;
           });

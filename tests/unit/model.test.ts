@@ -7,7 +7,8 @@ import type { AttentionPattern } from '../../src/llama/attention';
 import { TEST_BACKENDS, useBackend } from './helpers/backends';
 import { tinyConfig } from './helpers/configs';
 import { randomWeights, relativeError } from './helpers/random-weights';
-import { referenceForward } from './reference';
+import { ReferenceLlama, referenceForward } from './reference';
+import { allTapNames } from '../../src/llama/taps';
 
 interface Case {
   name: string;
@@ -89,6 +90,53 @@ for (const backend of TEST_BACKENDS) {
           expect(relativeError(rowProbs, expected.probs[1].flat(2))).toBeLessThan(1e-4);
         }
       });
+    }
+  });
+}
+
+for (const backend of TEST_BACKENDS) {
+  test(`every tap matches the float64 reference (${backend}, GQA, interleaved, left padding)`, async () => {
+    await useBackend(backend);
+    const config = tinyConfig({ rope_layout: 'interleaved' });
+    const weights = randomWeights(config, 12);
+    const model = LlamaModel.fromWeights(config, weights);
+    const rows = [ids[0], ids[1]];
+    const rowMasks = [mask[0], mask[1]];
+    const rowPositions = positionIdsFromMask(rowMasks);
+    const { taps } = await model.run(rows, { attentionMask: rowMasks, positionIds: rowPositions, taps: allTapNames(2) });
+    model.dispose();
+    const seq = 7;
+    for (let b = 0; b < 2; b++) {
+      // the reference's taps of every position, heads concatenated
+      const reference = new ReferenceLlama(config, weights, { ropeSeqLen: 7 });
+      const expected = rows[b].map((id, s) => {
+        reference.step(id, rowPositions[b][s], rowMasks[b][s] === 1);
+        return new Map(reference.lastTaps);
+      });
+      for (const name of allTapNames(2)) {
+        const tap = taps[name];
+        const actual: number[] = [];
+        const wanted: number[] = [];
+        for (let s = 0; s < seq; s++) {
+          const values = expected[s].get(name)!;
+          wanted.push(...values);
+          if (tap.shape.length === 3) {
+            const width = tap.shape[2];
+            actual.push(...tap.data.subarray((b * seq + s) * width, (b * seq + s + 1) * width));
+          } else {
+            // [batch, heads, seq, last]: keys up to s for scores/probs, all d for q/k/v
+            const [, heads, , last] = tap.shape;
+            const take = name.endsWith('scores') || name.endsWith('probs') ? s + 1 : last;
+            for (let h = 0; h < heads; h++) {
+              const start = ((b * heads + h) * seq + s) * last;
+              actual.push(...tap.data.subarray(start, start + take));
+            }
+          }
+        }
+        expect(actual.map(Number.isFinite), name).toEqual(wanted.map(Number.isFinite));
+        const finite = (x: number[]) => x.map((v) => (Number.isFinite(v) ? v : 0));
+        expect(relativeError(finite(actual), finite(wanted)), `${name} row ${b}`).toBeLessThan(1e-4);
+      }
     }
   });
 }

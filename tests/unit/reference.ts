@@ -83,6 +83,10 @@ function rope(head: Float64Array, position: number, config: LlamaConfig, seqLen:
   return out;
 }
 
+function concat(parts: Float64Array[]): Float64Array {
+  return Float64Array.from(parts.flatMap((part) => [...part]));
+}
+
 function patternAllows(pattern: ReferencePattern | undefined, query: number, key: number): boolean {
   if (!pattern || (pattern.slidingWindow === undefined && pattern.stride === undefined && !pattern.globalTokens?.length)) return true;
   const global = pattern.globalTokens ?? [];
@@ -102,6 +106,11 @@ export class ReferenceLlama {
   private readonly keyIsReal: boolean[] = [];
   /** Attention probabilities of the last step: [layer][head][key]. */
   lastProbs: number[][][] = [];
+  /**
+   * The last step's intermediate vectors under their tap names (heads concatenated, so
+   * attn.q is [heads * d]; attn.scores is [heads * (query + 1)] with -Infinity where masked).
+   */
+  lastTaps = new Map<string, Float64Array>();
 
   constructor(
     private readonly config: LlamaConfig,
@@ -128,21 +137,30 @@ export class ReferenceLlama {
     const embedding = this.weight('model.embed_tokens.weight');
     let x = embedding.slice(token * c.hidden_size, (token + 1) * c.hidden_size);
     this.lastProbs = [];
+    const taps = this.lastTaps;
+    taps.clear();
+    taps.set('embed', x);
 
     for (let layer = 0; layer < c.num_hidden_layers; layer++) {
       const p = `model.layers.${layer}.`;
+      const t = `layers.${layer}.`;
       const normed = rmsNorm(x, this.weight(p + 'input_layernorm.weight'), c.rms_norm_eps);
       const q = matVec(this.weight(p + 'self_attn.q_proj.weight'), normed, c.num_attention_heads * d);
       const k = matVec(this.weight(p + 'self_attn.k_proj.weight'), normed, c.num_key_value_heads * d);
       const v = matVec(this.weight(p + 'self_attn.v_proj.weight'), normed, c.num_key_value_heads * d);
       const headsOf = (flat: Float64Array, n: number) => Array.from({ length: n }, (_, h) => flat.slice(h * d, (h + 1) * d));
-      this.keys[layer].push(headsOf(k, c.num_key_value_heads).map((head) => rope(head, position, c, seqLen)));
+      const rotatedKeys = headsOf(k, c.num_key_value_heads).map((head) => rope(head, position, c, seqLen));
+      const rotatedQueries = headsOf(q, c.num_attention_heads).map((head) => rope(head, position, c, seqLen));
+      this.keys[layer].push(rotatedKeys);
       this.values[layer].push(headsOf(v, c.num_key_value_heads));
+      taps.set(t + 'input_norm', normed).set(t + 'attn.q', q).set(t + 'attn.k', k).set(t + 'attn.v', v);
+      taps.set(t + 'attn.q_rotated', concat(rotatedQueries)).set(t + 'attn.k_rotated', concat(rotatedKeys));
 
       const attended = new Float64Array(c.num_attention_heads * d);
       const layerProbs: number[][] = [];
+      const layerScores: number[] = [];
       for (let h = 0; h < c.num_attention_heads; h++) {
-        const qHead = rope(q.slice(h * d, (h + 1) * d), position, c, seqLen);
+        const qHead = rotatedQueries[h];
         const kvHead = Math.floor(h / group);
         const visible: number[] = [];
         for (let key = 0; key <= query; key++) {
@@ -156,6 +174,9 @@ export class ReferenceLlama {
         const max = Math.max(...scores);
         const exps = scores.map((s) => Math.exp(s - max));
         const total = exps.reduce((a, b) => a + b, 0);
+        const headScores = new Array(query + 1).fill(-Infinity);
+        visible.forEach((key, j) => (headScores[key] = scores[j]));
+        layerScores.push(...headScores);
         const probs = new Array(query + 1).fill(0);
         visible.forEach((key, j) => {
           probs[key] = exps[j] / total;
@@ -164,19 +185,25 @@ export class ReferenceLlama {
         layerProbs.push(probs);
       }
       this.lastProbs.push(layerProbs);
+      taps.set(t + 'attn.scores', Float64Array.from(layerScores)).set(t + 'attn.probs', Float64Array.from(layerProbs.flat()));
       const attnOut = matVec(this.weight(p + 'self_attn.o_proj.weight'), attended, c.hidden_size);
       x = x.map((value, i) => value + attnOut[i]);
+      taps.set(t + 'attn.out', attnOut).set(t + 'attn_residual', x);
 
       const mlpIn = rmsNorm(x, this.weight(p + 'post_attention_layernorm.weight'), c.rms_norm_eps);
       const gate = matVec(this.weight(p + 'mlp.gate_proj.weight'), mlpIn, c.intermediate_size);
       const up = matVec(this.weight(p + 'mlp.up_proj.weight'), mlpIn, c.intermediate_size);
-      const product = gate.map((g, i) => activate(g, this.opts.activation ?? activationOf(c)) * up[i]);
-      const mlpOut = matVec(this.weight(p + 'mlp.down_proj.weight'), product, c.hidden_size);
+      const act = gate.map((g) => activate(g, this.opts.activation ?? activationOf(c)));
+      const mlpOut = matVec(this.weight(p + 'mlp.down_proj.weight'), act.map((a, i) => a * up[i]), c.hidden_size);
       x = x.map((value, i) => value + mlpOut[i]);
+      taps.set(t + 'post_attention_norm', mlpIn).set(t + 'mlp.gate', gate).set(t + 'mlp.up', up).set(t + 'mlp.act', act);
+      taps.set(t + 'mlp.out', mlpOut).set(t + 'out', x);
     }
     const finalNorm = rmsNorm(x, this.weight('model.norm.weight'), c.rms_norm_eps);
     const head = this.weight(c.tie_word_embeddings ? 'model.embed_tokens.weight' : 'lm_head.weight');
-    return matVec(head, finalNorm, c.vocab_size);
+    const logits = matVec(head, finalNorm, c.vocab_size);
+    taps.set('final_norm', finalNorm).set('logits', logits);
+    return logits;
   }
 }
 
