@@ -52,9 +52,12 @@ export function causalPatternMask(newTokens: number, pastLength: number, pattern
   return mask;
 }
 
-/** Which keys each query may see, shared by every layer; null when every key is visible. */
+/**
+ * Which keys each query may see, shared by every layer; null when every key is visible. Rows are
+ * in the grouped layout attention() works in: row g * S + s is query s of the g-th head of a group.
+ */
 export interface AttentionMask {
-  /** [batch or 1, 1, S, T]: 1 = may attend, 0 = masked */
+  /** [batch or 1, 1, group * S, T]: 1 = may attend, 0 = masked */
   allowed: tf.Tensor4D;
   /** the same shape: 0 where allowed, -1e9 elsewhere, added to the scores before softmax */
   bias: tf.Tensor4D;
@@ -62,11 +65,13 @@ export interface AttentionMask {
 
 /**
  * Builds the mask from the causal rule, the pattern and attentionMask [batch, T] (1 = real token,
- * 0 = padding). One new token with no padding mask and no pattern sees every key: null, no work.
+ * 0 = padding), for `group` query heads per KV head. One new token with no padding mask and no
+ * pattern sees every key: null, no work.
  */
 export function buildAttentionMask(
   newTokens: number,
   pastLength: number,
+  group: number,
   attentionMask?: tf.Tensor2D,
   pattern?: AttentionPattern,
 ): AttentionMask | null {
@@ -74,13 +79,16 @@ export function buildAttentionMask(
   return tf.tidy(() => {
     const keys = pastLength + newTokens;
     const causal = causalPatternMask(newTokens, pastLength, pattern);
+    const rows = group * newTokens;
+    const grouped = new Float32Array(rows * keys);
+    for (let g = 0; g < group; g++) grouped.set(causal, g * causal.length);
+    const allowedByPosition = tf.tensor4d(grouped, [1, 1, rows, keys]);
     if (!attentionMask) {
       // -1e9 rather than -Infinity: a fully masked row then softmaxes to finite values (zeroed later)
-      const bias = causal.map((allowed) => (allowed ? 0 : -1e9));
-      return { allowed: tf.tensor4d(causal, [1, 1, newTokens, keys]), bias: tf.tensor4d(bias, [1, 1, newTokens, keys]) };
+      return { allowed: allowedByPosition, bias: tf.tensor4d(grouped.map((allowed) => (allowed ? 0 : -1e9)), [1, 1, rows, keys]) };
     }
     const padding = tf.reshape(tf.cast(attentionMask, 'float32'), [attentionMask.shape[0], 1, 1, keys]);
-    const allowed = tf.mul(tf.tensor4d(causal, [1, 1, newTokens, keys]), padding) as tf.Tensor4D;
+    const allowed = tf.mul(allowedByPosition, padding) as tf.Tensor4D;
     return { allowed, bias: tf.mul(tf.sub(allowed, 1), 1e9) as tf.Tensor4D };
   });
 }
@@ -88,41 +96,40 @@ export function buildAttentionMask(
 export interface AttentionResult {
   /** [B, H, S, T], masked entries -Infinity; only when asked for. */
   scores?: tf.Tensor4D;
-  /** [B, H, S, T] */
-  probs: tf.Tensor4D;
+  /** [B, H, S, T], before dropout; only when asked for. */
+  probs?: tf.Tensor4D;
   /** [B, H, S, d] */
   out: tf.Tensor4D;
 }
 
 /**
- * q: [B, H, S, d]; k, v: [B, KV, T, d]. Grouped-query attention: query head h reads key/value
- * head floor(h / (H / KV)), as Hugging Face's repeat_kv. Instead of copying k and v G = H/KV
- * times, the G query heads of a group are stacked into one [G*S, d] matrix per KV head.
+ * q: [B, H, S, d], already divided by sqrt(d); k, v: [B, KV, T, d]. Grouped-query attention:
+ * query head h reads key/value head floor(h / G), G = H / KV, as Hugging Face's repeat_kv.
+ * Instead of copying k and v G times, the G query heads of a group are stacked into one
+ * [G * S, d] matrix per KV head, and scores and probabilities stay in that layout.
  */
 export function attention(
   q: tf.Tensor4D,
   k: tf.Tensor4D,
   v: tf.Tensor4D,
   mask: AttentionMask | null,
-  opts: { wantScores?: boolean; dropout?: (probs: tf.Tensor4D) => tf.Tensor4D } = {},
+  opts: { wantScores?: boolean; wantProbs?: boolean; dropout?: (probs: tf.Tensor4D) => tf.Tensor4D } = {},
 ): AttentionResult {
   const [batch, heads, queries, d] = q.shape;
-  const kvHeads = k.shape[1];
-  const keys = k.shape[2];
+  const [, kvHeads, keys] = k.shape;
   const group = heads / kvHeads;
+  const byHead = (x: tf.Tensor) => tf.reshape(x, [batch, heads, queries, keys]) as tf.Tensor4D;
   const grouped = tf.reshape(q, [batch, kvHeads, group * queries, d]);
-  const rawScores = tf.reshape(tf.matMul(grouped, k, false, true), [batch, heads, queries, keys]);
-  const scaled = tf.mul(rawScores, 1 / Math.sqrt(d)) as tf.Tensor4D; // [B, H, S, T]
+  const scores = tf.matMul(grouped, k, false, true); // [B, KV, G*S, T]
   // Multiplying by `allowed` makes masked probabilities exactly 0 and empties fully masked rows.
-  let probs = (mask ? tf.mul(tf.softmax(tf.add(scaled, mask.bias)), mask.allowed) : tf.softmax(scaled)) as tf.Tensor4D;
-  const result: AttentionResult = { probs, out: q };
-  if (opts.wantScores && !mask) result.scores = scaled;
-  if (opts.wantScores && mask) {
-    const allowedEverywhere = tf.cast(tf.broadcastTo(mask.allowed, scaled.shape), 'bool');
-    result.scores = tf.where(allowedEverywhere, scaled, tf.fill(scaled.shape, -Infinity)) as tf.Tensor4D;
+  let probs = (mask ? tf.mul(tf.softmax(tf.add(scores, mask.bias)), mask.allowed) : tf.softmax(scores)) as tf.Tensor4D;
+  const result: AttentionResult = { out: q };
+  if (opts.wantScores) {
+    const visible = mask ? tf.where(tf.cast(tf.broadcastTo(mask.allowed, scores.shape), 'bool'), scores, tf.fill(scores.shape, -Infinity)) : scores;
+    result.scores = byHead(visible);
   }
+  if (opts.wantProbs) result.probs = byHead(probs);
   if (opts.dropout) probs = opts.dropout(probs);
-  const groupedProbs = tf.reshape(probs, [batch, kvHeads, group * queries, keys]);
-  result.out = tf.reshape(tf.matMul(groupedProbs, v), [batch, heads, queries, d]);
+  result.out = tf.reshape(tf.matMul(probs, v), [batch, heads, queries, d]);
   return result;
 }

@@ -6,7 +6,10 @@
  *                    h = h + down_proj(act(gate_proj n) * up_proj n),                       n = rmsnorm(h)
  *   logits = lm_head(rmsnorm(h))
  *
- * Hidden states travel as [batch * seq, hidden] so each projection is one matMul.
+ * Hidden states travel as [batch * seq, hidden] so each projection is one matMul. Three constant
+ * factors are folded into the projection matrices (see buildProjections), so the forward never
+ * multiplies by them: each RMSNorm weight (a per-input scale of the next projection), RoPE's
+ * partner coordinates, and attention's 1/sqrt(d) (into the query rows).
  */
 import * as tf from '@tensorflow/tfjs';
 import { headDim, type HiddenAct, type LlamaConfig } from './config';
@@ -100,10 +103,11 @@ export function positionIdsFromMask(mask: number[][]): number[][] {
 
 /**
  * The projection matrices as the forward multiplies them: transposed to [in, out] (the wasm
- * backend's matMul is much faster without transposeB) and stacked so each block is one matMul.
+ * backend's matMul is much faster without transposeB), stacked so each block is one matMul, with
+ * the preceding RMSNorm weight folded in.
  */
 type Projections = {
-  /** per layer [hidden, (2 heads + 3 kvHeads) * d]: q, k, v and the RoPE partners of q and k */
+  /** per layer [hidden, (2 heads + 3 kvHeads) * d]: q / sqrt(d), k, v, partner(q) / sqrt(d), partner(k) */
   qkv: tf.Tensor2D[];
   /** per layer [heads * d, hidden] */
   o: tf.Tensor2D[];
@@ -111,7 +115,7 @@ type Projections = {
   gateUp: tf.Tensor2D[];
   /** per layer [intermediate, hidden] */
   down: tf.Tensor2D[];
-  /** [hidden, vocab] (the transposed embedding when tied) */
+  /** [hidden, vocab] (the transposed embedding when tied), times the final norm weight */
   lmHead: tf.Tensor2D;
 };
 
@@ -186,31 +190,44 @@ export class LlamaModel {
     return tf.matMul(x, weight);
   }
 
-  /** rmsnorm(x) = x / sqrt(mean(x^2) + eps) * weight, over the last axis of x: [N, hidden]. */
-  private rmsNorm(x: tf.Tensor2D, name: string): tf.Tensor2D {
+  /**
+   * rmsnorm(x) = x / sqrt(mean(x^2) + eps) * weight over the last axis of x: [N, hidden]. The
+   * forward only computes the division; the weight is folded into the next projection.
+   */
+  private normalize(x: tf.Tensor2D): tf.Tensor2D {
     const meanSquare = tf.mean(tf.square(x), -1, true); // [N, 1]
-    return tf.mul(tf.mul(x, tf.rsqrt(tf.add(meanSquare, this.config.rms_norm_eps))), this.param(name));
+    return tf.mul(x, tf.rsqrt(tf.add(meanSquare, this.config.rms_norm_eps)));
   }
 
   /**
-   * Every projection as [in, out]. Layer i's q, k, v rows are stacked with the RoPE partners of
-   * the q and k rows (see ropePartner): x W^T then yields q, k, v and partner(q), partner(k) in
-   * one matMul, and RoPE is just q cos + partner(q) sin. gate and up are stacked likewise.
+   * Every projection as [in, out], built from the HF parameters (differentiably, so a trainable
+   * model rebuilds them inside each forward):
+   *   qkv:    rows [q / sqrt(d); k; v; ropePartner(q) / sqrt(d); ropePartner(k)], so one matMul
+   *           gives the queries already scaled for attention, the keys, the values, and the
+   *           partners RoPE mixes in: rope(q) = q cos + partner(q) sin.
+   *   gateUp: rows [gate; up].
+   * Each is multiplied column-wise by the RMSNorm weight before it: (x * w) W^T = x (W diag w)^T.
    */
   private buildProjections(): Projections {
     const config = this.config;
     const d = headDim(config);
-    const transposedStack = (rows: tf.Tensor[]) => tf.transpose(tf.concat(rows as tf.Tensor2D[], 0)) as tf.Tensor2D;
-    const projections: Projections = { qkv: [], o: [], gateUp: [], down: [], lmHead: tf.transpose(this.param(config.tie_word_embeddings ? EMBED_TOKENS : LM_HEAD)) as tf.Tensor2D };
+    const scale = 1 / Math.sqrt(d);
+    // rows [out, in] stacked, times the norm weight [in], transposed to [in, out]
+    const project = (rows: tf.Tensor[], norm?: tf.Tensor) => {
+      const stacked = rows.length === 1 ? rows[0] : tf.concat(rows as tf.Tensor2D[], 0);
+      return tf.transpose(norm ? tf.mul(stacked, norm) : stacked) as tf.Tensor2D;
+    };
+    const head = this.param(config.tie_word_embeddings ? EMBED_TOKENS : LM_HEAD);
+    const projections: Projections = { qkv: [], o: [], gateUp: [], down: [], lmHead: project([head], this.param(FINAL_NORM)) };
     for (let layer = 0; layer < config.num_hidden_layers; layer++) {
       const names = layerWeightNames(layer);
-      const q = this.param(names.q) as tf.Tensor2D;
+      const q = tf.mul(this.param(names.q), scale) as tf.Tensor2D;
       const k = this.param(names.k) as tf.Tensor2D;
       const partners = [ropePartner(q, d, config.rope_layout, 0), ropePartner(k, d, config.rope_layout, 0)];
-      projections.qkv.push(transposedStack([q, k, this.param(names.v), ...partners]));
-      projections.o.push(tf.transpose(this.param(names.o)) as tf.Tensor2D);
-      projections.gateUp.push(transposedStack([this.param(names.gate), this.param(names.up)]));
-      projections.down.push(tf.transpose(this.param(names.down)) as tf.Tensor2D);
+      projections.qkv.push(project([q, k, this.param(names.v), ...partners], this.param(names.inputNorm)));
+      projections.o.push(project([this.param(names.o)]));
+      projections.gateUp.push(project([this.param(names.gate), this.param(names.up)], this.param(names.postAttentionNorm)));
+      projections.down.push(project([this.param(names.down)]));
     }
     return projections;
   }
@@ -273,6 +290,8 @@ export class LlamaModel {
       // [batch, n, seq, d] -> [batch * seq, n * d]
       const mergeHeads = (x: tf.Tensor4D) =>
         (seq === 1 ? tf.reshape(x, [batch, x.shape[1] * d]) : tf.reshape(tf.transpose(x, [0, 2, 1, 3]), [batch * seq, x.shape[1] * d])) as tf.Tensor2D;
+      // queries come out of the projection divided by sqrt(d); their taps undo that
+      const unscaled = (x: tf.Tensor) => tf.mul(x, Math.sqrt(d));
 
       const qWidth = heads * d;
       const kvWidth = kvHeads * d;
@@ -284,7 +303,7 @@ export class LlamaModel {
         seq,
         opts.positionIds ? { positionIds: opts.positionIds, seqLen: ropeSeqLen(config, opts.positionIds, totalLength) } : { pastLength },
       );
-      const mask = buildAttentionMask(seq, pastLength, opts.attentionMask, opts.attentionPattern);
+      const mask = buildAttentionMask(seq, pastLength, heads / kvHeads, opts.attentionMask, opts.attentionPattern);
 
       const projections = this.frozenProjections ?? this.buildProjections();
       let hidden = this.embed(inputIds, opts.embeddingLookup ?? 'gather'); // [batch * seq, hidden]
@@ -295,19 +314,19 @@ export class LlamaModel {
         const t = (name: Parameters<typeof layerTap>[1]) => layerTap(layer, name);
 
         // Attention block
-        const normed = this.rmsNorm(hidden, names.inputNorm);
-        tap(t('input_norm'), normed);
+        const normed = this.normalize(hidden); // the norm weight is inside projections.qkv
+        tap(t('input_norm'), () => tf.mul(normed, this.param(names.inputNorm)));
         const [qk, v2d, partners] = tf.split(this.linear(normed, projections.qkv[layer]), [qWidth + kvWidth, kvWidth, qWidth + kvWidth], 1);
         const qkRotated = tf.add(tf.mul(qk, cos), tf.mul(partners, sin)) as tf.Tensor2D; // RoPE, [batch * seq, (heads + kvHeads) * d]
         const [q, k] = tf.split(splitHeads(qkRotated, heads + kvHeads), [heads, kvHeads], 1) as tf.Tensor4D[]; // [batch, heads | kvHeads, seq, d]
         const v = splitHeads(v2d as tf.Tensor2D, kvHeads); // [batch, kvHeads, seq, d]
         if (wanted.has(t('attn.q')) || wanted.has(t('attn.k'))) {
           const [qRaw, kRaw] = tf.split(qk, [qWidth, kvWidth], 1) as tf.Tensor2D[];
-          tap(t('attn.q'), () => splitHeads(qRaw, heads));
+          tap(t('attn.q'), () => unscaled(splitHeads(qRaw, heads)));
           tap(t('attn.k'), () => splitHeads(kRaw, kvHeads));
         }
         tap(t('attn.v'), v);
-        tap(t('attn.q_rotated'), q);
+        tap(t('attn.q_rotated'), () => unscaled(q));
         tap(t('attn.k_rotated'), k);
         const pastKeys = cache?.keys[layer];
         const pastValues = cache?.values[layer];
@@ -319,18 +338,19 @@ export class LlamaModel {
         }
         const attended = attention(q, allKeys, allValues, mask, {
           wantScores: wanted.has(t('attn.scores')),
+          wantProbs: wanted.has(t('attn.probs')),
           dropout: probsDropout > 0 ? (p) => dropout(p, probsDropout, `${layer}/probs`) : undefined,
         });
         if (attended.scores) tap(t('attn.scores'), attended.scores);
-        tap(t('attn.probs'), attended.probs);
+        if (attended.probs) tap(t('attn.probs'), attended.probs);
         const attnOut = this.linear(mergeHeads(attended.out), projections.o[layer]); // [batch * seq, hidden]
         tap(t('attn.out'), attnOut);
         hidden = tf.add(hidden, dropout(attnOut, residualDropout, `${layer}/attn`));
         tap(t('attn_residual'), hidden);
 
         // MLP block: down(act(gate x) * up x)
-        const mlpInput = this.rmsNorm(hidden, names.postAttentionNorm);
-        tap(t('post_attention_norm'), mlpInput);
+        const mlpInput = this.normalize(hidden); // the norm weight is inside projections.gateUp
+        tap(t('post_attention_norm'), () => tf.mul(mlpInput, this.param(names.postAttentionNorm)));
         const [gate, up] = tf.split(this.linear(mlpInput, projections.gateUp[layer]), 2, 1) as tf.Tensor2D[]; // [batch * seq, intermediate] each
         const act = activate(gate, activation) as tf.Tensor2D;
         tap(t('mlp.gate'), gate);
@@ -342,8 +362,8 @@ export class LlamaModel {
         tap(t('out'), hidden);
       }
 
-      const finalNorm = this.rmsNorm(hidden, FINAL_NORM);
-      tap('final_norm', finalNorm);
+      const finalNorm = this.normalize(hidden); // the norm weight is inside projections.lmHead
+      tap('final_norm', () => tf.mul(finalNorm, this.param(FINAL_NORM)));
       const logits = tf.reshape(this.linear(finalNorm, projections.lmHead), [batch, seq, config.vocab_size]) as tf.Tensor3D;
       tap('logits', logits);
       return { logits, taps, newKeys, newValues };
