@@ -14,8 +14,13 @@
 import { validateSamplingOptions } from '../llama/sampling';
 import { backendFromQuery, type BackendInfo } from './backend';
 import type {
+  BatchGeneratedResponse,
   BatchInput,
   ForwardOptions,
+  GenerateBatchOptions,
+  LossOptions,
+  LossResponse,
+  RowsInput,
   ForwardResponse,
   GenerateOptions,
   GeneratedResponse,
@@ -29,6 +34,8 @@ import type {
 export type ForwardResult = Omit<ForwardResponse, 'type' | 'requestId'>;
 export type GeneratedToken = Omit<TokenResponse, 'type' | 'requestId'>;
 export type GenerationResult = Omit<GeneratedResponse, 'type' | 'requestId'>;
+export type BatchGenerationResult = Omit<BatchGeneratedResponse, 'type' | 'requestId'>;
+export type LossResult = Omit<LossResponse, 'type' | 'requestId'>;
 export type { BackendInfo, ModelSummary };
 
 /** A running generation: iterate it for tokens as they come, or await `result`. */
@@ -142,6 +149,23 @@ export class RuntimeClient {
     return stream;
   }
 
+  /** Greedy decoding of a padded batch (one prompt per row), with the padding the reader chose. */
+  async generateBatch(request: RowsInput & GenerateBatchOptions): Promise<BatchGenerationResult> {
+    const { input, options } = splitRows<GenerateBatchOptions>(request);
+    const { type: _type, requestId: _id, ...result } = expect(
+      await this.request({ type: 'generateBatch', input, options }),
+      'batchGenerated',
+    );
+    return result;
+  }
+
+  /** Per-token next-token loss of each row, in eval mode or (training: true) with dropout. */
+  async loss(request: RowsInput & LossOptions): Promise<LossResult> {
+    const { input, options } = splitRows<LossOptions>(request);
+    const { type: _type, requestId: _id, ...result } = expect(await this.request({ type: 'loss', input, options }), 'lossComputed');
+    return result;
+  }
+
   /** Cancels every generation in flight. */
   cancel(): void {
     for (const generation of this.generations) generation.cancel();
@@ -223,6 +247,14 @@ function splitInput<Input extends PromptInput | BatchInput, Options>(
     throw new Error('Pass exactly one of ids (token ids) or text.');
   }
   const input = (ids !== undefined ? { ids } : { text, ...(bos !== undefined ? { bos } : {}) }) as Input;
+  return { input, options: options as Options };
+}
+
+/** { ids | texts, bos, ...options } -> the rows and the options, as the protocol carries them. */
+function splitRows<Options>(request: RowsInput & Options): { input: RowsInput; options: Options } {
+  const { ids, texts, bos, ...options } = request as Record<string, unknown>;
+  if ((ids === undefined) === (texts === undefined)) throw new Error('Pass exactly one of ids (token id rows) or texts.');
+  const input = (ids !== undefined ? { ids } : { texts, ...(bos !== undefined ? { bos } : {}) }) as RowsInput;
   return { input, options: options as Options };
 }
 

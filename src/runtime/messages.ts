@@ -7,7 +7,7 @@
  * its own: the generation it names ends with stopReason 'cancelled'.
  * Everything here is structured-clone data (no tensors, no functions).
  */
-import type { LlamaConfig } from '../llama/config';
+import type { LlamaConfig, RopeScaling } from '../llama/config';
 import type { StopReason } from '../llama/generate';
 import type { PlainTensor, RunOptions } from '../llama/model';
 import type { SamplingOptions } from '../llama/sampling';
@@ -19,8 +19,37 @@ export type PromptInput = { ids: number[] } | { text: string; bos?: boolean };
 /** A batch of token id rows, or one text. */
 export type BatchInput = { ids: number[][] } | { text: string; bos?: boolean };
 
-/** forward options that survive postMessage (tensors become nested arrays). */
-export type ForwardOptions = Omit<RunOptions, 'training' | 'dropoutRate' | 'attentionDropoutRate' | 'seed'>;
+/**
+ * forward options that survive postMessage (tensors become nested arrays). `training` with
+ * `dropoutRate` (and `seed` for repeatable masks) runs the forward as in training: inverted dropout.
+ */
+export type ForwardOptions = Omit<RunOptions, 'attentionDropoutRate'> & {
+  /**
+   * Context extension for this forward only, in place of config.json's rope_scaling: null for
+   * none, { rope_type: 'linear', factor } (position interpolation) or 'dynamic' (NTK-aware).
+   * Absent: the model's own setting.
+   */
+  ropeScaling?: RopeScaling | null;
+};
+
+/** One prompt per row: token ids, or texts for the tokenizer (each gets <s> unless bos is false). */
+export type RowsInput = { ids: number[][] } | { texts: string[]; bos?: boolean };
+
+/** How generateBatch pads and masks (src/llama/generate.ts BatchOptions). */
+export interface GenerateBatchOptions {
+  paddingSide: 'left' | 'right';
+  useAttentionMask: boolean;
+  usePositionIdsFromMask: boolean;
+  maxNewTokens: number;
+}
+
+/** Dropout settings for a loss computation; `training: false` (eval mode) ignores the rate. */
+export interface LossOptions {
+  training: boolean;
+  dropoutRate?: number;
+  /** Row r uses seed + r, so rows get different masks and a repeated request the same ones. */
+  seed?: number;
+}
 
 export interface GenerateOptions extends SamplingOptions {
   maxNewTokens: number;
@@ -61,6 +90,22 @@ export interface CancelRequest {
   target: number;
 }
 
+/** Greedy decoding of a padded batch, the Hugging Face way (generateBatch in src/llama/generate.ts). */
+export interface GenerateBatchRequest {
+  type: 'generateBatch';
+  requestId: number;
+  input: RowsInput;
+  options: GenerateBatchOptions;
+}
+
+/** Per-token next-token loss of each row; rows may differ in length (each runs on its own). */
+export interface LossRequest {
+  type: 'loss';
+  requestId: number;
+  input: RowsInput;
+  options: LossOptions;
+}
+
 /** Frees the model's tensors; a later `load` starts again. */
 export interface DisposeRequest {
   type: 'dispose';
@@ -79,7 +124,9 @@ export type RuntimeRequest =
   | GenerateRequest
   | CancelRequest
   | DisposeRequest
-  | MemoryRequest;
+  | MemoryRequest
+  | GenerateBatchRequest
+  | LossRequest;
 
 // ----------------------------------------------------------------------------- worker -> page
 
@@ -107,6 +154,8 @@ export interface ForwardResponse {
   inputIds: number[][];
   /** [batch, seq, vocab] */
   logits: PlainTensor;
+  /** The tokenizer's piece for each input id ("▁the", "<0x0A>"), [batch, seq]; absent without a tokenizer. */
+  pieces?: string[][];
   /** Each requested tap; shapes are listed in src/llama/taps.ts. */
   taps: Record<string, PlainTensor>;
 }
@@ -139,6 +188,36 @@ export interface GeneratedResponse {
   stopReason: StopReason;
 }
 
+export interface BatchGeneratedResponse {
+  type: 'batchGenerated';
+  requestId: number;
+  /** Each row's prompt ids, unpadded. */
+  prompts: number[][];
+  /** The padded prompts as fed to the model: [batch, longest prompt]. */
+  input: number[][];
+  /** The id used for padding. */
+  padTokenId: number;
+  /** 1 = token, 0 = padding, over the padded prompt columns only. */
+  attentionMask: number[][];
+  /** The position ids of the prompt columns as the model saw them. */
+  positionIds: number[][];
+  /** Greedy new ids of each row. */
+  newIds: number[][];
+  /** Each row's new ids as text ('' without a tokenizer). */
+  newTexts: string[];
+  /** The tokenizer's piece for each id of `input` ("▁the", "<0x0A>"; the id as text without a tokenizer). */
+  inputPieces: string[][];
+}
+
+export interface LossResponse {
+  type: 'lossComputed';
+  requestId: number;
+  /** Each row's ids as the model saw them. */
+  inputIds: number[][];
+  /** losses[r][t] = -ln p(ids[r][t + 1] | ids[r][0..t]), nats; length ids[r].length - 1. */
+  losses: number[][];
+}
+
 export interface DisposedResponse {
   type: 'disposed';
   requestId: number;
@@ -164,4 +243,6 @@ export type RuntimeResponse =
   | GeneratedResponse
   | DisposedResponse
   | MemoryResponse
+  | BatchGeneratedResponse
+  | LossResponse
   | ErrorResponse;

@@ -9,19 +9,22 @@
  * so a cancel sent while token n is computed stops the generation before token n + 1).
  */
 import * as tf from '@tensorflow/tfjs';
-import { parseConfig } from '../llama/config';
-import { generate } from '../llama/generate';
-import { LlamaModel } from '../llama/model';
+import { parseConfig, type RopeScaling } from '../llama/config';
+import { generate, generateBatch } from '../llama/generate';
+import { checkTokenIds, LlamaModel, positionIdsFromMask } from '../llama/model';
 import { readSafetensors } from '../llama/safetensors';
 import { StreamDecoder, Tokenizer } from '../llama/tokenizer';
 import { chooseBackend, type BackendInfo } from './backend';
 import type {
   BatchInput,
   ForwardRequest,
+  GenerateBatchRequest,
   GenerateRequest,
   LoadRequest,
+  LossRequest,
   ModelSummary,
   PromptInput,
+  RowsInput,
   RuntimeRequest,
   RuntimeResponse,
   StopReason,
@@ -75,6 +78,10 @@ async function handle(request: Exclude<RuntimeRequest, { type: 'cancel' }>): Pro
       return forward(request);
     case 'generate':
       return generateStream(request);
+    case 'generateBatch':
+      return generateBatchOf(request);
+    case 'loss':
+      return lossOf(request);
     case 'dispose':
       loaded?.model.dispose();
       loaded = null;
@@ -166,11 +173,83 @@ function promptIds(current: LoadedModel, input: PromptInput): number[] {
   return requireTokenizer(current).encode(input.text, { bos: input.bos ?? true });
 }
 
+function rowsIds(current: LoadedModel, input: RowsInput): number[][] {
+  if ('ids' in input) return input.ids;
+  const tokenizer = requireTokenizer(current);
+  return input.texts.map((text) => tokenizer.encode(text, { bos: input.bos ?? true }));
+}
+
+async function generateBatchOf(request: GenerateBatchRequest): Promise<void> {
+  const current = requireModel();
+  const prompts = rowsIds(current, request.input);
+  const padTokenId = current.summary.config.pad_token_id ?? 0;
+  const result = await generateBatch(current.model, prompts, { ...request.options, padTokenId });
+  const width = result.input[0].length;
+  const attentionMask = result.attentionMask.map((row) => row.slice(0, width));
+  // Without the mask rule the forward numbers every row 0, 1, 2, ... (its default).
+  const positionIds = request.options.usePositionIdsFromMask
+    ? positionIdsFromMask(attentionMask)
+    : attentionMask.map((row) => row.map((_, column) => column));
+  const { tokenizer } = current;
+  reply({
+    type: 'batchGenerated',
+    requestId: request.requestId,
+    prompts,
+    input: result.input,
+    padTokenId,
+    attentionMask,
+    positionIds,
+    newIds: result.newIds,
+    newTexts: result.newIds.map((ids) => tokenizer?.decode(ids) ?? ''),
+    inputPieces: result.input.map((row) => row.map((id) => tokenizer?.idToPiece(id) ?? String(id))),
+  });
+}
+
+/** Next-token cross-entropy of every position of every row, each row a forward of its own. */
+async function lossOf(request: LossRequest): Promise<void> {
+  const current = requireModel();
+  const inputIds = rowsIds(current, request.input);
+  const { vocab_size: vocabSize, max_position_embeddings: context } = current.summary.config;
+  const { training, dropoutRate = 0, seed } = request.options;
+  checkTokenIds(inputIds, vocabSize);
+  const losses: number[][] = [];
+  for (const [row, ids] of inputIds.entries()) {
+    if (ids.length < 2) throw new Error(`Row ${row} has ${ids.length} token(s); a loss needs at least 2.`);
+    if (ids.length > context) throw new Error(`Row ${row} has ${ids.length} tokens; the context holds ${context}.`);
+    const perToken = tf.tidy(() => {
+      const { logits } = current.model.forward(tf.tensor2d([ids], undefined, 'int32'), {
+        training,
+        dropoutRate,
+        seed: seed === undefined ? undefined : seed + row,
+      });
+      const predicting = logits.slice([0, 0, 0], [1, ids.length - 1, vocabSize]).reshape([ids.length - 1, vocabSize]);
+      const logProbs = tf.logSoftmax(predicting); // [seq - 1, vocab]
+      const targets = tf.oneHot(tf.tensor1d(ids.slice(1), 'int32'), vocabSize); // [seq - 1, vocab]
+      return tf.neg(tf.sum(tf.mul(logProbs, targets), 1)); // [seq - 1]
+    });
+    losses.push(Array.from(await perToken.data()));
+    perToken.dispose();
+  }
+  reply({ type: 'lossComputed', requestId: request.requestId, inputIds, losses });
+}
+
 async function forward(request: ForwardRequest): Promise<void> {
   const current = requireModel();
   const inputIds = batchIds(current, request.input);
-  const { logits, taps } = await current.model.run(inputIds, request.options);
-  reply({ type: 'forwarded', requestId: request.requestId, inputIds, logits, taps });
+  const { ropeScaling, ...options } = request.options;
+  const model = ropeScaling === undefined ? current.model : withRopeScaling(current.model, ropeScaling);
+  const { logits, taps } = await model.run(inputIds, options);
+  const pieces = current.tokenizer ? inputIds.map((row) => row.map((id) => current.tokenizer!.idToPiece(id))) : undefined;
+  reply({ type: 'forwarded', requestId: request.requestId, inputIds, logits, pieces, taps });
+}
+
+/**
+ * The same model (same weight tensors, nothing copied) seen through a config whose rope_scaling
+ * is replaced: RoPE reads the scaling from model.config in every forward, and nothing else does.
+ */
+function withRopeScaling(model: LlamaModel, ropeScaling: RopeScaling | null): LlamaModel {
+  const config = parseConfig({ ...model.config, rope_scaling: ropeScaling });
+  return Object.create(model, { config: { value: config } }) as LlamaModel;
 }
 
 async function generateStream(request: GenerateRequest): Promise<void> {
