@@ -252,7 +252,7 @@ export class LlamaModel {
     const pastLength = cache?.length ?? 0;
     const totalLength = pastLength + seq;
     const wanted = new Set<TapName>(opts.taps ?? []);
-    checkTapNames([...wanted], config.num_hidden_layers);
+    if (wanted.size > 0) checkTapNames([...wanted], config.num_hidden_layers);
     if (opts.attentionMask && (opts.attentionMask.shape[0] !== batch || opts.attentionMask.shape[1] !== totalLength)) {
       throw new Error(`forward: attentionMask has shape [${opts.attentionMask.shape}], expected [${batch}, ${totalLength}] (cached + new tokens)`);
     }
