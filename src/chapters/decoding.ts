@@ -1,0 +1,174 @@
+/**
+ * The numbers of the decoding chapter (content/07-decoding.mdx): which processor removes which
+ * token, log-probabilities along a path, the trie of several continuations, and distinct-n.
+ * The processors themselves are src/llama/sampling.ts; this file only stages and measures them.
+ * Checked by tests/unit/decoding-chapter.test.ts.
+ */
+import {
+  applyMinP,
+  applyRepetitionPenalty,
+  applyTemperature,
+  applyTopK,
+  applyTopP,
+  applyTypical,
+  argmax,
+  isGreedy,
+  softmax,
+  validateSamplingOptions,
+  type SamplingOptions,
+} from '../llama/sampling';
+
+/** The processors in the order Hugging Face applies them. */
+export const PROCESSOR_ORDER = ['repetition penalty', 'temperature', 'top-k', 'top-p', 'min-p', 'typical', 'greedy'] as const;
+export type ProcessorName = (typeof PROCESSOR_ORDER)[number];
+
+export interface StagedLogits {
+  /** For each token: the processor that removed it, or null if it survived. */
+  removedBy: (ProcessorName | null)[];
+  /** The logits after every processor ([vocab], removed = -Infinity). */
+  processed: Float32Array;
+  /** softmax(processed): the renormalised distribution the next token is drawn from. */
+  probabilities: Float32Array;
+  /** softmax of the raw logits, before any processor. */
+  rawProbabilities: Float32Array;
+}
+
+/**
+ * Applies the processors of src/llama/sampling.ts one at a time, in Hugging Face order, and
+ * records which one removed each token. The result's `processed` equals `processLogits(logits,
+ * previousIds, opts)` (the unit test checks it). Throws with sampling.ts's message on bad options.
+ */
+export function stageLogits(logits: Float32Array, previousIds: readonly number[], opts: SamplingOptions): StagedLogits {
+  const problem = validateSamplingOptions(opts);
+  if (problem) throw new Error(problem);
+  const removedBy: (ProcessorName | null)[] = new Array(logits.length).fill(null);
+  let current = logits.slice();
+  const step = (name: ProcessorName, next: Float32Array) => {
+    next.forEach((logit, id) => {
+      if (logit === -Infinity && current[id] !== -Infinity && removedBy[id] === null) removedBy[id] = name;
+    });
+    current = next;
+  };
+  if (opts.repetitionPenalty !== undefined && opts.repetitionPenalty !== 1) {
+    step('repetition penalty', applyRepetitionPenalty(current, previousIds, opts.repetitionPenalty));
+  }
+  if (isGreedy(opts)) {
+    const best = argmax(current);
+    step('greedy', current.map((logit, id) => (id === best ? logit : -Infinity)));
+  } else {
+    if (opts.temperature !== undefined && opts.temperature !== 1) step('temperature', applyTemperature(current, opts.temperature));
+    if (opts.topK !== undefined) step('top-k', applyTopK(current, opts.topK));
+    if (opts.topP !== undefined && opts.topP < 1) step('top-p', applyTopP(current, opts.topP));
+    if (opts.minP !== undefined && opts.minP > 0) step('min-p', applyMinP(current, opts.minP));
+    if (opts.typicalP !== undefined && opts.typicalP < 1) step('typical', applyTypical(current, opts.typicalP));
+  }
+  return { removedBy, processed: current, probabilities: softmax(current), rawProbabilities: softmax(logits) };
+}
+
+/** Ids of the `count` largest values, largest first (ties: lower id first). */
+export function topIds(values: ArrayLike<number>, count: number): number[] {
+  return Array.from({ length: values.length }, (_, id) => id)
+    .sort((a, b) => values[b] - values[a] || a - b)
+    .slice(0, count);
+}
+
+/** log softmax(row)[id] in float64, where row = values[offset .. offset + length). */
+export function logSoftmaxAt(values: ArrayLike<number>, id: number, offset = 0, length = values.length - offset): number {
+  let max = -Infinity;
+  for (let i = offset; i < offset + length; i++) if (values[i] > max) max = values[i];
+  let total = 0;
+  for (let i = offset; i < offset + length; i++) total += Math.exp(values[i] - max);
+  return values[offset + id] - max - Math.log(total);
+}
+
+/**
+ * log p(ids[t] | ids[<t]) for t = from .. ids.length - 1, from the logits of one forward pass
+ * over `ids` (data [seq * vocab]; row t - 1 predicts token t).
+ */
+export function tokenLogProbs(logits: ArrayLike<number>, vocab: number, ids: readonly number[], from = 1): number[] {
+  const values: number[] = [];
+  for (let t = Math.max(1, from); t < ids.length; t++) values.push(logSoftmaxAt(logits, ids[t], (t - 1) * vocab, vocab));
+  return values;
+}
+
+/** Mean cross-entropy −(1/n) Σ log p of the given log-probabilities, in nats. */
+export function meanLoss(logProbs: readonly number[]): number {
+  if (logProbs.length === 0) return NaN;
+  return -logProbs.reduce((sum, value) => sum + value, 0) / logProbs.length;
+}
+
+/**
+ * distinct-n (Li et al. 2016): distinct n-grams divided by all n-grams in the sequence; 1 means no
+ * n-gram repeats, a value near 0 means a loop. 0 n-grams (a sequence shorter than n) gives 1.
+ */
+export function distinctN(tokens: readonly (number | string)[], n: number): number {
+  const total = tokens.length - n + 1;
+  if (total <= 0) return 1;
+  const seen = new Set<string>();
+  for (let i = 0; i < total; i++) seen.add(tokens.slice(i, i + n).join('\u0000'));
+  return seen.size / total;
+}
+
+/** distinct-n of every prefix of `tokens` that holds at least one n-gram: [{ length, value }]. */
+export function distinctNCurve(tokens: readonly (number | string)[], n: number): { length: number; value: number }[] {
+  const seen = new Set<string>();
+  const curve: { length: number; value: number }[] = [];
+  for (let end = n; end <= tokens.length; end++) {
+    seen.add(tokens.slice(end - n, end).join('\u0000'));
+    curve.push({ length: end, value: seen.size / (end - n + 1) });
+  }
+  return curve;
+}
+
+/** One continuation of a prompt: its new token ids and the log-probability of each. */
+export interface DecodedPath {
+  /** e.g. "greedy", "beam (4)", "sample seed 3". */
+  name: string;
+  ids: readonly number[];
+  logProbs: readonly number[];
+}
+
+/** A node of the trie of several paths: a token shared by every path through it. */
+export interface PathNode {
+  /** Token id (the root has -1). */
+  id: number;
+  depth: number;
+  /** Sum of log-probabilities from the root to this token. */
+  cumulativeLogProb: number;
+  /** The names of the paths that pass through this node. */
+  paths: string[];
+  children: PathNode[];
+}
+
+/**
+ * The trie of continuations: paths that start with the same tokens share nodes, so a tree shows
+ * where greedy, beam search and samples part ways. Log-probabilities are the model's own (after
+ * no processor), so a shared node has one cumulative value.
+ */
+export function pathTree(paths: readonly DecodedPath[]): PathNode {
+  const root: PathNode = { id: -1, depth: 0, cumulativeLogProb: 0, paths: paths.map((path) => path.name), children: [] };
+  for (const path of paths) {
+    let node = root;
+    path.ids.forEach((id, i) => {
+      let child = node.children.find((candidate) => candidate.id === id);
+      if (!child) {
+        child = { id, depth: i + 1, cumulativeLogProb: node.cumulativeLogProb + path.logProbs[i], paths: [], children: [] };
+        node.children.push(child);
+      }
+      child.paths.push(path.name);
+      node = child;
+    });
+  }
+  return root;
+}
+
+/** How a tokenizer piece reads in a figure: "▁the" → "␣the", "<0x0A>" → "↵", other bytes as hex. */
+export function displayPiece(piece: string): string {
+  if (piece === '<0x0A>') return '↵';
+  const byte = /^<0x([0-9A-F]{2})>$/.exec(piece);
+  if (byte) {
+    const code = parseInt(byte[1], 16);
+    return code >= 0x20 && code < 0x7f ? String.fromCharCode(code) : piece;
+  }
+  return piece.replace(/\u2581/g, '␣');
+}

@@ -1,0 +1,135 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, test } from 'vitest';
+import {
+  erf,
+  gelu,
+  geluDerivative,
+  histogram,
+  llamaIntermediateSize,
+  mlpParameters,
+  negativeShare,
+  relu,
+  silu,
+  siluMinimum,
+  swish,
+  swishDerivative,
+  swishMinimum,
+} from '../../src/chapters/activations';
+
+/** Central difference, for checking derivatives written by hand. */
+const numericDerivative = (f: (x: number) => number, x: number, h = 1e-5) => (f(x + h) - f(x - h)) / (2 * h);
+
+describe('siluMinimum', () => {
+  test('Newton finds x* = -1.2785 with SiLU(x*) = -0.2785 (to 1e-4)', () => {
+    const { x, value, steps } = siluMinimum();
+    expect(x).toBeCloseTo(-1.2785, 4);
+    expect(value).toBeCloseTo(-0.2785, 4);
+    expect(steps).toBeLessThan(10);
+  });
+
+  test('at the minimum SiLU(x*) = x* + 1 and x* = -1 - W(1/e), W(1/e) = 0.2784645427610738', () => {
+    const { x, value } = siluMinimum();
+    expect(value).toBeCloseTo(x + 1, 12);
+    // W(1/e) e^{W(1/e)} = 1/e defines the Lambert W value.
+    const w = 0.2784645427610738;
+    expect(w * Math.exp(w)).toBeCloseTo(Math.exp(-1), 15);
+    expect(x).toBeCloseTo(-1 - w, 12);
+  });
+
+  test('it is the minimum: a dense grid on [-6, 6] finds nothing lower', () => {
+    const { value } = siluMinimum();
+    let lowest = Infinity;
+    for (let x = -6; x <= 6; x += 0.001) lowest = Math.min(lowest, silu(x));
+    expect(lowest).toBeGreaterThanOrEqual(value);
+    expect(lowest - value).toBeLessThan(1e-6);
+  });
+
+  test('swish_beta has its minimum at x*/beta with value SiLU(x*)/beta; beta 0 has none', () => {
+    const minimum = swishMinimum(2)!;
+    expect(minimum.x).toBeCloseTo(-1.2785 / 2, 4);
+    expect(swish(minimum.x, 2)).toBeCloseTo(minimum.value, 12);
+    expect(minimum.value).toBeCloseTo(-0.2785 / 2, 4);
+    expect(swishMinimum(0)).toBeNull();
+  });
+});
+
+describe('swish', () => {
+  test('beta = 0 is x/2, beta = 1 is x sigmoid(x), large beta tends to ReLU', () => {
+    expect(swish(3, 0)).toBe(1.5);
+    expect(swish(-3, 0)).toBe(-1.5);
+    expect(silu(2)).toBeCloseTo(2 / (1 + Math.exp(-2)), 15);
+    for (const x of [-2, -0.5, 0.5, 2]) expect(Math.abs(swish(x, 1000) - relu(x))).toBeLessThan(1e-6);
+  });
+
+  test('does not overflow for large |beta x|', () => {
+    expect(swish(-1000, 1)).toBeCloseTo(0, 12);
+    expect(swish(1000, 1)).toBe(1000);
+  });
+
+  test('the derivative formula matches a central difference', () => {
+    for (const beta of [0, 0.5, 1, 3]) {
+      for (const x of [-4, -1.2785, -0.3, 0, 0.7, 3]) {
+        expect(swishDerivative(x, beta)).toBeCloseTo(numericDerivative((t) => swish(t, beta), x), 7);
+      }
+    }
+    expect(swishDerivative(0, 1)).toBe(0.5);
+  });
+
+  test('non-monotonic: the derivative is negative left of the minimum and positive right of it', () => {
+    expect(swishDerivative(-2, 1)).toBeLessThan(0);
+    expect(swishDerivative(-1, 1)).toBeGreaterThan(0);
+  });
+});
+
+describe('gelu', () => {
+  test('erf against tabulated values', () => {
+    expect(erf(0.5)).toBeCloseTo(0.5204998778130465, 14);
+    expect(erf(1)).toBeCloseTo(0.8427007929497149, 14);
+    expect(erf(3)).toBeCloseTo(0.9999779095030014, 14);
+    expect(erf(-2)).toBeCloseTo(-0.9953222650189527, 14);
+  });
+
+  test('GELU(1) = Phi(1) = 0.8413, and its derivative matches a central difference', () => {
+    expect(gelu(1)).toBeCloseTo(0.8413447460685429, 12);
+    for (const x of [-3, -0.75, 0, 1.5]) expect(geluDerivative(x)).toBeCloseTo(numericDerivative(gelu, x), 7);
+  });
+});
+
+describe('llamaIntermediateSize', () => {
+  test('the 8/3 rule rounded up to 256 gives 11008 for 7B (d = 4096) and 13824 for 13B (d = 5120)', () => {
+    expect(llamaIntermediateSize(4096)).toBe(11008);
+    expect(llamaIntermediateSize(5120)).toBe(13824);
+  });
+
+  test('SwiGLU at F = 8d/3 has the parameters of a classic 4d MLP', () => {
+    const d = 768; // 8d/3 = 2048 exactly
+    expect(mlpParameters(d, (8 * d) / 3, true)).toBe(mlpParameters(d, 4 * d, false));
+  });
+
+  test('our model rounds to multiples of 32: d = 128 gives floor(341.3) = 341, rounded up to 352', () => {
+    expect(llamaIntermediateSize(128, 32)).toBe(352);
+    expect(llamaIntermediateSize(96, 32)).toBe(256);
+  });
+
+  test('the shipped model config follows the rule (when it has landed)', () => {
+    const path = new URL('../../public/models/glass-llama/config.json', import.meta.url);
+    if (!existsSync(path)) return;
+    const config = JSON.parse(readFileSync(path, 'utf8')) as { hidden_size: number; intermediate_size: number };
+    expect(config.intermediate_size).toBe(llamaIntermediateSize(config.hidden_size, 32));
+  });
+});
+
+describe('histogram and negativeShare', () => {
+  test('counts values into equal bins, clamping the ends', () => {
+    // bins [-2, -1), [-1, 0), [0, 1), [1, 2]: -5 is clamped into the first, 9 into the last.
+    const bins = histogram([-5, -1, -0.5, 0, 0.5, 9], 4, -2, 2);
+    expect(bins.map((bin) => bin.count)).toEqual([1, 2, 2, 1]);
+    expect(bins[0].x0).toBe(-2);
+    expect(bins[3].x1).toBe(2);
+  });
+
+  test('share of strictly negative values', () => {
+    expect(negativeShare([-1, 0, 2, -0.1])).toBe(0.5);
+    expect(negativeShare([])).toBe(0);
+  });
+});

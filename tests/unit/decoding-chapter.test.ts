@@ -1,0 +1,141 @@
+import { describe, expect, test } from 'vitest';
+import {
+  displayPiece,
+  distinctN,
+  distinctNCurve,
+  logSoftmaxAt,
+  meanLoss,
+  pathTree,
+  stageLogits,
+  tokenLogProbs,
+  topIds,
+} from '../../src/chapters/decoding';
+import { processLogits, type SamplingOptions } from '../../src/llama/sampling';
+
+/** Logits whose softmax is the given probabilities. */
+const logitsFrom = (probs: number[]) => Float32Array.from(probs.map(Math.log));
+
+describe('stageLogits', () => {
+  const probs = [0.5, 0.2, 0.15, 0.1, 0.05];
+
+  test('names the processor that removed each token, in Hugging Face order', () => {
+    // top-k 4 drops id 4; the survivors renormalise to [0.526, 0.211, 0.158, 0.105]; top-p 0.7
+    // keeps the smallest top set reaching 0.7: {0, 1} (0.737); min-p 0.5 would then drop id 1
+    // (0.286 < 0.5 * 0.714).
+    const staged = stageLogits(logitsFrom(probs), [], { topK: 4, topP: 0.7, minP: 0.5 });
+    expect(staged.removedBy).toEqual([null, 'min-p', 'top-p', 'top-p', 'top-k']);
+    expect(Array.from(staged.probabilities)).toEqual([1, 0, 0, 0, 0]);
+  });
+
+  test('renormalises what survives: top-k 2 of [0.5, 0.2, ...] gives 5/7 and 2/7', () => {
+    const staged = stageLogits(logitsFrom(probs), [], { topK: 2 });
+    expect(staged.probabilities[0]).toBeCloseTo(5 / 7, 6);
+    expect(staged.probabilities[1]).toBeCloseTo(2 / 7, 6);
+    expect(staged.rawProbabilities[0]).toBeCloseTo(0.5, 6);
+  });
+
+  test('top-k keeps every token tied with the k-th', () => {
+    const staged = stageLogits(Float32Array.from([3, 1, 1, 1, 0]), [], { topK: 2 });
+    expect(staged.removedBy).toEqual([null, null, null, null, 'top-k']);
+  });
+
+  test('top-p keeps at least the most likely token, even when it alone exceeds p', () => {
+    const staged = stageLogits(logitsFrom([0.9, 0.06, 0.04]), [], { topP: 0.01 });
+    expect(staged.removedBy).toEqual([null, 'top-p', 'top-p']);
+  });
+
+  test('temperature 0 is greedy: only the argmax survives, marked as removed by "greedy"', () => {
+    const staged = stageLogits(logitsFrom(probs), [], { temperature: 0, topK: 3 });
+    expect(staged.removedBy).toEqual([null, 'greedy', 'greedy', 'greedy', 'greedy']);
+  });
+
+  test('repetition penalty 2 halves a positive logit of a seen token: [2, 1] -> [1, 1]', () => {
+    const staged = stageLogits(Float32Array.from([2, 1]), [0, 0], { repetitionPenalty: 2 });
+    expect(Array.from(staged.processed)).toEqual([1, 1]);
+    expect(staged.probabilities[0]).toBeCloseTo(0.5, 6);
+  });
+
+  test('the staged result is exactly processLogits (the engine) for many option sets', () => {
+    const logits = Float32Array.from([2.1, -0.3, 1.7, 0.2, 1.7, -2, 0.9, 3.3, -1, 0.05]);
+    const previous = [0, 2, 7, 7];
+    const cases: SamplingOptions[] = [
+      {},
+      { temperature: 0.7, topK: 5 },
+      { temperature: 1.6, topP: 0.8, minP: 0.05 },
+      { repetitionPenalty: 1.3, topK: 3, topP: 0.9 },
+      { temperature: 0, repetitionPenalty: 1.5 },
+      { typicalP: 0.6, temperature: 1.2 },
+    ];
+    for (const opts of cases) {
+      expect(Array.from(stageLogits(logits, previous, opts).processed)).toEqual(Array.from(processLogits(logits, previous, opts)));
+    }
+  });
+
+  test('bad options throw sampling.ts messages: k = 0, p = 0, negative temperature', () => {
+    const logits = logitsFrom(probs);
+    expect(() => stageLogits(logits, [], { topK: 0 })).toThrow('topK must be an integer >= 1. Received 0.');
+    expect(() => stageLogits(logits, [], { topP: 0 })).toThrow('topP must be a number in (0, 1]');
+    expect(() => stageLogits(logits, [], { temperature: -1 })).toThrow('temperature must be a number >= 0');
+  });
+});
+
+describe('log-probabilities', () => {
+  test('logSoftmaxAt is log of the softmax, also inside a longer array', () => {
+    expect(logSoftmaxAt([0, 0, 0, 0], 2)).toBeCloseTo(Math.log(0.25), 14);
+    expect(logSoftmaxAt([9, 9, Math.log(3), 0], 0, 2, 2)).toBeCloseTo(Math.log(0.75), 14);
+  });
+
+  test('tokenLogProbs reads row t - 1 for token t; meanLoss is minus their mean', () => {
+    const vocab = 2;
+    // row 0 predicts token 1, row 1 predicts token 2.
+    const logits = [Math.log(3), 0, 0, Math.log(4)];
+    const values = tokenLogProbs(logits, vocab, [1, 0, 1]);
+    expect(values[0]).toBeCloseTo(Math.log(0.75), 12);
+    expect(values[1]).toBeCloseTo(Math.log(0.8), 12);
+    expect(meanLoss(values)).toBeCloseTo(-(Math.log(0.75) + Math.log(0.8)) / 2, 12);
+  });
+
+  test('topIds sorts by value, lower id first on ties', () => {
+    expect(topIds([0.1, 0.5, 0.5, 0.2], 3)).toEqual([1, 2, 3]);
+  });
+});
+
+describe('distinctN', () => {
+  test('distinct n-grams over all n-grams', () => {
+    expect(distinctN([1, 2, 3, 4], 2)).toBe(1);
+    // a b a b a b: bigrams ab ba ab ba ab -> 2 distinct of 5
+    expect(distinctN(['a', 'b', 'a', 'b', 'a', 'b'], 2)).toBe(0.4);
+    expect(distinctN([7, 7, 7, 7], 1)).toBe(0.25);
+    expect(distinctN([1], 2)).toBe(1);
+  });
+
+  test('the curve is distinctN of every prefix', () => {
+    const tokens = [1, 2, 1, 2, 1, 3];
+    const curve = distinctNCurve(tokens, 2);
+    expect(curve.map((point) => point.length)).toEqual([2, 3, 4, 5, 6]);
+    curve.forEach(({ length, value }) => expect(value).toBe(distinctN(tokens.slice(0, length), 2)));
+  });
+});
+
+describe('pathTree', () => {
+  test('shares common prefixes and sums log-probabilities along each path', () => {
+    const tree = pathTree([
+      { name: 'greedy', ids: [5, 6, 7], logProbs: [-0.1, -0.2, -0.3] },
+      { name: 'beam', ids: [5, 8], logProbs: [-0.1, -1] },
+    ]);
+    expect(tree.children).toHaveLength(1);
+    const shared = tree.children[0];
+    expect(shared.paths).toEqual(['greedy', 'beam']);
+    expect(shared.children.map((child) => child.id)).toEqual([6, 8]);
+    expect(shared.children[1].cumulativeLogProb).toBeCloseTo(-1.1, 12);
+    expect(shared.children[0].children[0].cumulativeLogProb).toBeCloseTo(-0.6, 12);
+    expect(shared.children[0].children[0].depth).toBe(3);
+  });
+});
+
+test('displayPiece shows spaces, newlines and printable bytes', () => {
+  expect(displayPiece('\u2581the')).toBe('␣the');
+  expect(displayPiece('<0x0A>')).toBe('↵');
+  expect(displayPiece('<0x41>')).toBe('A');
+  expect(displayPiece('<0xE4>')).toBe('<0xE4>');
+});
