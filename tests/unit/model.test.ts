@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { LlamaConfig } from '../../src/llama/config';
 import { LlamaModel, positionIdsFromMask, type ActivationSpec } from '../../src/llama/model';
 import type { TapName } from '../../src/llama/taps';
-import type { AttentionPattern } from '../../src/llama/attention';
+import { causalPatternMask, type AttentionPattern } from '../../src/llama/attention';
 import { TEST_BACKENDS, useBackend } from './helpers/backends';
 import { tinyConfig } from './helpers/configs';
 import { randomWeights, relativeError } from './helpers/random-weights';
@@ -140,6 +140,34 @@ for (const backend of TEST_BACKENDS) {
     }
   });
 }
+
+describe('causalPatternMask', () => {
+  // rows: queries, columns: keys; '1' = may attend
+  const show = (mask: Float32Array, rows: number, keys: number) =>
+    Array.from({ length: rows }, (_, r) => [...mask.subarray(r * keys, (r + 1) * keys)].join(''));
+
+  test('causal only', () => {
+    expect(show(causalPatternMask(4, 0), 4, 4)).toEqual(['1000', '1100', '1110', '1111']);
+  });
+
+  test('sliding window 2: the key itself and the one before', () => {
+    expect(show(causalPatternMask(5, 0, { slidingWindow: 2 }), 5, 5)).toEqual(['10000', '11000', '01100', '00110', '00011']);
+  });
+
+  test('stride 2 or window 1, with a global first token', () => {
+    expect(show(causalPatternMask(5, 0, { slidingWindow: 1, stride: 2, globalTokens: [0] }), 5, 5)).toEqual([
+      '10000',
+      '11000',
+      '10100',
+      '11010',
+      '10101',
+    ]);
+  });
+
+  test('with a cache the queries sit after the cached keys', () => {
+    expect(show(causalPatternMask(2, 3, { slidingWindow: 2 }), 2, 5)).toEqual(['00110', '00011']);
+  });
+});
 
 describe('attention probabilities (cpu)', () => {
   const config = tinyConfig();
