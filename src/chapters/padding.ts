@@ -15,6 +15,11 @@ export const MAX_PROMPTS = 4;
 /** Characters per prompt: the prompts must fit the context together with the new tokens. */
 export const MAX_PROMPT_CHARACTERS = 120;
 
+/** The batch the chapter starts with: three prompts of clearly different lengths. */
+export const DEFAULT_PROMPTS = ['Once upon a time', 'The dog', 'Lily found a red ball in the park and'] as const;
+/** New tokens per row in the batch builder. */
+export const BATCH_NEW_TOKENS = 8;
+
 export interface PaddedBatch {
   /** [batch, longest] token ids, padding included. */
   input: number[][];
