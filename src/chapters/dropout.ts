@@ -32,7 +32,7 @@ export function dropoutDraw(x: readonly number[], p: number, random: () => numbe
   if (problem) throw new Error(problem);
   const scale = 1 / (1 - p);
   const keep = x.map(() => (random() >= p ? 1 : 0));
-  return { keep, output: x.map((value, i) => value * keep[i] * scale) };
+  return { keep, output: x.map((value, i) => (keep[i] ? value * scale : 0)) };
 }
 
 /**

@@ -12,6 +12,7 @@
  * Errors from the worker reject with an Error carrying the worker's message.
  */
 import { validateSamplingOptions } from '../llama/sampling';
+import type { TokenizerJSON } from '../llama/tokenizer';
 import { backendFromQuery, type BackendInfo } from './backend';
 import type {
   BatchGeneratedResponse,
@@ -169,6 +170,11 @@ export class RuntimeClient {
   /** Cancels every generation in flight. */
   cancel(): void {
     for (const generation of this.generations) generation.cancel();
+  }
+
+  /** The loaded model's tokenizer.json (null without one): build a Tokenizer from it for pieces. */
+  async tokenizer(): Promise<TokenizerJSON | null> {
+    return expect(await this.request({ type: 'tokenizer' }), 'tokenizer').tokenizer;
   }
 
   /** tf.memory() inside the worker. */

@@ -11,6 +11,7 @@ import type { LlamaConfig, RopeScaling } from '../llama/config';
 import type { StopReason } from '../llama/generate';
 import type { PlainTensor, RunOptions } from '../llama/model';
 import type { SamplingOptions } from '../llama/sampling';
+import type { TokenizerJSON } from '../llama/tokenizer';
 import type { BackendInfo, BackendName } from './backend';
 
 /** Token ids, or text for the model's tokenizer (bos: prepend <s>, default true). */
@@ -118,7 +119,14 @@ export interface MemoryRequest {
   requestId: number;
 }
 
+/** The loaded model's tokenizer.json, so a page can show token pieces and count tokens. */
+export interface TokenizerRequest {
+  type: 'tokenizer';
+  requestId: number;
+}
+
 export type RuntimeRequest =
+  | TokenizerRequest
   | LoadRequest
   | ForwardRequest
   | GenerateRequest
@@ -236,7 +244,15 @@ export interface ErrorResponse {
   message: string;
 }
 
+export interface TokenizerResponse {
+  type: 'tokenizer';
+  requestId: number;
+  /** null when the model directory has no tokenizer.json. */
+  tokenizer: TokenizerJSON | null;
+}
+
 export type RuntimeResponse =
+  | TokenizerResponse
   | LoadedResponse
   | ForwardResponse
   | TokenResponse

@@ -13,7 +13,7 @@ import { parseConfig, type RopeScaling } from '../llama/config';
 import { generate, generateBatch } from '../llama/generate';
 import { checkTokenIds, LlamaModel, positionIdsFromMask } from '../llama/model';
 import { readSafetensors } from '../llama/safetensors';
-import { StreamDecoder, Tokenizer } from '../llama/tokenizer';
+import { StreamDecoder, Tokenizer, type TokenizerJSON } from '../llama/tokenizer';
 import { chooseBackend, type BackendInfo } from './backend';
 import type {
   BatchInput,
@@ -36,6 +36,8 @@ interface LoadedModel {
   model: LlamaModel;
   /** null when the model directory has no tokenizer.json. */
   tokenizer: Tokenizer | null;
+  /** tokenizer.json as loaded, for the `tokenizer` request. */
+  tokenizerJson: TokenizerJSON | null;
   summary: ModelSummary;
 }
 
@@ -86,6 +88,8 @@ async function handle(request: Exclude<RuntimeRequest, { type: 'cancel' }>): Pro
       loaded?.model.dispose();
       loaded = null;
       return reply({ type: 'disposed', requestId: request.requestId });
+    case 'tokenizer':
+      return reply({ type: 'tokenizer', requestId: request.requestId, tokenizer: requireModel().tokenizerJson });
     case 'memory': {
       const { numTensors, numBytes } = tf.memory();
       return reply({ type: 'memory', requestId: request.requestId, numTensors, numBytes });
@@ -130,7 +134,7 @@ async function load(request: LoadRequest): Promise<ModelSummary> {
     hasTokenizer: tokenizer !== null,
     loadMs: performance.now() - started,
   };
-  loaded = { model, tokenizer, summary };
+  loaded = { model, tokenizer, tokenizerJson: tokenizer ? (tokenizerJson as TokenizerJSON) : null, summary };
   return summary;
 }
 
