@@ -122,14 +122,19 @@ export class RuntimeClient {
     let requestId = 0;
     let settled = false;
     const problem = describeBadGenerateOptions(options);
-    const result: Promise<GenerationResult> = problem
+    const reply = problem
       ? Promise.reject(new Error(problem))
-      : this.request({ type: 'generate', input, options }, (id) => (requestId = id), (token) => tokens.push(token)).then(
-          (response) => {
-            const { type: _type, requestId: _id, ...generated } = expect(response, 'generated');
-            return generated;
-          },
-        );
+      : this.request({ type: 'generate', input, options }, (id) => (requestId = id), (token) => tokens.push(token));
+    // `finally` first, so that whoever awaits `result` sees the generation already finished.
+    const result: Promise<GenerationResult> = reply
+      .finally(() => {
+        settled = true;
+        this.generations.delete(stream);
+      })
+      .then((response) => {
+        const { type: _type, requestId: _id, ...generated } = expect(response, 'generated');
+        return generated;
+      });
     const stream: GenerationStream = {
       result,
       cancel: () => {
@@ -138,15 +143,10 @@ export class RuntimeClient {
       [Symbol.asyncIterator]: () => tokens.iterate(stream.cancel),
     };
     this.generations.add(stream);
-    result
-      .then(
-        () => tokens.end(),
-        (error: Error) => tokens.fail(error),
-      )
-      .finally(() => {
-        settled = true;
-        this.generations.delete(stream);
-      });
+    result.then(
+      () => tokens.end(),
+      (error: Error) => tokens.fail(error),
+    );
     return stream;
   }
 
