@@ -1,0 +1,193 @@
+/**
+ * The numbers and the arithmetic of the attention chapter (content/02-attention.mdx), on plain
+ * arrays so the widgets can use them (the model itself runs in the worker).
+ *
+ *   scores_j = q . k_j / sqrt(d),  masked to -Infinity for j > i (the causal mask)
+ *   probs    = softmax(scores)      (each row sums to 1; masked keys get exactly 0)
+ *   out      = sum_j probs_j v_j
+ *
+ * Checked by tests/unit/attention-chapter.test.ts, against the engine's taps.
+ */
+import type { PlainTensor } from '../llama/model';
+
+/** Where the notebook's model lives, relative to the site root. */
+export const MODEL_URL = `${import.meta.env?.BASE_URL ?? '/'}models/glass-llama/`;
+
+/**
+ * The shipped model's attention shape, as the prose states it. The unit test checks it against
+ * the training script's configuration and, once it exists, public/models/glass-llama/config.json.
+ */
+export const SHIPPED_ATTENTION = {
+  layers: 4,
+  /** query heads per layer */
+  heads: 4,
+  /** key/value heads per layer (grouped-query attention) */
+  kvHeads: 2,
+  /** hidden_size */
+  hidden: 128,
+  /** head_dim = hidden / heads */
+  headDim: 32,
+  /** max_position_embeddings: the longest text it was trained on, in tokens */
+  context: 256,
+} as const;
+
+/** Query heads that share one key/value head: G = heads / kvHeads. */
+export function queriesPerKvHead(heads: number, kvHeads: number): number {
+  return heads / kvHeads;
+}
+
+/** The key/value head query head h reads (Hugging Face's repeat_kv): floor(h / G). */
+export function kvHeadOf(head: number, heads: number, kvHeads: number): number {
+  return Math.floor(head / queriesPerKvHead(heads, kvHeads));
+}
+
+/**
+ * Numbers stored per token in the KV cache of one layer, keys and values together:
+ * 2 * kvHeads * headDim. Full multi-head attention would store 2 * heads * headDim.
+ */
+export function kvCacheWidth(kvHeads: number, headDim: number): number {
+  return 2 * kvHeads * headDim;
+}
+
+/** The softmax of a row, computed stably (the maximum is subtracted first); -Infinity gives 0. */
+export function softmax(row: readonly number[]): number[] {
+  const max = Math.max(...row);
+  if (max === -Infinity) return row.map(() => 0); // a row with no visible key
+  const exps = row.map((x) => Math.exp(x - max));
+  const total = exps.reduce((sum, x) => sum + x, 0);
+  return exps.map((x) => x / total);
+}
+
+export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i] * b[i];
+  return sum;
+}
+
+/** One query's attention, in the order the maths goes (what the step-through widget shows). */
+export interface AttentionStep {
+  /** q . k_j for every key j */
+  dots: number[];
+  /** q . k_j / sqrt(d) */
+  scaled: number[];
+  /** scaled, with -Infinity for every key after the query (j > queryIndex) when causal */
+  masked: number[];
+  /** softmax(masked): sums to 1, zero where masked */
+  probs: number[];
+  /** sum_j probs_j v_j, a vector of d numbers */
+  out: number[];
+}
+
+/**
+ * Attention of the query at position queryIndex over the keys and values of every position.
+ * keys and values are [T][d]; query is [d].
+ */
+export function attendOne(
+  query: ArrayLike<number>,
+  keys: readonly ArrayLike<number>[],
+  values: readonly ArrayLike<number>[],
+  queryIndex: number,
+  { causal = true }: { causal?: boolean } = {},
+): AttentionStep {
+  const d = query.length;
+  const dots = keys.map((key) => dot(query, key));
+  const scaled = dots.map((score) => score / Math.sqrt(d));
+  const masked = scaled.map((score, j) => (causal && j > queryIndex ? -Infinity : score));
+  const probs = softmax(masked);
+  const out = new Array<number>(d).fill(0);
+  probs.forEach((p, j) => {
+    for (let c = 0; c < d; c++) out[c] += p * values[j][c];
+  });
+  return { dots, scaled, masked, probs, out };
+}
+
+/**
+ * Row `index` of a [B, H, S, X] tap (attention probs or scores: X = keys; q/k/v: X = head_dim)
+ * for batch 0 and head `head`, as a plain array.
+ */
+export function tapRow(tap: PlainTensor, head: number, index: number): number[] {
+  const [, heads, rows, width] = tap.shape;
+  if (head >= heads || index >= rows) throw new Error(`tapRow: head ${head}, row ${index} outside [1, ${heads}, ${rows}, ${width}]`);
+  const start = (head * rows + index) * width;
+  return Array.from(tap.data.subarray(start, start + width));
+}
+
+/** All rows of one head of a [B, H, S, X] tap (batch 0): [S][X]. */
+export function tapHead(tap: PlainTensor, head: number): number[][] {
+  return Array.from({ length: tap.shape[2] }, (_, row) => tapRow(tap, head, row));
+}
+
+/** Index of the largest value (the first one on ties). */
+export function argmax(values: readonly number[]): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  return best;
+}
+
+/**
+ * How much a head behaves as a previous-token head: the mean probability that query i puts on
+ * key i - 1, over queries 1 .. S-1. 1 means every token attends only to the one before it.
+ */
+export function previousTokenScore(probs: readonly (readonly number[])[]): number {
+  if (probs.length < 2) return 0;
+  let total = 0;
+  for (let i = 1; i < probs.length; i++) total += probs[i][i - 1];
+  return total / (probs.length - 1);
+}
+
+/** How much a head rests on the first token (<s>): mean probability on key 0 over queries 1 .. S-1. */
+export function firstTokenScore(probs: readonly (readonly number[])[]): number {
+  if (probs.length < 2) return 0;
+  let total = 0;
+  for (let i = 1; i < probs.length; i++) total += probs[i][0];
+  return total / (probs.length - 1);
+}
+
+/**
+ * How a tokenizer piece is shown in a figure: SentencePiece's "▁" (a space before the word)
+ * as "·", a newline byte as "⏎", other byte tokens as written (<0xE4>).
+ */
+export function pieceLabel(piece: string): string {
+  if (piece === '<0x0A>') return '⏎';
+  return piece.replaceAll('\u2581', '·');
+}
+
+/** What a prompt box says is wrong with the text, or null when the model can read it. */
+export function promptProblem(text: string, tokenCount: number, context: number): string | null {
+  if (text.trim() === '') return 'The prompt is empty: type a few words.';
+  if (tokenCount > context) {
+    return `The prompt is ${tokenCount} tokens long, but the model reads at most ${context} (its context). Shorten it.`;
+  }
+  return null;
+}
+
+/** Control characters other than tab and newline are dropped from typed prompts. */
+export function cleanPrompt(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000B-\u001F\u007F]/g, '');
+}
+
+/** Log-softmax of a logits row at the target: the next-token loss -ln p(target), in nats. */
+export function tokenLoss(logits: ArrayLike<number>, target: number): number {
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i]);
+  let total = 0;
+  for (let i = 0; i < logits.length; i++) total += Math.exp(logits[i] - max);
+  return Math.log(total) + max - logits[target];
+}
+
+/** Per-position next-token losses from logits [1, S, V]: loss[t] = -ln p(ids[t + 1] | ids[..t]). */
+export function tokenLosses(logits: PlainTensor, ids: readonly number[]): number[] {
+  const vocab = logits.shape[2];
+  const losses: number[] = [];
+  for (let t = 0; t + 1 < ids.length; t++) losses.push(tokenLoss(logits.data.subarray(t * vocab, (t + 1) * vocab), ids[t + 1]));
+  return losses;
+}
+
+/** The top next-token prediction at position t of logits [1, S, V]: id and probability. */
+export function topPrediction(logits: PlainTensor, t: number): { id: number; probability: number } {
+  const vocab = logits.shape[2];
+  const row = Array.from(logits.data.subarray(t * vocab, (t + 1) * vocab));
+  const id = argmax(row);
+  return { id, probability: Math.exp(-tokenLoss(row, id)) };
+}
