@@ -31,6 +31,24 @@ const contentSecurityPolicy = {
   styleDirective: { resources: ["'self'", "'unsafe-hashes'"] },
 };
 
+/**
+ * rehype plugin: a display equation wider than a phone scrolls sideways (see global.css), and a
+ * scrolling region must be reachable from the keyboard, so each one gets tabindex="0" and a label.
+ */
+function rehypeFocusableDisplayMath() {
+  /** @param {any} node */
+  const visit = (node) => {
+    const classes = node.properties?.className;
+    if (Array.isArray(classes) && classes.includes('katex-display')) {
+      node.properties.tabIndex = 0;
+      node.properties.role = 'group';
+      node.properties.ariaLabel = 'Equation';
+    }
+    for (const child of node.children ?? []) visit(child);
+  };
+  return visit;
+}
+
 export default defineConfig({
   site: 'http://localhost:4321',
   trailingSlash: 'ignore',
@@ -38,13 +56,17 @@ export default defineConfig({
   integrations: [selfHostAssets(), tfjsWasmFiles(), mdx()],
   markdown: {
     remarkPlugins: [remarkMath],
-    rehypePlugins: [rehypeKatex],
+    rehypePlugins: [rehypeKatex, rehypeFocusableDisplayMath],
     shikiConfig: {
-      themes: { light: 'github-light-high-contrast', dark: 'github-dark-dimmed' },
+      themes: { light: 'github-light-high-contrast', dark: 'github-dark-high-contrast' },
       defaultColor: false,
     },
   },
+  // Every stylesheet is a file from this origin: an inlined <style> would need a CSP hash.
+  build: { inlineStylesheets: 'never' },
   image: { service: { entrypoint: 'astro/assets/services/noop' } },
   devToolbar: { enabled: false },
+  // The model runtime's Web Worker imports modules (tfjs), so it is bundled as an ES module worker.
+  vite: { worker: { format: 'es' } },
   experimental: { csp: contentSecurityPolicy },
 });

@@ -1,7 +1,7 @@
 // The built site in a real Chromium: every page loads cleanly, math is rendered, navigation
 // works, the theme switch works, and the Content-Security-Policy refuses injected code.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { chapterPaths, openSite, problemsOnPage, type Site } from './helpers';
+import { chapterPaths, openSite, problemsOnPage, startAllWidgets, type Site } from './helpers';
 
 let site: Site;
 beforeAll(async () => {
@@ -30,6 +30,14 @@ describe.each(pages)('page %s', (path) => {
 });
 
 describe.each(chapterPaths())('chapter %s', (path) => {
+  test('every widget starts when scrolled to, and the page still has no problems', async () => {
+    const opened = await site.openPage(path);
+    const widgets = await startAllWidgets(opened.page);
+    expect(widgets.filter((w) => w.status === 'error')).toEqual([]);
+    expect(await problemsOnPage(opened)).toEqual([]);
+    await opened.close();
+  });
+
   test('renders its math with KaTeX (display and inline)', async () => {
     const opened = await site.openPage(path);
     const { display, inline, mathml } = await opened.page.evaluate(() => ({

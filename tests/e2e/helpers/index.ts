@@ -20,12 +20,14 @@
  * - launchChromium({ webgpu? = true }): Promise<Browser> -- Chromium from CHROME_PATH or
  *   /usr/bin/chromium with a SwiftShader WebGPU adapter; throws with install steps if missing.
  * - openPage(browser, origin, path, { viewport?, colorScheme?, waitUntil? }): Promise<OpenedPage>
- *   -- { page, context, response, consoleErrors, pageErrors, offOriginRequests, close }.
+ *   -- { page, context, response, consoleErrors, pageErrors, offOriginRequests, requests, close }.
  * - openSite({ webgpu?, mounts? }): Promise<Site> -- serveDist + launchChromium in one, with
  *   site.openPage(path, options) and site.close().
  * - runAxe(page): Promise<Result[]>, seriousViolations(violations), describeViolations(violations).
  * - problemsOnPage(opened): Promise<string[]> -- status 200, no console/page error, no other
  *   origin, no raw math, no serious/critical axe violation. [] means the page passes.
+ * - startAllWidgets(page): scroll each widget into view and wait until it is ready / note / error;
+ *   returns [{ id, status, message }].
  * - chapterPaths(): string[] -- every built chapter page, e.g. '/chapters/01-how-to-read/'.
  */
 import { readdirSync } from 'node:fs';
@@ -40,7 +42,7 @@ export { buildOnce, DIST_DIR, REPO_ROOT } from './build';
 export { serveDist } from './server';
 export type { ServedSite, ServeOptions } from './server';
 export { findChromium, launchChromium, WEBGPU_FLAGS } from './chromium';
-export { openPage } from './page';
+export { openPage, startAllWidgets } from './page';
 export type { OpenedPage, OpenPageOptions } from './page';
 export { describeViolations, runAxe, seriousViolations } from './axe';
 export { problemsOnPage } from './checks';

@@ -21,6 +21,8 @@ export interface OpenedPage {
   pageErrors: string[];
   /** Every request whose origin is not the local server, e.g. a CDN font. */
   offOriginRequests: string[];
+  /** Every request the page made, in order, with Playwright's resource type ('document', 'script', 'stylesheet', 'font' ...). */
+  requests: { url: string; resourceType: string }[];
   close(): Promise<void>;
 }
 
@@ -37,17 +39,21 @@ export async function openPage(browser: Browser, origin: string, path: string, o
   const consoleErrors: string[] = [];
   const pageErrors: string[] = [];
   const offOriginRequests: string[] = [];
+  const requests: { url: string; resourceType: string }[] = [];
   const allowedOrigin = new URL(origin).origin;
 
   page.on('console', (message) => {
     if (message.type() === 'error') {
       const where = message.location().url ? ` (${message.location().url})` : '';
-      consoleErrors.push(`${message.text()}${where}`);
+      // CSP messages repeat the whole policy; the first 300 characters say what was refused.
+      const text = message.text();
+      consoleErrors.push(`${text.length > 300 ? `${text.slice(0, 300)}…` : text}${where}`);
     }
   });
   page.on('pageerror', (error) => pageErrors.push(error.stack ?? error.message));
   context.on('request', (request) => {
     const url = request.url();
+    requests.push({ url, resourceType: request.resourceType() });
     if (url.startsWith('data:') || url.startsWith('blob:')) return;
     if (new URL(url).origin !== allowedOrigin) offOriginRequests.push(url);
   });
@@ -62,6 +68,34 @@ export async function openPage(browser: Browser, origin: string, path: string, o
     consoleErrors,
     pageErrors,
     offOriginRequests,
+    requests,
     close: () => context.close(),
   };
+}
+
+/** Statuses a widget shell settles in (see src/widgets/types.ts StatusKind). */
+const SETTLED = ['ready', 'note', 'error'];
+
+/**
+ * Scroll every widget on the page into view, one after another, and wait until each has settled
+ * (ready, note or error). Returns { id, status, message } per widget, in page order.
+ */
+export async function startAllWidgets(page: Page, timeoutMs = 60_000): Promise<{ id: string; status: string; message: string }[]> {
+  const shells = page.locator('[data-widget]');
+  const count = await shells.count();
+  for (let i = 0; i < count; i++) {
+    await shells.nth(i).scrollIntoViewIfNeeded();
+    await page.waitForFunction(
+      ([index, settled]) => settled.includes((document.querySelectorAll('[data-widget]')[index] as HTMLElement).dataset.status ?? ''),
+      [i, SETTLED] as const,
+      { timeout: timeoutMs },
+    );
+  }
+  return shells.evaluateAll((elements) =>
+    elements.map((el) => ({
+      id: (el as HTMLElement).dataset.widgetId ?? '',
+      status: (el as HTMLElement).dataset.status ?? '',
+      message: el.querySelector('[data-widget-status]')?.textContent ?? '',
+    })),
+  );
 }

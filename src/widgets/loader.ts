@@ -1,0 +1,49 @@
+// The only widget code in a chapter's first load: watch the widget shells and, when one comes
+// within 400px of the viewport, import its module (from the registry) and the mounting code.
+import { widgetRegistry, type WidgetName } from './registry';
+
+/** How far ahead of the viewport a widget starts loading, so it is ready when the reader arrives. */
+const LOAD_AHEAD = '400px';
+
+async function start(root: HTMLElement, teardown: AbortController): Promise<void> {
+  const { findShellParts, mountWidget, showStatus } = await import('./mount');
+  const shell = findShellParts(root);
+  try {
+    showStatus(shell, 'loading', 'Loading the interactive figure…');
+    const module = await widgetRegistry[root.dataset.widget as WidgetName]();
+    await mountWidget(shell, module, teardown.signal);
+  } catch (error) {
+    teardown.abort();
+    const reason = error instanceof Error ? error.message : String(error);
+    showStatus(shell, 'error', `This figure could not start: ${reason}`);
+    console.error(`Widget "${root.dataset.widgetId}" failed to start:`, error);
+  }
+}
+
+const shells = [...document.querySelectorAll<HTMLElement>('[data-widget]')];
+const seenIds = new Set<string>();
+for (const shell of shells) {
+  const id = shell.dataset.widgetId!;
+  // Two widgets with one id would share URL parameters; give the second an id="..." prop.
+  if (seenIds.has(id)) console.error(`Two widgets on this page have the id "${id}"; give each <Widget> its own id.`);
+  seenIds.add(id);
+}
+
+const teardowns: AbortController[] = [];
+const observer = new IntersectionObserver(
+  (entries) => {
+    for (const entry of entries) {
+      if (!entry.isIntersecting) continue;
+      observer.unobserve(entry.target);
+      const teardown = new AbortController();
+      teardowns.push(teardown);
+      void start(entry.target as HTMLElement, teardown);
+    }
+  },
+  { rootMargin: `${LOAD_AHEAD} 0px` },
+);
+for (const shell of shells) observer.observe(shell);
+// Leaving the page tears every widget down (the bfcache may keep the page, so do it on pagehide).
+addEventListener('pagehide', (event) => {
+  if (!event.persisted) for (const teardown of teardowns) teardown.abort();
+});

@@ -1,0 +1,73 @@
+// Bringing a server-rendered widget shell to life: build its context and call its module's mount().
+import { checkPatch, resolveState, writeState, type StateOf, type StateSchema } from './state';
+import type { StatusKind, WidgetContext, WidgetModule } from './types';
+import type { RuntimeClient } from '../runtime/client';
+
+/** The model runtime, imported on first use (the runtime module may be absent from a build). */
+const runtimeModules = import.meta.glob<{ getRuntime(): Promise<RuntimeClient> }>('../runtime/client.ts');
+
+export function loadRuntime(): Promise<RuntimeClient> {
+  const load = runtimeModules['../runtime/client.ts'];
+  if (!load) return Promise.reject(new Error('This build of the site has no model runtime (src/runtime/client.ts).'));
+  return load().then((module) => module.getRuntime());
+}
+
+/** The parts of a widget shell that mount() reads or writes (rendered by components/Widget.astro). */
+export interface WidgetShell {
+  root: HTMLElement; // <figure data-widget=name data-widget-id=id data-widget-state=JSON>
+  stage: HTMLElement; // [data-widget-stage]: the widget draws here
+  statusLine: HTMLElement; // [data-widget-status], role="status"
+}
+
+export function findShellParts(root: HTMLElement): WidgetShell {
+  const stage = root.querySelector<HTMLElement>('[data-widget-stage]');
+  const statusLine = root.querySelector<HTMLElement>('[data-widget-status]');
+  if (!stage || !statusLine) throw new Error(`Widget shell "${root.dataset.widgetId}" lacks its stage or status line.`);
+  return { root, stage, statusLine };
+}
+
+/** Show a status on the shell: the text in the status line, the kind as data-status for CSS. */
+export function showStatus(shell: WidgetShell, kind: StatusKind, message = ''): void {
+  shell.root.dataset.status = kind;
+  shell.statusLine.textContent = message;
+}
+
+/** Create the context for one widget and run its mount(); resolves when mount() finishes. */
+export async function mountWidget<Schema extends StateSchema>(
+  shell: WidgetShell,
+  module: WidgetModule<Schema>,
+  signal: AbortSignal,
+): Promise<void> {
+  const id = shell.root.dataset.widgetId!;
+  const authored = JSON.parse(shell.root.dataset.widgetState ?? '{}') as Record<string, unknown>;
+  const resolved = resolveState(module.schema, id, authored, new URL(location.href).searchParams);
+  // A wrong `state` prop is a bug in the chapter: log it so the browser tests fail on it.
+  for (const problem of resolved.authorProblems) console.error(problem);
+
+  let state = resolved.state;
+  const context: WidgetContext<StateOf<Schema>> = {
+    id,
+    get state() {
+      return state;
+    },
+    setState(patch) {
+      checkPatch(module.schema, id, patch);
+      state = { ...state, ...patch };
+      const url = writeState(new URL(location.href), id, module.schema, state, resolved.defaults);
+      history.replaceState(history.state, '', url);
+      return state;
+    },
+    runtime: loadRuntime,
+    status: (kind, message) => showStatus(shell, kind, message),
+    signal,
+  };
+
+  // The server-rendered text alternative stays for screen readers only once the widget draws.
+  shell.stage.replaceChildren();
+  shell.root.dataset.mounted = 'true';
+  showStatus(shell, 'ready');
+  await module.mount(shell.stage, context);
+  if (resolved.linkProblems.length > 0 && shell.root.dataset.status !== 'error') {
+    showStatus(shell, 'note', resolved.linkProblems.join(' '));
+  }
+}

@@ -1,0 +1,13 @@
+// Every widget a chapter can place, by the name used in <Widget name="...">.
+// Each entry is a dynamic import, so a widget's code (and D3, and the model runtime) is a separate
+// file that the page fetches only when that widget comes near the viewport.
+import type { WidgetModule } from './types';
+
+export const widgetRegistry = {
+  'softmax-temperature': () => import('../../components/SoftmaxTemperature'),
+} satisfies Record<string, () => Promise<WidgetModule<any>>>;
+
+export type WidgetName = keyof typeof widgetRegistry;
+
+/** The names a chapter may use, for the build-time check in Widget.astro. */
+export const widgetNames = Object.keys(widgetRegistry) as WidgetName[];

@@ -1,0 +1,51 @@
+// The page-weight budget (README, "Budget"): the HTML + CSS + JS that a page ships before any
+// widget is near the viewport must be under 60 KB gzipped. Chromium opens the page without
+// scrolling; every document, stylesheet and script it requested is read from dist/ and gzipped.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { chapterPaths, DIST_DIR, openSite, type Site } from './helpers';
+
+/** 60 KB, gzipped. */
+const BUDGET_BYTES = 60 * 1024;
+/** What the budget covers; fonts, images and the model are outside it. */
+const COUNTED = new Set(['document', 'stylesheet', 'script']);
+
+let site: Site;
+beforeAll(async () => {
+  site = await openSite();
+});
+afterAll(async () => {
+  await site?.close();
+});
+
+/** The dist/ file behind a URL path ("/chapters/x/" -> dist/chapters/x/index.html). */
+function distFile(pathname: string): string {
+  return join(DIST_DIR, pathname.endsWith('/') ? `${pathname}index.html` : pathname);
+}
+
+/** Gzipped size (level 9) of each counted file fetched while opening `path`, by URL path. */
+async function firstLoadWeights(path: string): Promise<Map<string, number>> {
+  const opened = await site.openPage(path, { viewport: { width: 1280, height: 900 }, waitUntil: 'networkidle' });
+  const weights = new Map<string, number>();
+  for (const { url, resourceType } of opened.requests) {
+    if (!COUNTED.has(resourceType)) continue;
+    const { pathname } = new URL(url);
+    weights.set(pathname, gzipSync(readFileSync(distFile(pathname)), { level: 9 }).length);
+  }
+  await opened.close();
+  return weights;
+}
+
+describe.each(['/', ...chapterPaths()])('page %s', (path) => {
+  test('ships under 60 KB of gzipped HTML, CSS and JS before any widget is near', async () => {
+    const weights = await firstLoadWeights(path);
+    const total = [...weights.values()].reduce((sum, bytes) => sum + bytes, 0);
+    console.info(`${path}: ${(total / 1024).toFixed(1)} KB gzipped`, Object.fromEntries(weights));
+    // The measurement saw the page itself and its stylesheets (a sanity check on the method).
+    expect(weights.has(path)).toBe(true);
+    expect([...weights.keys()].some((file) => file.endsWith('.css'))).toBe(true);
+    expect(total).toBeLessThan(BUDGET_BYTES);
+  });
+});
