@@ -6,10 +6,10 @@
  *                    h = h + down_proj(act(gate_proj n) * up_proj n),                       n = rmsnorm(h)
  *   logits = lm_head(rmsnorm(h))
  *
- * Hidden states travel as [batch * seq, hidden] so each projection is one matMul. Three constant
- * factors are folded into the projection matrices (see buildProjections), so the forward never
- * multiplies by them: each RMSNorm weight (a per-input scale of the next projection), RoPE's
- * partner coordinates, and attention's 1/sqrt(d) (into the query rows).
+ * Hidden states travel as [batch * seq, hidden] so each projection is one matMul. Three things are
+ * folded into the projection matrices (see buildProjections) so the forward has no op for them:
+ * each RMSNorm weight (a per-input scale of the next projection), the coordinates RoPE mixes in
+ * (extra rows of the q/k projection), and attention's 1/sqrt(d) (into the query rows).
  */
 import * as tf from '@tensorflow/tfjs';
 import { headDim, type HiddenAct, type LlamaConfig } from './config';
@@ -133,7 +133,12 @@ export class LlamaModel {
     this.config = config;
     this.params = params;
     this.trainable = trainable;
-    if (!trainable) this.frozenProjections = tf.tidy(() => this.buildProjections());
+    if (!trainable) {
+      const projections = tf.tidy(() => this.buildProjections());
+      // kept, so a model built inside someone's tf.tidy outlives it
+      for (const tensor of [...projections.qkv, ...projections.o, ...projections.gateUp, ...projections.down, projections.lmHead]) tf.keep(tensor);
+      this.frozenProjections = projections;
+    }
   }
 
   /** Uploads checked weights. A tied model ignores any lm_head.weight it is given. */
@@ -145,7 +150,7 @@ export class LlamaModel {
     for (const name of expectedWeightShapes(config).keys()) {
       const { shape, data } = weights.get(name)!;
       const tensor = tf.tensor(data, shape, 'float32');
-      params.set(name, trainable ? tf.variable(tensor, true, `llama${modelId}/${name}`) : tensor);
+      params.set(name, trainable ? tf.variable(tensor, true, `llama${modelId}/${name}`) : tf.keep(tensor));
       if (trainable) tensor.dispose();
     }
     return new LlamaModel(config, params, trainable);

@@ -243,6 +243,18 @@ describe('taps and memory (cpu)', () => {
     model.dispose();
   });
 
+  test('a model built inside tf.tidy survives it', async () => {
+    const config = tinyConfig();
+    const weights = randomWeights(config, 1);
+    let model!: LlamaModel;
+    tf.tidy(() => {
+      model = LlamaModel.fromWeights(config, weights);
+    });
+    const { logits } = await model.run([[1, 2]]);
+    expect(logits.data.every(Number.isFinite)).toBe(true);
+    model.dispose();
+  });
+
   test('run() rejects ids outside the vocabulary, naming the id', async () => {
     const config = tinyConfig();
     const model = LlamaModel.fromWeights(config, randomWeights(config, 1));
