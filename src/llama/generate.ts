@@ -80,7 +80,8 @@ export async function generate(model: LlamaModel, promptIds: number[], opts: Gen
   if (!Number.isInteger(numBeams) || numBeams < 1) throw new Error(`numBeams must be an integer >= 1. Received ${numBeams}.`);
   if (numBeams > 1) return beamSearch(model, prompt, opts, numBeams);
 
-  const random = createRandom(opts.seed ?? 0);
+  // without a seed every call samples differently, as in HF; with one it replays exactly
+  const random = createRandom(opts.seed ?? Math.floor(Math.random() * 2 ** 32));
   const room = model.config.max_position_embeddings - prompt.length;
   const cache = new KVCache(model.config.num_hidden_layers);
   const ids = [...prompt];
@@ -170,7 +171,7 @@ async function beamSearch(model: LlamaModel, prompt: number[], opts: GenerateOpt
       beams = next.map((c) => ({ tokens: [...beams[c.beam].tokens, c.token], logProb: c.logProb }));
       if (step + 1 === maxNew) break;
       cache.selectRows(next.map((c) => c.beam));
-      logits = await stepLogits(model, next.map((c) => [c.token]), cache, undefined, next.map(() => [prompt.length + step]));
+      logits = await stepLogits(model, next.map((c) => [c.token]), cache);
     }
   } finally {
     cache.dispose();
