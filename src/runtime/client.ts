@@ -12,7 +12,6 @@
  * Errors from the worker reject with an Error carrying the worker's message.
  */
 import { validateSamplingOptions } from '../llama/sampling';
-import type { TokenizerJSON } from '../llama/tokenizer';
 import { backendFromQuery, type BackendInfo } from './backend';
 import type {
   BatchGeneratedResponse,
@@ -167,14 +166,15 @@ export class RuntimeClient {
     return result;
   }
 
+  /** The tokenizer's piece and text for each id, to label tokens in a figure. */
+  async pieces(ids: number[]): Promise<{ pieces: string[]; texts: string[] }> {
+    const { pieces, texts } = expect(await this.request({ type: 'pieces', ids }), 'pieces');
+    return { pieces, texts };
+  }
+
   /** Cancels every generation in flight. */
   cancel(): void {
     for (const generation of this.generations) generation.cancel();
-  }
-
-  /** The loaded model's tokenizer.json (null without one): build a Tokenizer from it for pieces. */
-  async tokenizer(): Promise<TokenizerJSON | null> {
-    return expect(await this.request({ type: 'tokenizer' }), 'tokenizer').tokenizer;
   }
 
   /** tf.memory() inside the worker. */

@@ -50,6 +50,8 @@ export interface LossOptions {
   dropoutRate?: number;
   /** Row r uses seed + r, so rows get different masks and a repeated request the same ones. */
   seed?: number;
+  /** Cut each row to the model's context instead of refusing a longer one. */
+  truncate?: boolean;
 }
 
 export interface GenerateOptions extends SamplingOptions {
@@ -107,6 +109,13 @@ export interface LossRequest {
   options: LossOptions;
 }
 
+/** The tokenizer's piece for each id ("▁the", "<0x0A>"), to label tokens in a figure. */
+export interface PiecesRequest {
+  type: 'pieces';
+  requestId: number;
+  ids: number[];
+}
+
 /** Frees the model's tensors; a later `load` starts again. */
 export interface DisposeRequest {
   type: 'dispose';
@@ -134,7 +143,8 @@ export type RuntimeRequest =
   | DisposeRequest
   | MemoryRequest
   | GenerateBatchRequest
-  | LossRequest;
+  | LossRequest
+  | PiecesRequest;
 
 // ----------------------------------------------------------------------------- worker -> page
 
@@ -211,7 +221,7 @@ export interface BatchGeneratedResponse {
   positionIds: number[][];
   /** Greedy new ids of each row. */
   newIds: number[][];
-  /** Each row's new ids as text ('' without a tokenizer). */
+  /** Each row's new ids as text, a leading space kept ('' without a tokenizer). */
   newTexts: string[];
   /** The tokenizer's piece for each id of `input` ("▁the", "<0x0A>"; the id as text without a tokenizer). */
   inputPieces: string[][];
@@ -224,6 +234,15 @@ export interface LossResponse {
   inputIds: number[][];
   /** losses[r][t] = -ln p(ids[r][t + 1] | ids[r][0..t]), nats; length ids[r].length - 1. */
   losses: number[][];
+}
+
+export interface PiecesResponse {
+  type: 'pieces';
+  requestId: number;
+  /** One piece per requested id; the id as text when the model has no tokenizer. */
+  pieces: string[];
+  /** Each id decoded on its own as text ('' for an unfinished multi-byte character). */
+  texts: string[];
 }
 
 export interface DisposedResponse {
@@ -261,4 +280,5 @@ export type RuntimeResponse =
   | MemoryResponse
   | BatchGeneratedResponse
   | LossResponse
+  | PiecesResponse
   | ErrorResponse;

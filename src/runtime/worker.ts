@@ -84,6 +84,15 @@ async function handle(request: Exclude<RuntimeRequest, { type: 'cancel' }>): Pro
       return generateBatchOf(request);
     case 'loss':
       return lossOf(request);
+    case 'pieces': {
+      const current = requireModel();
+      checkTokenIds([request.ids], current.summary.config.vocab_size);
+      const { tokenizer } = current;
+      const pieces = request.ids.map((id) => tokenizer?.idToPiece(id) ?? String(id));
+      // bytesOf keeps the leading space of "▁the" (decode would drop it as the dummy prefix)
+      const texts = request.ids.map((id) => (!tokenizer || tokenizer.isByteToken(id) ? '' : new TextDecoder().decode(tokenizer.bytesOf([id]))));
+      return reply({ type: 'pieces', requestId: request.requestId, pieces, texts });
+    }
     case 'dispose':
       loaded?.model.dispose();
       loaded = null;
@@ -204,7 +213,8 @@ async function generateBatchOf(request: GenerateBatchRequest): Promise<void> {
     attentionMask,
     positionIds,
     newIds: result.newIds,
-    newTexts: result.newIds.map((ids) => tokenizer?.decode(ids) ?? ''),
+    // bytesOf keeps a leading space (" there"), which decode would drop as the dummy prefix
+    newTexts: result.newIds.map((ids) => (tokenizer ? new TextDecoder().decode(tokenizer.bytesOf(ids)) : '')),
     inputPieces: result.input.map((row) => row.map((id) => tokenizer?.idToPiece(id) ?? String(id))),
   });
 }
@@ -212,9 +222,9 @@ async function generateBatchOf(request: GenerateBatchRequest): Promise<void> {
 /** Next-token cross-entropy of every position of every row, each row a forward of its own. */
 async function lossOf(request: LossRequest): Promise<void> {
   const current = requireModel();
-  const inputIds = rowsIds(current, request.input);
   const { vocab_size: vocabSize, max_position_embeddings: context } = current.summary.config;
-  const { training, dropoutRate = 0, seed } = request.options;
+  const { training, dropoutRate = 0, seed, truncate = false } = request.options;
+  const inputIds = rowsIds(current, request.input).map((ids) => (truncate ? ids.slice(0, context) : ids));
   checkTokenIds(inputIds, vocabSize);
   const losses: number[][] = [];
   for (const [row, ids] of inputIds.entries()) {
