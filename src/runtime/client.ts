@@ -12,6 +12,7 @@
  * Errors from the worker reject with an Error carrying the worker's message.
  */
 import { validateSamplingOptions } from '../llama/sampling';
+import type { TokenizerJSON } from '../llama/tokenizer';
 import { backendFromQuery, type BackendInfo } from './backend';
 import type {
   BatchGeneratedResponse,
@@ -175,6 +176,11 @@ export class RuntimeClient {
   /** Cancels every generation in flight. */
   cancel(): void {
     for (const generation of this.generations) generation.cancel();
+  }
+
+  /** The loaded model's tokenizer.json (null without one), to build a Tokenizer in the page. */
+  async tokenizer(): Promise<TokenizerJSON | null> {
+    return expect(await this.request({ type: 'tokenizer' }), 'tokenizer').tokenizer;
   }
 
   /** tf.memory() inside the worker. */
