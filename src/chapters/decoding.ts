@@ -42,7 +42,7 @@ export function stageLogits(logits: Float32Array, previousIds: readonly number[]
   const problem = validateSamplingOptions(opts);
   if (problem) throw new Error(problem);
   const removedBy: (ProcessorName | null)[] = new Array(logits.length).fill(null);
-  let current = logits.slice();
+  let current: Float32Array = logits.slice();
   const step = (name: ProcessorName, next: Float32Array) => {
     next.forEach((logit, id) => {
       if (logit === -Infinity && current[id] !== -Infinity && removedBy[id] === null) removedBy[id] = name;
