@@ -20,7 +20,7 @@ import { writeChatPair } from './corpus/chat';
 import { writeChineseStory } from './corpus/chinese';
 import { Dice } from './corpus/dice';
 import { writeNote } from './corpus/notes';
-import { SPLITS, type Split } from './corpus/splits';
+import { CORPUS_SETS, SPLITS, type CorpusSet, type Split } from './corpus/splits';
 import { writeStory } from './corpus/stories';
 
 
@@ -39,12 +39,16 @@ function parseArgs(argv: string[]): { seed: number; stories: number; outDir: str
     const at = argv.indexOf(flag);
     return at >= 0 ? argv[at + 1] : fallback;
   };
-  return { seed: Number(get('--seed', '1234')), stories: Number(get('--stories', '50000')), outDir: get('--out', 'data') };
+  return {
+    seed: Number(get('--seed', String(DEFAULT_SEED))),
+    stories: Number(get('--stories', String(DEFAULT_STORIES))),
+    outDir: get('--out', 'data'),
+  };
 }
 
-function main() {
-  const { seed, stories, outDir } = parseArgs(process.argv.slice(2));
-  const sets: SetSpec[] = [
+/** The four sets, with their example counts for a given number of stories. */
+export function corpusSets(stories: number): SetSpec[] {
+  return [
     { name: 'stories', count: stories, write: (dice) => ({ ...writeStory(dice) }) },
     { name: 'notes', count: 3000, write: (dice) => ({ text: writeNote(dice) }) },
     {
@@ -57,33 +61,54 @@ function main() {
     },
     { name: 'chinese', count: 3000, write: (dice) => ({ ...writeChineseStory(dice) }) },
   ];
-  const manifest: Record<string, unknown> = { seed, heldOutFraction: HELD_OUT_FRACTION, sets: {} };
-  sets.forEach((set, setIndex) => {
-    // Each set has its own streams, so adding examples to one set leaves the others unchanged.
-    const writer = new Dice(seed * 100 + setIndex);
-    const splitter = new Dice(seed * 100 + setIndex + 50);
-    const lines: Record<Split, string[]> = { train: [], validation: [], test: [] };
-    for (let i = 0; i < set.count; i++) {
-      const example = set.write(writer);
-      const draw = splitter.below(1_000_000) / 1_000_000;
-      const split: Split = draw < HELD_OUT_FRACTION ? 'validation' : draw < 2 * HELD_OUT_FRACTION ? 'test' : 'train';
-      lines[split].push(JSON.stringify(example));
-    }
-    mkdirSync(join(outDir, set.name), { recursive: true });
+}
+
+export const DEFAULT_SEED = 1234;
+export const DEFAULT_STORIES = 50000;
+
+/**
+ * Writes one set in memory, split by example. Each set has its own random streams (seeded by the
+ * set's position), so adding examples to one set leaves the others unchanged.
+ */
+export function generateSet(
+  setName: CorpusSet,
+  { seed = DEFAULT_SEED, stories = DEFAULT_STORIES }: { seed?: number; stories?: number } = {},
+): Record<Split, Record<string, unknown>[]> {
+  const sets = corpusSets(stories);
+  const setIndex = sets.findIndex((set) => set.name === setName);
+  const set = sets[setIndex];
+  const writer = new Dice(seed * 100 + setIndex);
+  const splitter = new Dice(seed * 100 + setIndex + 50);
+  const examples: Record<Split, Record<string, unknown>[]> = { train: [], validation: [], test: [] };
+  for (let i = 0; i < set.count; i++) {
+    const example = set.write(writer);
+    const draw = splitter.below(1_000_000) / 1_000_000;
+    const split: Split = draw < HELD_OUT_FRACTION ? 'validation' : draw < 2 * HELD_OUT_FRACTION ? 'test' : 'train';
+    examples[split].push(example);
+  }
+  return examples;
+}
+
+function main() {
+  const { seed, stories, outDir } = parseArgs(process.argv.slice(2));
+  const manifest: Record<string, unknown> = { seed, stories, heldOutFraction: HELD_OUT_FRACTION, sets: {} };
+  for (const setName of CORPUS_SETS) {
+    const examples = generateSet(setName, { seed, stories });
+    mkdirSync(join(outDir, setName), { recursive: true });
     const files: Record<string, unknown> = {};
     for (const split of SPLITS) {
-      const content = lines[split].join('\n') + '\n';
-      writeFileSync(join(outDir, set.name, `${split}.jsonl`), content);
+      const content = examples[split].map((example) => JSON.stringify(example) + '\n').join('');
+      writeFileSync(join(outDir, setName, `${split}.jsonl`), content);
       files[split] = {
-        examples: lines[split].length,
-        characters: lines[split].reduce((sum, line) => sum + (JSON.parse(line).text as string).length, 0),
+        examples: examples[split].length,
+        characters: examples[split].reduce((sum, example) => sum + (example.text as string).length, 0),
         sha256: createHash('sha256').update(content).digest('hex'),
       };
     }
-    (manifest.sets as Record<string, unknown>)[set.name] = files;
-    console.log(set.name, JSON.stringify(files));
-  });
+    (manifest.sets as Record<string, unknown>)[setName] = files;
+    console.log(setName, JSON.stringify(files));
+  }
   writeFileSync(join(outDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
 }
 
-main();
+if (process.argv[1]?.endsWith('corpus.ts')) main();

@@ -1,0 +1,379 @@
+/**
+ * Evaluates the shipped model in public/models/glass-llama/ and writes its model card (README.md):
+ *
+ *   - validation loss of the model, and of a bigram model fitted on the training split
+ *   - name recall: on held-out stories, is the model's top-1 guess for the second mention of a
+ *     character's name right? (the name can only be known by copying it from earlier)
+ *   - sample generations at temperature 0 and 0.8
+ *
+ *   npm run eval -- [--checkpoint]   (--checkpoint: evaluate checkpoints/glass-llama instead)
+ *
+ * scripts/train.ts calls writeModelCard() when training ends.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path, { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { parseConfig, type LlamaConfig } from '../src/llama/config';
+import { generate } from '../src/llama/generate';
+import { LlamaModel } from '../src/llama/model';
+import { readSafetensors } from '../src/llama/safetensors';
+import { SPACE_MARK, Tokenizer } from '../src/llama/tokenizer';
+import { evaluateLoss, PackedCorpus, type Batch } from '../src/llama/train';
+import { generateSet } from './corpus';
+import { BOY_NAMES, GIRL_NAMES } from './corpus/words';
+
+export const MODEL_DIR = 'public/models/glass-llama';
+
+export interface ShippedModel {
+  config: LlamaConfig;
+  model: LlamaModel;
+  tokenizer: Tokenizer;
+}
+
+export async function useWasmBackend(): Promise<void> {
+  setWasmPaths(path.resolve('node_modules/@tensorflow/tfjs-backend-wasm/dist') + path.sep);
+  await tf.setBackend('wasm');
+  await tf.ready();
+}
+
+export function loadShippedModel(dir = MODEL_DIR, weightsFile = join(dir, 'model.safetensors')): ShippedModel {
+  const config = parseConfig(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')));
+  const tokenizer = Tokenizer.fromJSON(JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')));
+  const model = LlamaModel.fromWeights(config, readSafetensors(readFileSync(weightsFile)));
+  return { config, model, tokenizer };
+}
+
+/** Story texts of a split, regenerated in memory (the same as data/stories/<split>.jsonl). */
+export function storyExamples(split: 'train' | 'validation' | 'test'): { text: string; names: string[] }[] {
+  return generateSet('stories')[split] as { text: string; names: string[] }[];
+}
+
+export function tokenizeStories(tokenizer: Tokenizer, texts: string[]): { ids: number[] }[] {
+  return texts.map((text) => ({ ids: [...tokenizer.encode(text), tokenizer.eosId] }));
+}
+
+/**
+ * A bigram model: p(next | previous) = (count(previous, next) + alpha) / (count(previous) + alpha V),
+ * fitted on the training split. The baseline a Transformer has to beat: it knows which word
+ * follows which, but nothing about earlier context (so it cannot copy a name).
+ */
+export class BigramModel {
+  private readonly pairCounts: Float64Array; // [V * V], row = previous token
+  private readonly rowTotals: Float64Array; // [V]
+
+  constructor(readonly vocabSize: number, readonly alpha = 0.01) {
+    this.pairCounts = new Float64Array(vocabSize * vocabSize);
+    this.rowTotals = new Float64Array(vocabSize);
+  }
+
+  fit(sequences: ArrayLike<number>[]): this {
+    for (const ids of sequences) {
+      for (let i = 0; i + 1 < ids.length; i++) {
+        this.pairCounts[ids[i] * this.vocabSize + ids[i + 1]]++;
+        this.rowTotals[ids[i]]++;
+      }
+    }
+    return this;
+  }
+
+  logProb(previous: number, next: number): number {
+    const count = this.pairCounts[previous * this.vocabSize + next];
+    return Math.log((count + this.alpha) / (this.rowTotals[previous] + this.alpha * this.vocabSize));
+  }
+
+  /** Mean cross-entropy over the batch's counted targets, like maskedCrossEntropy. */
+  loss(batches: Batch[]): number {
+    let sum = 0;
+    let counted = 0;
+    for (const batch of batches) {
+      batch.inputs.forEach((row, b) =>
+        row.forEach((previous, t) => {
+          if (!batch.lossMask[b][t]) return;
+          sum -= this.logProb(previous, batch.targets[b][t]);
+          counted++;
+        }),
+      );
+    }
+    return sum / counted;
+  }
+}
+
+/** The fixed validation rows used for the model card and the tests. */
+export function validationBatches(tokenizer: Tokenizer, seqLength: number, rows = 48): Batch[] {
+  const texts = storyExamples('validation').map((example) => example.text);
+  return new PackedCorpus(tokenizeStories(tokenizer, texts)).evaluationBatches(8, seqLength, rows);
+}
+
+export function fitBigram(tokenizer: Tokenizer): BigramModel {
+  const texts = storyExamples('train').map((example) => example.text);
+  return new BigramModel(tokenizer.vocabSize).fit(tokenizeStories(tokenizer, texts).map((example) => example.ids));
+}
+
+/**
+ * Start offset, in the text, of every token of `tokenizer.encode(text)` (BOS = -1). The encoded
+ * text is "▁" + text, so a piece's first character sits one place later than in `text`.
+ * Byte tokens count one byte each, which is right for the ASCII stories this is used on.
+ */
+export function tokenOffsets(tokenizer: Tokenizer, ids: number[]): number[] {
+  const offsets: number[] = [];
+  let position = -1; // the dummy-prefix space
+  for (const id of ids) {
+    if (id === tokenizer.bosId) {
+      offsets.push(-1);
+      continue;
+    }
+    offsets.push(position);
+    position += tokenizer.isByteToken(id) ? 1 : tokenizer.idToPiece(id).length;
+  }
+  return offsets;
+}
+
+export interface NameRecallCase {
+  name: string;
+  /** Index of the name's first token in the story's ids. */
+  position: number;
+  expectedId: number;
+  predictedId: number;
+}
+
+/**
+ * Name recall: for each held-out story and each of its characters, the position where the
+ * character's name appears for the second time. The model sees the story up to there (one
+ * causal forward pass shows it all prefixes at once) and is right when the argmax of the
+ * logits just before that position is the name's first token.
+ */
+export async function nameRecall(shipped: ShippedModel, stories: { text: string; names: string[] }[]): Promise<{ accuracy: number; cases: NameRecallCase[] }> {
+  const { model, tokenizer, config } = shipped;
+  const cases: NameRecallCase[] = [];
+  for (const story of stories) {
+    const ids = tokenizer.encode(story.text).slice(0, config.max_position_embeddings);
+    const offsets = tokenOffsets(tokenizer, ids);
+    const wanted: { name: string; position: number }[] = [];
+    for (const name of story.names) {
+      const mentions = [...story.text.matchAll(new RegExp(`\\b${name}\\b`, 'g'))].map((m) => m.index!);
+      if (mentions.length < 2) continue;
+      // The token that starts the name: "▁Name" starts at the space before it, or at the name
+      // itself after a quote mark.
+      const position = offsets.findIndex((offset, i) => (offset === mentions[1] - 1 && tokenizer.idToPiece(ids[i]).startsWith(SPACE_MARK)) || offset === mentions[1]);
+      if (position > 0) wanted.push({ name, position });
+    }
+    if (wanted.length === 0) continue;
+    const { logits } = await model.run([ids]);
+    const vocab = config.vocab_size;
+    for (const { name, position } of wanted) {
+      const row = logits.data.subarray((position - 1) * vocab, position * vocab);
+      let best = 0;
+      for (let v = 1; v < vocab; v++) if (row[v] > row[best]) best = v;
+      cases.push({ name, position, expectedId: ids[position], predictedId: best });
+    }
+  }
+  const right = cases.filter((c) => c.expectedId === c.predictedId).length;
+  return { accuracy: right / cases.length, cases };
+}
+
+export async function continueText(shipped: ShippedModel, prompt: string, temperature: number, maxNewTokens = 120, seed = 1): Promise<string> {
+  const { model, tokenizer } = shipped;
+  const promptIds = tokenizer.encode(prompt);
+  const result = await generate(model, promptIds, {
+    maxNewTokens,
+    temperature,
+    doSample: temperature > 0,
+    seed,
+    eosTokenId: tokenizer.eosId,
+  });
+  return tokenizer.decode(result.ids);
+}
+
+const SAMPLE_PROMPTS = ['Once upon a time', 'One day, Lily went to the park with her friend', 'Tom had a red ball. Tom'];
+
+function table(rows: [string, string][]): string {
+  return ['| | |', '|---|---|', ...rows.map(([a, b]) => `| ${a} | ${b} |`)].join('\n');
+}
+
+export interface Evaluation {
+  modelValidationLoss: number;
+  bigramValidationLoss: number;
+  validationRows: number;
+  nameRecall: number;
+  nameRecallCases: number;
+  nameRecallStories: number;
+  /** Markdown list items: prompt, temperature, text. */
+  samples: string[];
+}
+
+/** Everything the model card reports, computed on the given model. */
+export async function evaluateModel(shipped: ShippedModel): Promise<Evaluation> {
+  const { config, tokenizer } = shipped;
+  const batches = validationBatches(tokenizer, config.max_position_embeddings);
+  const modelValidationLoss = evaluateLoss(shipped.model, batches);
+  const bigramValidationLoss = fitBigram(tokenizer).loss(batches);
+  const recallStories = storyExamples('test').slice(0, 200);
+  const recall = await nameRecall(shipped, recallStories);
+  const samples: string[] = [];
+  for (const prompt of SAMPLE_PROMPTS) {
+    for (const temperature of [0, 0.8]) {
+      const label = temperature === 0 ? 'temperature 0' : 'temperature 0.8 (seed 1)';
+      samples.push(`- ${label}, prompt "${prompt}":\n\n  > ${await continueText(shipped, prompt, temperature)}`);
+    }
+  }
+  return {
+    modelValidationLoss,
+    bigramValidationLoss,
+    validationRows: batches.reduce((sum, batch) => sum + batch.inputs.length, 0),
+    nameRecall: recall.accuracy,
+    nameRecallCases: recall.cases.length,
+    nameRecallStories: recallStories.length,
+    samples,
+  };
+}
+
+/** Evaluates the shipped files and writes README.md (and eval.json) beside them. */
+export async function writeModelCard(dir = MODEL_DIR): Promise<void> {
+  await useWasmBackend();
+  const shipped = loadShippedModel(dir);
+  const { config } = shipped;
+  const log = JSON.parse(readFileSync(join(dir, 'training-log.json'), 'utf8'));
+  const tokenizerJson = JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8'));
+  const tokenCounts = JSON.parse(readFileSync('data/token-counts.json', 'utf8'));
+  const evaluation = await evaluateModel(shipped);
+  shipped.model.dispose();
+  const { samples, ...numbers } = evaluation;
+  writeFileSync(join(dir, 'eval.json'), JSON.stringify(numbers, null, 2) + '\n');
+  const trainStories = storyExamples('train').length;
+
+  const entries = log.entries as { step: number; trainLoss: number; validationLoss?: number; elapsedSeconds: number }[];
+  const last = entries[entries.length - 1];
+  const lastValidation = [...entries].reverse().find((e) => e.validationLoss !== undefined);
+  const stepsDone = last.step + 1;
+  const secondsPerStep = log.wallSeconds / stepsDone;
+  const kept = tokenizerJson.pieces.length;
+  const llamaVocab = tokenizerJson.source?.vocabSize ?? 32000;
+  const throughput = log.throughput?.results as { workers: number; secondsPerStep: number; tokensPerSecond: number }[] | undefined;
+  const card = `# Glass Llama (tiny)
+
+A ${(log.parameterCount / 1e6).toFixed(2)}M-parameter Llama trained from scratch in TypeScript (tfjs, wasm backend, in Node) on
+generated children's stories, for the Glass Llama notebook. It has the real Llama architecture (RMSNorm, rotary position
+embeddings in the rotate_half layout, SwiGLU MLP, grouped-query attention, untied lm_head) and ships in the Hugging Face
+layout: \`config.json\` (LlamaConfig), \`model.safetensors\` (F16, HF tensor names), \`tokenizer.json\`.
+
+## Architecture
+
+${table([
+  ['hidden_size', String(config.hidden_size)],
+  ['intermediate_size (SwiGLU)', String(config.intermediate_size)],
+  ['num_hidden_layers', String(config.num_hidden_layers)],
+  ['num_attention_heads', String(config.num_attention_heads)],
+  ['num_key_value_heads (GQA)', String(config.num_key_value_heads)],
+  ['head_dim', String(config.hidden_size / config.num_attention_heads)],
+  ['vocab_size', String(config.vocab_size)],
+  ['max_position_embeddings (context)', String(config.max_position_embeddings)],
+  ['rope_theta', String(config.rope_theta)],
+  ['rms_norm_eps', String(config.rms_norm_eps)],
+  ['tie_word_embeddings', String(config.tie_word_embeddings)],
+  ['parameters', `${log.parameterCount.toLocaleString('en')}`],
+  ['weights file', `F16, ${(readFileSync(join(dir, 'model.safetensors')).length / 1e6).toFixed(2)} MB`],
+])}
+
+## Tokenizer
+
+The real Llama-2 SentencePiece vocabulary, pruned: ${kept} of Llama-2's ${llamaVocab} pieces are kept
+(${((100 * kept) / llamaVocab).toFixed(1)}%): <unk>, <s>, </s>, all 256 byte-fallback tokens <0x00>..<0xFF>, every piece
+our corpora use and every intermediate piece merging passes through. On corpus text it gives exactly Llama-2's tokens
+(\`llamaIds\` in tokenizer.json maps our ids to Llama-2 ids); any other text still round-trips through byte fallback.
+
+## Data
+
+Generated by \`npm run corpus\` (seeded; split by story, never by line), tokens including one <s> per example:
+
+${table(Object.entries(tokenCounts).filter(([k]) => k !== 'note').map(([set, splits]) => {
+  const s = splits as Record<string, number>;
+  return [set, `train ${s.train.toLocaleString('en')}, validation ${s.validation.toLocaleString('en')}, test ${s.test.toLocaleString('en')}`];
+}))}
+
+Only \`stories\` was used for this pretraining run; \`notes\` (a second domain), \`chat\` (instruction/response pairs in the
+Llama-2-chat \`[INST] ... [/INST]\` format, for SFT with the prompt masked out of the loss) and \`chinese\` are there for
+later chapters.
+
+## Training
+
+${table([
+  ['steps', `${stepsDone}${log.finished ? '' : ` (stopped early, of ${log.options.steps} planned)`}`],
+  ['batch', `${log.options.batchSize} rows x ${log.options.seqLength} tokens = ${log.options.batchSize * log.options.seqLength} tokens per step`],
+  ['tokens seen', `${(stepsDone * log.options.batchSize * log.options.seqLength).toLocaleString('en')}`],
+  ['optimizer', `AdamW (beta1 0.9, beta2 0.95, weight decay ${log.options.weightDecay}, none on RMSNorm weights)`],
+  ['learning rate', `linear warmup over ${log.options.warmupSteps} steps to ${log.options.peakLearningRate}, cosine decay to ${log.options.finalFraction} of peak`],
+  ['gradient clipping', `global norm ${log.options.maxGradNorm}`],
+  ['init', `seed ${log.options.seed}, normal(0, 0.02), norms 1`],
+  ['final train loss', last.trainLoss.toFixed(3)],
+  ['final validation loss (logged)', lastValidation?.validationLoss?.toFixed(3) ?? 'n/a'],
+  ['wall time', `${(log.wallSeconds / 60).toFixed(1)} min (${secondsPerStep.toFixed(2)} s/step)`],
+  ['machine', `${log.machine.cores} x ${log.machine.cpus}, Node ${log.machine.node}, ${log.machine.backend}, ${log.options.workers} training worker(s)`],
+])}
+
+${log.machine.note}
+
+## Evaluation (\`npm run eval\`)
+
+${table([
+  ['validation loss, this model', `${evaluation.modelValidationLoss.toFixed(3)} nats/token (${evaluation.validationRows} rows of ${config.max_position_embeddings} tokens)`],
+  ['validation loss, bigram fitted on the training split', `${evaluation.bigramValidationLoss.toFixed(3)} nats/token`],
+  ['name recall (top-1 at the second mention of a character)', `${(100 * evaluation.nameRecall).toFixed(1)}% of ${evaluation.nameRecallCases} names in ${evaluation.nameRecallStories} held-out test stories`],
+])}
+
+Name recall: every story has two characters, whose names are drawn from a pool of ${GIRL_NAMES.length + BOY_NAMES.length} names, so after the first
+mention a name cannot be guessed from what is typical; it has to be copied from earlier in the story. The figure counts
+the positions where a character's name appears for the second time and checks whether the model's most likely next
+token there is the first token of that name.
+
+## Samples
+
+${samples.join('\n\n')}
+
+## Why these dimensions
+
+The whole run had to finish in under an hour on a 2-core machine shared with other jobs. Measured step times
+(batch ${log.options.batchSize} x ${log.options.seqLength}, wasm backend):
+
+${throughput ? table(throughput.map((r) => [`${r.workers} worker(s)`, `${r.secondsPerStep.toFixed(2)} s/step, ${r.tokensPerSecond.toFixed(0)} tokens/s`])) : '(no throughput probe recorded)'}
+
+${log.throughput?.note ?? ''} Data parallelism over two worker threads (gradients averaged every step) works (see
+\`scripts/train-worker.ts\`) but was slower than one worker while the other jobs kept both cores busy, so the run used one
+worker. At about ${secondsPerStep.toFixed(1)} s per ${log.options.batchSize * log.options.seqLength}-token step, hidden ${config.hidden_size} with
+${config.num_hidden_layers} layers allowed ${stepsDone} steps in the time budget: wide enough for 4 heads of dimension
+${config.hidden_size / config.num_attention_heads} (2 key/value heads), deep enough for induction (copying a name needs one
+layer to mark the previous token and a later one to look it up), and small enough (${(log.parameterCount / 1e6).toFixed(2)}M
+parameters, F16 well under 4 MB) to load instantly in the browser. The context of ${config.max_position_embeddings} tokens
+holds a whole story (stories average about ${Math.round(tokenCounts.stories.train / trainStories)} tokens).
+
+## Reproduce
+
+\`\`\`
+npm run corpus && npm run tokenizer
+npm run train -- --workers ${log.options.workers} --steps ${log.options.steps} --warmup ${log.options.warmupSteps} --log-every 1 --eval-every 50
+npm run eval
+\`\`\`
+${log.reproducibility ? `\nReproducibility: ${JSON.stringify(log.reproducibility)}\n` : ''}`;
+  writeFileSync(join(dir, 'README.md'), card);
+  console.log(JSON.stringify(numbers));
+}
+
+/** `npm run eval -- --checkpoint`: the numbers for the latest checkpoint, while training runs. */
+async function evaluateCheckpoint(): Promise<void> {
+  await useWasmBackend();
+  const log = JSON.parse(readFileSync('checkpoints/glass-llama/training-log.json', 'utf8'));
+  const config = parseConfig(log.config);
+  const tokenizer = Tokenizer.fromJSON(JSON.parse(readFileSync(join(MODEL_DIR, 'tokenizer.json'), 'utf8')));
+  const model = LlamaModel.fromWeights(config, readSafetensors(readFileSync('checkpoints/glass-llama/model.safetensors')));
+  const { samples, ...numbers } = await evaluateModel({ config, model, tokenizer });
+  model.dispose();
+  console.log(JSON.stringify(numbers, null, 2));
+  console.log(samples.join('\n'));
+}
+
+if (process.argv[1]?.endsWith('eval.ts')) {
+  (process.argv.includes('--checkpoint') ? evaluateCheckpoint() : writeModelCard()).catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
