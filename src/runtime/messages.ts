@@ -58,6 +58,8 @@ export interface GenerateOptions extends SamplingOptions {
   maxNewTokens: number;
   /** Keep going past the end-of-text token (benchmarks, tests). Default false: stop there. */
   ignoreEos?: boolean;
+  /** > 1: beam search (src/llama/generate.ts; no tokens stream, only the final result). */
+  numBeams?: number;
 }
 
 // ----------------------------------------------------------------------------- page -> worker
