@@ -123,13 +123,13 @@ export function attention(
   const scores = tf.matMul(grouped, k, false, true); // [B, KV, G*S, T]
   // Multiplying by `allowed` makes masked probabilities exactly 0 and empties fully masked rows.
   let probs = (mask ? tf.mul(tf.softmax(tf.add(scores, mask.bias)), mask.allowed) : tf.softmax(scores)) as tf.Tensor4D;
-  const result: AttentionResult = { out: q };
+  const result: Partial<AttentionResult> = {};
   if (opts.wantScores) {
     const visible = mask ? tf.where(tf.cast(tf.broadcastTo(mask.allowed, scores.shape), 'bool'), scores, tf.fill(scores.shape, -Infinity)) : scores;
     result.scores = byHead(visible);
   }
   if (opts.wantProbs) result.probs = byHead(probs);
   if (opts.dropout) probs = opts.dropout(probs);
-  result.out = tf.reshape(tf.matMul(probs, v), [batch, heads, queries, d]);
-  return result;
+  const out = tf.reshape(tf.matMul(probs, v), [batch, heads, queries, d]) as tf.Tensor4D; // [B, KV, G*S, d] -> [B, H, S, d]
+  return { ...result, out };
 }
