@@ -49,7 +49,13 @@ export function readSafetensors(bytes: Uint8Array): WeightMap {
   return weights;
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 function decode(raw: DataView, dtype: ReadDtype, count: number): Float32Array {
+  if (dtype === 'F32' && LITTLE_ENDIAN) {
+    // a copy of the bytes is already the array (and an aligned one, whatever the file's offsets)
+    return new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + 4 * count));
+  }
   const out = new Float32Array(count);
   if (dtype === 'F32') for (let i = 0; i < count; i++) out[i] = raw.getFloat32(4 * i, true);
   else if (dtype === 'F16') for (let i = 0; i < count; i++) out[i] = float16ToFloat32(raw.getUint16(2 * i, true));
