@@ -61,6 +61,7 @@ export interface ForwardOptions {
   training?: boolean;
   /** Inverted dropout rate on the residual branches and (unless attentionDropoutRate is set) on attention probs. */
   dropoutRate?: number;
+  /** Dropout on attention probs. Default: dropoutRate, else config.attention_dropout. */
   attentionDropoutRate?: number;
   /** Seeds the dropout masks; the same seed gives the same masks. Default: unseeded. */
   seed?: number;
@@ -269,7 +270,7 @@ export class LlamaModel {
     }
     const training = opts.training ?? false;
     const residualDropout = training ? opts.dropoutRate ?? 0 : 0;
-    const probsDropout = training ? opts.attentionDropoutRate ?? opts.dropoutRate ?? 0 : 0;
+    const probsDropout = training ? opts.attentionDropoutRate ?? opts.dropoutRate ?? config.attention_dropout : 0;
     const activation = opts.activation ?? activationFromConfig(config.hidden_act);
     const heads = config.num_attention_heads;
     const kvHeads = config.num_key_value_heads;
