@@ -3,6 +3,7 @@
  *
  *   npm run bench                  Node (wasm, cpu) and headless Chromium (webgpu, webgl, wasm, cpu)
  *   npm run bench -- --node-only   Node only (no site build, no browser)
+ *   npm run bench -- --dist DIR    serve an existing build instead of building dist/
  *
  * For each model (the stories260K fixture, and public/models/glass-llama when it exists) and
  * backend it measures
@@ -163,12 +164,12 @@ export function llama2cAsModelDir(binPath: string, outDir: string): void {
  * BENCH_SETUP.runs generations timed in the page. A backend that cannot start is reported as
  * skipped with the runtime's reason.
  */
-async function benchmarkChromium(models: { label: string; urlPath: string }[]): Promise<{
-  results: BenchResult[];
-  skipped: string[];
-}> {
+async function benchmarkChromium(
+  models: { label: string; urlPath: string }[],
+  distDir: string | undefined,
+): Promise<{ results: BenchResult[]; skipped: string[] }> {
   const helpers = await import('../tests/e2e/helpers');
-  helpers.buildOnce();
+  const root = distDir ?? helpers.buildOnce();
   const modelMounts: Record<string, string> = {};
   const served: { label: string; urlPath: string }[] = [];
   const scratch = mkdtempSync(join(tmpdir(), 'glass-llama-bench-'));
@@ -180,7 +181,9 @@ async function benchmarkChromium(models: { label: string; urlPath: string }[]): 
       served.push({ label: model.label, urlPath: `/bench-models/${i}/` });
     } else served.push(model);
   }
-  const site = await helpers.openSite({ webgpu: true, mounts: modelMounts });
+  const server = await helpers.serveDist({ root, mounts: modelMounts });
+  const browser = await helpers.launchChromium({ webgpu: true });
+  const site = { openPage: (path: string) => helpers.openPage(browser, server.url, path) };
   const results: BenchResult[] = [];
   const skipped: string[] = [];
   try {
@@ -215,13 +218,15 @@ async function benchmarkChromium(models: { label: string; urlPath: string }[]): 
             continue;
           }
           results.push(summarize('chromium', backend, model.label, measured.loadMs, measured.runs));
+          console.error(`measured chromium ${backend} on ${model.label}`);
         } finally {
           await opened.close();
         }
       }
     }
   } finally {
-    await site.close();
+    await browser.close();
+    await server.close();
     rmSync(scratch, { recursive: true, force: true });
   }
   return { results, skipped };
@@ -259,6 +264,8 @@ export function formatBenchTable(results: readonly BenchResult[]): string {
 
 async function main(argv: string[]): Promise<void> {
   const nodeOnly = argv.includes('--node-only');
+  const distFlag = argv.indexOf('--dist');
+  const distDir = distFlag >= 0 ? resolve(argv[distFlag + 1]) : undefined;
   const models = [{ label: 'stories260K.bin', path: FIXTURE_PATH }];
   if (existsSync(join(SHIPPED_MODEL_DIR, 'model.safetensors'))) {
     models.push({ label: 'glass-llama', path: SHIPPED_MODEL_DIR });
@@ -269,7 +276,7 @@ async function main(argv: string[]): Promise<void> {
       await useNodeBackend(backend);
       const result = await benchmarkModel(model.path, { backend, environment: 'node' });
       results.push({ ...result, model: model.label });
-      console.error(`node ${backend} ${model.label}: done`);
+      console.error(`measured node ${backend} on ${model.label}`);
     }
   }
   let skipped: string[] = [];
@@ -279,6 +286,7 @@ async function main(argv: string[]): Promise<void> {
         label: model.label,
         urlPath: model.path === SHIPPED_MODEL_DIR ? '/models/glass-llama/' : model.path,
       })),
+      distDir,
     );
     results.push(...browser.results);
     skipped = browser.skipped;
