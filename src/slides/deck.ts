@@ -1,0 +1,164 @@
+// A chapter's slide deck: reveal.js over the sections that slides/[id].astro rendered, the
+// widgets on each slide started when it is first shown, and every window of the deck kept in
+// step over channel.ts (slide position and widget states, both ways).
+//
+// ?view=current and ?view=next are the presenter view's two frames: "next" shows the slide after
+// the shared position and neither starts widgets nor speaks; "current" carries out the
+// presenter's next/previous commands. ?print-pdf lays the deck out one slide per page for printing.
+import Reveal from 'reveal.js';
+import { startLiveWidget, stateSearch, type LiveWidget, type WidgetState } from '../embed/liveWidget';
+import { joinDeck, samePosition, type DeckMessage, type SlidePosition } from './channel';
+import { SLIDE_HEIGHT, SLIDE_MARGIN, SLIDE_WIDTH } from './config';
+
+type View = 'audience' | 'current' | 'next';
+
+const root = document.querySelector<HTMLElement>('[data-deck]')!;
+const chapterId = root.dataset.deck!;
+const params = new URLSearchParams(location.search);
+const view: View = params.get('view') === 'current' ? 'current' : params.get('view') === 'next' ? 'next' : 'audience';
+const printing = /print-pdf/.test(location.search);
+const reducedMotion = matchMedia('(prefers-reduced-motion: reduce)').matches;
+document.documentElement.dataset.view = view;
+
+/** How long a widget's state waits before it is sent, so a dragged slider sends tens, not hundreds. */
+const STATE_SEND_DELAY_MS = 60;
+
+const deck = new Reveal(root, {
+  width: SLIDE_WIDTH,
+  height: SLIDE_HEIGHT,
+  margin: SLIDE_MARGIN,
+  hash: view === 'audience',
+  respondToHashChanges: view === 'audience',
+  controls: view !== 'next',
+  progress: view !== 'next',
+  slideNumber: view === 'next' ? false : 'c/t',
+  showSlideNumber: 'all',
+  keyboard: view === 'next' ? false : { 83: openPresenter },
+  touch: view !== 'next',
+  overview: view !== 'next',
+  transition: reducedMotion || view !== 'audience' ? 'none' : 'slide',
+  backgroundTransition: 'none',
+  pdfSeparateFragments: false,
+  pdfMaxPagesPerSlide: 1,
+  // Widgets and long sections keep their own height; the slide scrolls (deck.css) instead of clipping.
+  center: false,
+});
+
+const live = new Map<string, LiveWidget>();
+const starting = new Map<string, Promise<LiveWidget | void>>();
+/** The latest state of each widget in any window of this deck. */
+const shared = new Map<string, WidgetState>();
+const sendTimers = new Map<string, number>();
+/** The position this window was last told to show, so following it is not echoed back. */
+let followed: SlidePosition | null = null;
+
+const channel = joinDeck(chapterId, receive);
+
+function position(): SlidePosition {
+  const { h, v, f } = deck.getIndices();
+  return { h, v: v ?? 0, f: f ?? -1 };
+}
+
+function startWidgetsIn(slide: Element | null): Promise<unknown> {
+  if (!slide) return Promise.resolve();
+  const roots = [...slide.querySelectorAll<HTMLElement>('[data-widget]')];
+  return Promise.all(roots.map(startWidget));
+}
+
+function startWidget(widgetRoot: HTMLElement): Promise<LiveWidget | void> {
+  const id = widgetRoot.dataset.widgetId!;
+  const existing = starting.get(id);
+  if (existing) return existing;
+  const state = shared.get(id);
+  const search = state ? stateSearch(id, state) : new URLSearchParams(location.search);
+  const started = startLiveWidget(widgetRoot, { search, onStateChange: (next) => changedHere(id, next) })
+    .then((widget) => {
+      live.set(id, widget);
+      const latest = shared.get(id);
+      if (latest && !sameState(latest, widget.state)) void widget.restart(latest);
+      return widget;
+    })
+    .catch((error) => console.error(`Widget "${id}" on a slide failed to start:`, error));
+  starting.set(id, started);
+  return started;
+}
+
+function sameState(a: WidgetState, b: WidgetState): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** A widget changed in this window: record it in the URL and tell the other windows. */
+function changedHere(id: string, state: WidgetState): void {
+  shared.set(id, state);
+  writeStateToUrl(id, state);
+  clearTimeout(sendTimers.get(id));
+  sendTimers.set(id, window.setTimeout(() => channel.post({ kind: 'state', widgetId: id, state: shared.get(id)! }), STATE_SEND_DELAY_MS));
+}
+
+function writeStateToUrl(id: string, state: WidgetState): void {
+  if (view !== 'audience') return;
+  const url = new URL(location.href);
+  for (const [setting, value] of Object.entries(state)) url.searchParams.set(`${id}.${setting}`, String(value));
+  history.replaceState(history.state, '', url);
+}
+
+function announcePosition(): void {
+  const here = position();
+  if (view === 'next' || samePosition(followed, here)) return;
+  followed = here;
+  channel.post({ kind: 'slide', total: deck.getTotalSlides(), ...here });
+}
+
+function receive(message: DeckMessage): void {
+  switch (message.kind) {
+    case 'hello':
+      if (view === 'next') return;
+      channel.post({ kind: 'slide', total: deck.getTotalSlides(), ...position() });
+      for (const [widgetId, state] of shared) channel.post({ kind: 'state', widgetId, state });
+      return;
+    case 'slide':
+      follow(message);
+      return;
+    case 'state': {
+      shared.set(message.widgetId, message.state);
+      writeStateToUrl(message.widgetId, message.state);
+      const widget = live.get(message.widgetId);
+      if (widget && !sameState(widget.state, message.state)) void widget.restart(message.state);
+      return;
+    }
+    case 'go':
+      if (view !== 'current') return;
+      if (message.direction === 'next') deck.next();
+      else deck.prev();
+      return;
+  }
+}
+
+function follow(target: SlidePosition): void {
+  followed = target;
+  deck.slide(target.h, target.v, target.f);
+  if (view === 'next') deck.next();
+}
+
+function openPresenter(): void {
+  if (view !== 'audience') return;
+  window.open(`/slides/${chapterId}/presenter/${location.search}${location.hash}`, `glass-llama-presenter-${chapterId}`);
+}
+
+deck.on('slidechanged', () => {
+  announcePosition();
+  if (view !== 'next') void startWidgetsIn(deck.getCurrentSlide());
+});
+deck.on('fragmentshown', announcePosition);
+deck.on('fragmenthidden', announcePosition);
+
+await deck.initialize();
+if (printing) {
+  // Every widget prints as it is now, so all of them start; the page says when they have settled.
+  await Promise.all(deck.getSlides().map(startWidgetsIn));
+  document.documentElement.dataset.widgetsStarted = 'true';
+} else if (view !== 'next') {
+  void startWidgetsIn(deck.getCurrentSlide());
+}
+channel.post({ kind: 'hello' });
+document.documentElement.dataset.deckReady = 'true';

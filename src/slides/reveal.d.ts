@@ -1,0 +1,24 @@
+// The part of reveal.js 5's API that the deck uses (the package ships no types).
+declare module 'reveal.js' {
+  export interface RevealIndices {
+    h: number;
+    v: number;
+    f?: number;
+  }
+  export interface RevealOptions {
+    [option: string]: unknown;
+  }
+  export default class Reveal {
+    constructor(element: HTMLElement, options?: RevealOptions);
+    initialize(): Promise<void>;
+    on(event: string, listener: (event: Event) => void): void;
+    slide(h: number, v?: number, f?: number): void;
+    next(): void;
+    prev(): void;
+    getIndices(): RevealIndices;
+    getCurrentSlide(): HTMLElement;
+    getTotalSlides(): number;
+    getSlides(): HTMLElement[];
+    isPrintView(): boolean;
+  }
+}
