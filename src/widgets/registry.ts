@@ -5,6 +5,11 @@ import type { WidgetModule } from './types';
 
 export const widgetRegistry = {
   'softmax-temperature': () => import('../../components/SoftmaxTemperature'),
+  'attention-heatmap': () => import('../../components/AttentionHeatmap'),
+  'attention-step': () => import('../../components/AttentionStep'),
+  'rope-rotation': () => import('../../components/RopeRotation'),
+  'rope-relative': () => import('../../components/RopeRelative'),
+  'rope-stretch': () => import('../../components/RopeStretch'),
 } satisfies Record<string, () => Promise<WidgetModule<any>>>;
 
 export type WidgetName = keyof typeof widgetRegistry;

@@ -1,0 +1,136 @@
+// Pieces the attention and RoPE widgets share: loading the model with a status line, a prompt
+// box, a labelled select, a visually-hidden table. Plain DOM, native controls (keyboard for free).
+import './modelWidgetParts.css';
+import { MODEL_URL, cleanPrompt, pieceLabel } from '../src/chapters/attention';
+import type { ForwardResult, ModelSummary, RuntimeClient } from '../src/runtime/client';
+import type { WidgetContext } from '../src/widgets/types';
+
+export interface LoadedRuntime {
+  runtime: RuntimeClient;
+  model: ModelSummary;
+}
+
+/** Load the notebook's model, saying so in the status line; a backend fallback stays as a note. */
+export async function loadModel(ctx: WidgetContext<any>): Promise<LoadedRuntime> {
+  ctx.status('loading', 'Loading the model…');
+  const runtime = await ctx.runtime();
+  const model = await runtime.load(MODEL_URL);
+  if (model.backend.fallbacks.length > 0) ctx.status('note', model.backend.reason);
+  else ctx.status('ready');
+  return { runtime, model };
+}
+
+/** Token labels of a forward's first row ("<s>", "·Once", "⏎"). */
+export function tokenLabels(result: ForwardResult): string[] {
+  const pieces = result.pieces?.[0] ?? result.inputIds[0].map(String);
+  return pieces.map(pieceLabel);
+}
+
+export function element<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+/** A prompt box with a Run button; onRun gets the cleaned text (Enter in the box runs too). */
+export function promptForm(
+  initial: string,
+  { label = 'Prompt', multiline = false, signal }: { label?: string; multiline?: boolean; signal: AbortSignal },
+  onRun: (text: string) => void,
+): { form: HTMLFormElement; input: HTMLInputElement | HTMLTextAreaElement } {
+  const form = element('form', 'mw-prompt');
+  const field = element('label', 'mw-prompt__label');
+  const input = multiline ? element('textarea') : element('input');
+  if (input instanceof HTMLTextAreaElement) input.rows = 4;
+  else input.type = 'text';
+  input.value = initial;
+  input.spellcheck = false;
+  field.append(label, input);
+  const button = element('button', 'mw-button', 'Run');
+  button.type = 'submit';
+  form.append(field, button);
+  form.addEventListener(
+    'submit',
+    (event) => {
+      event.preventDefault();
+      onRun(cleanPrompt(input.value));
+    },
+    { signal },
+  );
+  if (multiline) {
+    // Ctrl/Cmd+Enter runs a multi-line prompt; plain Enter is a newline.
+    input.addEventListener(
+      'keydown',
+      (event) => {
+        const key = event as KeyboardEvent;
+        if (key.key === 'Enter' && (key.ctrlKey || key.metaKey)) form.requestSubmit();
+      },
+      { signal },
+    );
+  }
+  return { form, input };
+}
+
+/** A labelled <select> of numbered options (layer 0, layer 1 ...). */
+export function numberSelect(label: string, count: number, value: number, name: (i: number) => string = String): { label: HTMLLabelElement; select: HTMLSelectElement } {
+  const wrapper = element('label', 'mw-select');
+  const select = element('select');
+  for (let i = 0; i < count; i++) select.append(new Option(name(i), String(i)));
+  select.value = String(Math.min(value, count - 1));
+  wrapper.append(label, select);
+  return { label: wrapper, select };
+}
+
+/** A range input with its readout. */
+export function slider(label: string, { min, max, step, value }: { min: number; max: number; step: number; value: number }): { label: HTMLLabelElement; input: HTMLInputElement; output: HTMLOutputElement } {
+  const wrapper = element('label', 'mw-slider');
+  const input = element('input');
+  input.type = 'range';
+  input.min = String(min);
+  input.max = String(max);
+  input.step = String(step);
+  input.value = String(value);
+  const output = element('output');
+  wrapper.append(label, input, output);
+  return { label: wrapper, input, output };
+}
+
+/** A visually-hidden table (the text alternative of a chart), rebuilt from rows of cells. */
+export function hiddenTable(caption: string, header: string[], rows: (string | number)[][]): HTMLTableElement {
+  const table = element('table', 'visually-hidden');
+  table.append(element('caption', undefined, caption));
+  const head = table.createTHead().insertRow();
+  for (const cell of header) head.append(element('th', undefined, cell));
+  const body = table.createTBody();
+  for (const row of rows) {
+    const tr = body.insertRow();
+    for (const cell of row) tr.insertCell().textContent = String(cell);
+  }
+  return table;
+}
+
+/** Calls draw() when the element's width changes (a height change is our own redraw). */
+export function onWidthChange(target: HTMLElement, signal: AbortSignal, draw: () => void): void {
+  let width = target.clientWidth;
+  const observer = new ResizeObserver(() => {
+    if (target.clientWidth !== width) {
+      width = target.clientWidth;
+      draw();
+    }
+  });
+  observer.observe(target);
+  signal.addEventListener('abort', () => observer.disconnect());
+}
+
+/** Whether the reader asked for less motion (no animation then). */
+export function prefersReducedMotion(): boolean {
+  return matchMedia('(prefers-reduced-motion: reduce)').matches;
+}
+
+/** Format a number for the tables: fixed decimals, a real minus sign, -∞ for masked entries. */
+export function formatNumber(value: number, digits = 3): string {
+  if (value === -Infinity) return '−∞';
+  if (value === Infinity) return '∞';
+  return value.toFixed(digits).replace('-', '−');
+}
