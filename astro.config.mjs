@@ -51,6 +51,8 @@ function rehypeFocusableDisplayMath() {
 
 export default defineConfig({
   site: 'http://localhost:4321',
+  // GLASS_LLAMA_OUT_DIR lets two builds run side by side (the browser tests read the same variable).
+  outDir: process.env.GLASS_LLAMA_OUT_DIR || './dist',
   trailingSlash: 'ignore',
   // tfjsWasmFiles: copies the tfjs .wasm binaries to public/tfjs/ (served from our own origin).
   integrations: [selfHostAssets(), tfjsWasmFiles(), mdx()],

@@ -1,6 +1,7 @@
 // The only widget code in a chapter's first load: watch the widget shells and, when one comes
 // within 400px of the viewport, import its module (from the registry) and the mounting code.
 import { widgetRegistry, type WidgetName } from './registry';
+import type { WidgetModule } from './types';
 
 /** How far ahead of the viewport a widget starts loading, so it is ready when the reader arrives. */
 const LOAD_AHEAD = '400px';
@@ -10,7 +11,8 @@ async function start(root: HTMLElement, teardown: AbortController): Promise<void
   const shell = findShellParts(root);
   try {
     showStatus(shell, 'loading', 'Loading the interactive figure…');
-    const module = await widgetRegistry[root.dataset.widget as WidgetName]();
+    // Each module's schema is its own; here they are all just "a widget module".
+    const module = (await widgetRegistry[root.dataset.widget as WidgetName]()) as unknown as WidgetModule;
     await mountWidget(shell, module, teardown.signal);
   } catch (error) {
     teardown.abort();
@@ -44,6 +46,6 @@ const observer = new IntersectionObserver(
 );
 for (const shell of shells) observer.observe(shell);
 // Leaving the page tears every widget down (the bfcache may keep the page, so do it on pagehide).
-addEventListener('pagehide', (event) => {
+addEventListener('pagehide', (event: PageTransitionEvent) => {
   if (!event.persisted) for (const teardown of teardowns) teardown.abort();
 });

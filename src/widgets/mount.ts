@@ -1,7 +1,27 @@
 // Bringing a server-rendered widget shell to life: build its context and call its module's mount().
 import { checkPatch, resolveState, writeState, type StateOf, type StateSchema } from './state';
 import type { StatusKind, WidgetContext, WidgetModule } from './types';
-import type { RuntimeClient } from '../runtime/client';
+import type { BackendInfo, RuntimeClient } from '../runtime/client';
+
+/** The model the notebook ships (public/models/glass-llama/). */
+export const DEFAULT_MODEL_URL = '/models/glass-llama/';
+
+const BACKEND_NAMES: Record<string, string> = {
+  webgpu: 'WebGPU',
+  webgl: 'WebGL',
+  wasm: 'WebAssembly',
+  cpu: 'plain JavaScript on the CPU',
+};
+
+/**
+ * The status-line note for a backend other than WebGPU ("No WebGPU here: running on WebAssembly."),
+ * or null on WebGPU. The runtime's full reason (what failed and why) is kept for the tooltip.
+ */
+export function backendNote(backend: BackendInfo): string | null {
+  if (backend.name === 'webgpu') return null;
+  const running = BACKEND_NAMES[backend.name] ?? backend.name;
+  return backend.fallbacks.includes('webgpu') ? `No WebGPU here: running on ${running}.` : `Running on ${running}, as requested.`;
+}
 
 /** The model runtime, imported on first use (the runtime module may be absent from a build). */
 const runtimeModules = import.meta.glob<{ getRuntime(): Promise<RuntimeClient> }>('../runtime/client.ts');
@@ -58,6 +78,15 @@ export async function mountWidget<Schema extends StateSchema>(
       return state;
     },
     runtime: loadRuntime,
+    async model(modelUrl = DEFAULT_MODEL_URL) {
+      showStatus(shell, 'loading', 'Loading the model…');
+      const runtime = await loadRuntime();
+      const model = await runtime.load(modelUrl);
+      const note = backendNote(model.backend);
+      showStatus(shell, note ? 'note' : 'ready', note ?? '');
+      shell.statusLine.title = model.backend.reason;
+      return { runtime, model };
+    },
     status: (kind, message) => showStatus(shell, kind, message),
     signal,
   };

@@ -1,5 +1,5 @@
 // The contract between a chapter's <Widget> tag and a widget module (see README "Writing a chapter").
-import type { RuntimeClient } from '../runtime/client';
+import type { ModelSummary, RuntimeClient } from '../runtime/client';
 import type { StateOf, StateSchema } from './state';
 
 /**
@@ -21,6 +21,12 @@ export interface WidgetContext<State> {
   setState(patch: Partial<State>): Readonly<State>;
   /** The shared model runtime (one worker per page), loaded on first call. */
   runtime(): Promise<RuntimeClient>;
+  /**
+   * The runtime with the notebook's model loaded (default /models/glass-llama/). Shows "Loading
+   * the model…" meanwhile, then clears the status on WebGPU or leaves a note naming the backend
+   * in use otherwise ("No WebGPU here: running on WebAssembly."). Rejects if the model cannot load.
+   */
+  model(modelUrl?: string): Promise<{ runtime: RuntimeClient; model: ModelSummary }>;
   /** Update the status line under the widget (role="status", announced politely). */
   status(kind: StatusKind, message?: string): void;
   /** Aborted when the widget is torn down; stop work and drop listeners when it fires. */

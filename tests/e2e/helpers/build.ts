@@ -5,8 +5,8 @@ import { join, resolve } from 'node:path';
 
 /** The repository root (tests/e2e/helpers/../../..). */
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..', '..');
-/** The built site that the browser tests serve. */
-export const DIST_DIR = join(REPO_ROOT, 'dist');
+/** The built site that the browser tests serve: dist/, or GLASS_LLAMA_OUT_DIR (as in astro.config.mjs). */
+export const DIST_DIR = resolve(REPO_ROOT, process.env.GLASS_LLAMA_OUT_DIR || 'dist');
 
 /** Set by buildOnce() in the vitest globalSetup so test files do not build again. */
 const BUILT_FLAG = 'GLASS_LLAMA_DIST_BUILT';
