@@ -52,7 +52,10 @@ const sendTimers = new Map<string, number>();
 /** The position this window was last told to show, so following it is not echoed back. */
 let followed: SlidePosition | null = null;
 
-const channel = joinDeck(chapterId, receive);
+/** Messages are acted on once reveal.js is ready; the 'hello' sent then brings this window up to date. */
+let ready = false;
+// A deck laid out for printing keeps to its own link: it neither follows nor leads.
+const channel = printing ? { post: () => {}, close: () => {} } : joinDeck(chapterId, (message) => ready && receive(message));
 
 function position(): SlidePosition {
   const { h, v, f } = deck.getIndices();
@@ -160,5 +163,6 @@ if (printing) {
 } else if (view !== 'next') {
   void startWidgetsIn(deck.getCurrentSlide());
 }
+ready = true;
 channel.post({ kind: 'hello' });
 document.documentElement.dataset.deckReady = 'true';
