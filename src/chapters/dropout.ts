@@ -7,6 +7,20 @@
  */
 import { createRandom } from '../llama/rng';
 
+/** The shipped model, as the page fetches it. */
+export const MODEL_URL = `${import.meta.env?.BASE_URL ?? '/'}models/glass-llama/`;
+
+/** How many times the train-vs-eval figure runs the prompt. */
+export const RUNS = 10;
+export const DEFAULT_PROMPT = 'Once upon a time, there was a little';
+
+/** null when the prompt can be run, else a message that says what to change. */
+export function describeBadPrompt(prompt: string): string | null {
+  if (prompt.trim() === '') return 'Write a prompt: the model needs some text to predict the next token from.';
+  if (/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/u.test(prompt)) return 'The prompt contains a control character; remove it.';
+  return null;
+}
+
 /** The dropout rates the figures accept: p in [0, MAX_DROPOUT_RATE]; p = 1 would drop everything. */
 export const MAX_DROPOUT_RATE = 0.9;
 

@@ -10,6 +10,11 @@ export const widgetRegistry = {
   'rope-rotation': () => import('../../components/RopeRotation'),
   'rope-relative': () => import('../../components/RopeRelative'),
   'rope-stretch': () => import('../../components/RopeStretch'),
+  'padding-batch': () => import('../../components/PaddingBatch'),
+  'logits-position': () => import('../../components/LogitsPosition'),
+  'dropout-runs': () => import('../../components/DropoutRuns'),
+  'dropout-inside': () => import('../../components/DropoutInside'),
+  'forgotten-eval': () => import('../../components/ForgottenEval'),
 } satisfies Record<string, () => Promise<WidgetModule<any>>>;
 
 export type WidgetName = keyof typeof widgetRegistry;

@@ -1,0 +1,189 @@
+// The forgotten eval(): the validation loss of the shipped model over a sample of the validation
+// split, computed in eval mode (dropout off) and, as a script that forgot model.eval() would, in
+// train mode with dropout p, twice with different masks.
+import './DropoutRuns.css';
+import { MAX_DROPOUT_RATE, MODEL_URL, describeBadRate, meanTokenLoss, perplexity } from '../src/chapters/dropout';
+import type { RuntimeClient } from '../src/runtime/client';
+import { integer, number } from '../src/widgets/state';
+import type { WidgetContext } from '../src/widgets/types';
+
+/** Written by scripts/make-validation-sample.ts. */
+const SAMPLE_URL = `${import.meta.env.BASE_URL}data/validation-sample.json`;
+
+export const schema = {
+  p: number(0, MAX_DROPOUT_RATE, 0.1),
+  /** Seed of the first train-mode evaluation's masks. */
+  seed: integer(1, 100_000, 1),
+};
+
+type State = { p: number; seed: number };
+
+/** Seeds of the second train-mode evaluation are this far from the first's. */
+const SECOND_SEED_OFFSET = 1000;
+
+export function mount(el: HTMLElement, ctx: WidgetContext<State>): void {
+  const controls = document.createElement('div');
+  controls.className = 'dr-controls';
+  const rateLabel = document.createElement('label');
+  const rateSlider = document.createElement('input');
+  rateSlider.type = 'range';
+  rateSlider.min = '0';
+  rateSlider.max = String(MAX_DROPOUT_RATE);
+  rateSlider.step = '0.05';
+  rateSlider.value = String(ctx.state.p);
+  const rateOutput = document.createElement('output');
+  rateLabel.append('Dropout p', rateSlider, rateOutput);
+  const again = document.createElement('button');
+  again.type = 'button';
+  again.textContent = 'Evaluate again with new masks';
+  controls.append(rateLabel, again);
+
+  const numbers = document.createElement('dl');
+  numbers.className = 'fe-numbers';
+  const summary = document.createElement('p');
+  summary.className = 'dr-summary';
+  const details = document.createElement('details');
+  const detailsSummary = document.createElement('summary');
+  detailsSummary.textContent = 'Loss per validation text';
+  const perText = document.createElement('table');
+  perText.className = 'di-table';
+  details.append(detailsSummary, perText);
+  el.append(controls, numbers, summary, details);
+
+  let runtime: RuntimeClient | null = null;
+  let texts: string[] | null = null;
+  let evalLosses: number[][] | null = null;
+  let runNumber = 0;
+
+  const readout = () => {
+    rateOutput.value = ctx.state.p.toFixed(2);
+    rateSlider.setAttribute('aria-valuetext', `p = ${ctx.state.p.toFixed(2)}`);
+  };
+
+  async function run(): Promise<void> {
+    const { p, seed } = ctx.state;
+    const thisRun = ++runNumber;
+    readout();
+    const problem = describeBadRate(p);
+    if (problem) {
+      ctx.status('note', problem);
+      return;
+    }
+    el.dataset.state = 'running';
+    try {
+      if (!runtime) {
+        ctx.status('loading', 'Loading the model and the validation sample…');
+        const [client, sample] = await Promise.all([
+          ctx.runtime(),
+          fetch(SAMPLE_URL).then((response) => {
+            if (!response.ok) throw new Error(`Could not load ${SAMPLE_URL}: HTTP ${response.status}`);
+            return response.json() as Promise<{ texts: string[] }>;
+          }),
+        ]);
+        await client.load(MODEL_URL);
+        runtime = client;
+        texts = sample.texts;
+      }
+      ctx.status('loading', `Computing the loss over ${texts!.length} validation texts, three times…`);
+      evalLosses ??= (await runtime.loss({ texts: texts!, training: false, truncate: true })).losses;
+      const first = (await runtime.loss({ texts: texts!, training: true, dropoutRate: p, seed, truncate: true })).losses;
+      const second = (await runtime.loss({ texts: texts!, training: true, dropoutRate: p, seed: seed + SECOND_SEED_OFFSET, truncate: true })).losses;
+      if (thisRun !== runNumber || ctx.signal.aborted) return;
+      draw(p, evalLosses, first, second);
+      el.dataset.state = 'done';
+      const backend = runtime.backendInfo;
+      // Say so only when a faster backend failed, not when the link asked for this one.
+      if (backend && backend.fallbacks.length > 0) ctx.status('note', backend.reason);
+      else ctx.status('ready');
+    } catch (error) {
+      if (thisRun !== runNumber || ctx.signal.aborted) return;
+      el.dataset.state = 'invalid';
+      ctx.status('error', `The validation loss could not be computed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  function draw(p: number, evaluation: number[][], first: number[][], second: number[][]): void {
+    const evalLoss = meanTokenLoss(evaluation);
+    const trainLoss = meanTokenLoss(first);
+    const trainAgain = meanTokenLoss(second);
+    const tokens = evaluation.reduce((sum, row) => sum + row.length, 0);
+    const entry = (term: string, value: string, key: string) => {
+      const wrapper = document.createElement('div');
+      wrapper.dataset.value = key;
+      const dt = document.createElement('dt');
+      dt.textContent = term;
+      const dd = document.createElement('dd');
+      const [loss, extra] = value.split(' (');
+      const small = document.createElement('small');
+      small.textContent = extra ? `(${extra}` : '';
+      dd.append(loss, small);
+      wrapper.append(dt, dd);
+      return wrapper;
+    };
+    const nats = (loss: number) => `${loss.toFixed(3)} nats (perplexity ${perplexity(loss).toFixed(2)})`;
+    numbers.replaceChildren(
+      entry('model.eval()', nats(evalLoss), 'eval'),
+      entry(`model.train(), p = ${p.toFixed(2)}`, nats(trainLoss), 'train'),
+      entry('model.train(), other masks', nats(trainAgain), 'train-again'),
+    );
+    el.dataset.evalLoss = evalLoss.toFixed(6);
+    el.dataset.trainLoss = trainLoss.toFixed(6);
+    const gap = trainLoss - evalLoss;
+    summary.textContent =
+      p === 0
+        ? `With p = 0, train mode drops nothing: both losses are ${evalLoss.toFixed(3)} nats over ${tokens} tokens.`
+        : `Forgetting model.eval() ${gap >= 0 ? 'adds' : 'changes the loss by'} ${Math.abs(gap).toFixed(3)} nats over ${tokens} tokens, and the train-mode number moves by ${Math.abs(trainAgain - trainLoss).toFixed(3)} between two evaluations of the same weights.`;
+
+    const caption = document.createElement('caption');
+    caption.textContent = 'Mean loss per text, nats';
+    const head = document.createElement('tr');
+    for (const name of ['text', 'eval', 'train', 'train − eval']) {
+      const th = document.createElement('th');
+      th.scope = 'col';
+      th.textContent = name;
+      head.append(th);
+    }
+    const rows = evaluation.map((row, i) => {
+      const tr = document.createElement('tr');
+      const th = document.createElement('th');
+      th.scope = 'row';
+      th.textContent = `${i + 1}`;
+      th.title = texts![i];
+      tr.append(th);
+      const e = meanTokenLoss([row]);
+      const t = meanTokenLoss([first[i]]);
+      for (const value of [e, t, t - e]) {
+        const td = document.createElement('td');
+        td.textContent = value.toFixed(3);
+        tr.append(td);
+      }
+      return tr;
+    });
+    perText.replaceChildren(caption, head, ...rows);
+  }
+
+  let pending: ReturnType<typeof setTimeout> | undefined;
+  const schedule = (delay: number) => {
+    clearTimeout(pending);
+    pending = setTimeout(() => void run(), delay);
+  };
+  rateSlider.addEventListener(
+    'input',
+    () => {
+      ctx.setState({ p: Number(rateSlider.value) });
+      readout();
+      schedule(400);
+    },
+    { signal: ctx.signal },
+  );
+  again.addEventListener(
+    'click',
+    () => {
+      ctx.setState({ seed: (ctx.state.seed % schema.seed.max) + 1 });
+      schedule(0);
+    },
+    { signal: ctx.signal },
+  );
+  ctx.signal.addEventListener('abort', () => clearTimeout(pending));
+  void run();
+}

@@ -1,0 +1,255 @@
+// The batch builder: 2 to 4 prompts padded into one batch, left or right, with or without the
+// attention mask and mask-derived position ids. Shows the padded ids, the mask, the positions, the
+// column generate() reads, and each row's greedy continuation next to the same prompt run alone.
+import './PaddingBatch.css';
+import {
+  BATCH_NEW_TOKENS,
+  DEFAULT_PROMPTS,
+  MAX_PROMPTS,
+  MAX_PROMPT_CHARACTERS,
+  MODEL_URL,
+  PADDING_SIDES,
+  describeBadPrompts,
+  firstDifference,
+  huggingFaceWarnsRightPadding,
+  logitsSources,
+  splitPrompts,
+} from '../src/chapters/padding';
+import type { BatchGenerationResult, RuntimeClient } from '../src/runtime/client';
+import { choice, flag, text } from '../src/widgets/state';
+import type { WidgetContext } from '../src/widgets/types';
+
+export const schema = {
+  /** One prompt per line. */
+  prompts: text(MAX_PROMPTS * (MAX_PROMPT_CHARACTERS + 1) + 1, DEFAULT_PROMPTS.join('\n')),
+  side: choice(PADDING_SIDES, 'left'),
+  mask: flag(true),
+  positions: flag(true),
+};
+
+type State = { prompts: string; side: (typeof PADDING_SIDES)[number]; mask: boolean; positions: boolean };
+
+interface Alone {
+  newIds: number[];
+  text: string;
+}
+
+/** "▁the" -> "␣the", so a space is visible in a cell. */
+function showPiece(piece: string): string {
+  return piece.replaceAll('\u2581', '␣');
+}
+
+function element<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, textContent?: string): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  if (className) el.className = className;
+  if (textContent !== undefined) el.textContent = textContent;
+  return el;
+}
+
+export function mount(el: HTMLElement, ctx: WidgetContext<State>): void {
+  // ---- controls
+  const form = element('div', 'pb-controls');
+  const promptsLabel = element('label', 'pb-prompts');
+  const promptsBox = element('textarea');
+  promptsBox.rows = 4;
+  promptsBox.spellcheck = false;
+  promptsBox.maxLength = schema.prompts.maxLength;
+  promptsBox.value = ctx.state.prompts;
+  promptsLabel.append(`Prompts, one per line (2 to ${MAX_PROMPTS})`, promptsBox);
+
+  const sides = element('fieldset', 'pb-side');
+  sides.append(element('legend', undefined, 'Padding side'));
+  const sideInputs = PADDING_SIDES.map((side) => {
+    const label = element('label');
+    const input = element('input');
+    input.type = 'radio';
+    input.name = `${ctx.id}-side`;
+    input.value = side;
+    input.checked = ctx.state.side === side;
+    label.append(input, side);
+    sides.append(label);
+    return input;
+  });
+
+  const checkbox = (labelText: string, checked: boolean) => {
+    const label = element('label');
+    const input = element('input');
+    input.type = 'checkbox';
+    input.checked = checked;
+    label.append(input, labelText);
+    return { label, input };
+  };
+  const maskBox = checkbox('Attention mask', ctx.state.mask);
+  const positionsBox = checkbox('Position ids from the mask', ctx.state.positions);
+  const toggles = element('div', 'pb-toggles');
+  toggles.append(maskBox.label, positionsBox.label);
+  form.append(promptsLabel, sides, toggles);
+
+  // ---- output
+  const summary = element('p', 'pb-summary');
+  const warning = element('p', 'pb-warning');
+  const gridScroller = element('div', 'pb-scroller');
+  gridScroller.tabIndex = 0;
+  gridScroller.setAttribute('role', 'region');
+  gridScroller.setAttribute('aria-label', 'Padded batch (scrolls sideways)');
+  const results = element('div', 'pb-results');
+  el.append(form, summary, warning, gridScroller, results);
+
+  let runtime: RuntimeClient | null = null;
+  const aloneCache = new Map<string, Alone>();
+  let runNumber = 0;
+
+  const readState = (): State => ({
+    prompts: promptsBox.value,
+    side: sideInputs.find((input) => input.checked)?.value === 'right' ? 'right' : 'left',
+    mask: maskBox.input.checked,
+    positions: positionsBox.input.checked,
+  });
+
+  async function alone(prompt: string): Promise<Alone> {
+    const cached = aloneCache.get(prompt);
+    if (cached) return cached;
+    const result = await runtime!.generate({ text: prompt, maxNewTokens: BATCH_NEW_TOKENS, temperature: 0, ignoreEos: true }).result;
+    const entry = { newIds: result.newIds, text: result.text };
+    aloneCache.set(prompt, entry);
+    return entry;
+  }
+
+  async function run(): Promise<void> {
+    const state = ctx.state;
+    const thisRun = ++runNumber;
+    const prompts = splitPrompts(state.prompts);
+    const problem = describeBadPrompts(prompts);
+    if (problem) {
+      ctx.status('note', problem);
+      el.dataset.state = 'invalid';
+      return;
+    }
+    el.dataset.state = 'running';
+    try {
+      if (!runtime) {
+        ctx.status('loading', 'Loading the model…');
+        runtime = await ctx.runtime();
+        await runtime.load(MODEL_URL);
+      }
+      ctx.status('loading', 'Generating the batch and each prompt alone…');
+      const batch = await runtime.generateBatch({
+        texts: prompts,
+        paddingSide: state.side,
+        useAttentionMask: state.mask,
+        usePositionIdsFromMask: state.positions,
+        maxNewTokens: BATCH_NEW_TOKENS,
+      });
+      const alones: Alone[] = [];
+      for (const prompt of prompts) alones.push(await alone(prompt));
+      if (thisRun !== runNumber || ctx.signal.aborted) return;
+      draw(state, prompts, batch, alones);
+      el.dataset.state = 'done';
+      const backend = runtime.backendInfo;
+      // Say so only when a faster backend failed, not when the link asked for this one.
+      if (backend && backend.fallbacks.length > 0) ctx.status('note', backend.reason);
+      else ctx.status('ready');
+    } catch (error) {
+      if (thisRun !== runNumber || ctx.signal.aborted) return;
+      el.dataset.state = 'invalid';
+      const message = error instanceof Error ? error.message : String(error);
+      ctx.status(runtime?.model ? 'note' : 'error', runtime?.model ? `This batch cannot run: ${message}` : `The model could not load: ${message}`);
+    }
+  }
+
+  function draw(state: State, prompts: string[], batch: BatchGenerationResult, alones: Alone[]): void {
+    const sources = logitsSources(batch.attentionMask);
+    const width = batch.input[0].length;
+
+    // The padded batch: for each row, its ids, its mask and its position ids, one column per token.
+    const table = element('table', 'pb-grid');
+    table.append(element('caption', undefined, `The padded batch: ${prompts.length} rows × ${width} columns; pad = id ${batch.padTokenId}`));
+    const head = element('thead');
+    const headRow = element('tr');
+    headRow.append(element('td'), element('td'));
+    for (let column = 0; column < width; column++) {
+      const th = element('th', column === width - 1 ? 'pb-read' : undefined, String(column));
+      th.scope = 'col';
+      if (column === width - 1) th.title = 'generate() reads the logits of this column for every row';
+      headRow.append(th);
+    }
+    head.append(headRow);
+    table.append(head);
+    batch.input.forEach((ids, row) => {
+      const body = element('tbody');
+      const lines: [string, (column: number) => string][] = [
+        ['token', (column) => (batch.attentionMask[row][column] ? showPiece(batch.inputPieces[row][column]) : 'pad')],
+        ['id', (column) => String(ids[column])],
+        ['mask', (column) => String(state.mask ? batch.attentionMask[row][column] : '–')],
+        ['position', (column) => String(batch.positionIds[row][column])],
+      ];
+      lines.forEach(([name, cell], line) => {
+        const tr = element('tr', `pb-line-${name}`);
+        if (line === 0) {
+          const rowHeader = element('th', 'pb-row', `Row ${row + 1}`);
+          rowHeader.scope = 'rowgroup';
+          rowHeader.rowSpan = lines.length;
+          tr.append(rowHeader);
+        }
+        const lineHeader = element('th', 'pb-linename', name);
+        lineHeader.scope = 'row';
+        tr.append(lineHeader);
+        for (let column = 0; column < width; column++) {
+          const td = element('td', undefined, cell(column));
+          if (!batch.attentionMask[row][column]) td.classList.add('pb-pad');
+          if (column === width - 1) td.classList.add('pb-read');
+          if (column === sources[row].lastRealColumn && !sources[row].correct) td.classList.add('pb-lastreal');
+          tr.append(td);
+        }
+        body.append(tr);
+      });
+      table.append(body);
+    });
+    gridScroller.replaceChildren(table);
+
+    // Continuations, batched against alone.
+    const list = element('ol', 'pb-rows');
+    let matching = 0;
+    prompts.forEach((prompt, row) => {
+      const differsAt = firstDifference(batch.newIds[row], alones[row].newIds);
+      if (differsAt < 0) matching++;
+      const item = element('li', differsAt < 0 ? 'pb-same' : 'pb-differs');
+      const promptLine = element('p', 'pb-prompt');
+      promptLine.append(element('span', 'pb-label', `Row ${row + 1}`), prompt);
+      const batched = element('p');
+      batched.append(element('span', 'pb-label', 'in the batch'), element('q', 'pb-text', batch.newTexts[row]));
+      const single = element('p');
+      single.append(element('span', 'pb-label', 'alone'), element('q', 'pb-text', alones[row].text));
+      const verdict = element(
+        'p',
+        'pb-verdict',
+        differsAt < 0
+          ? `same ${BATCH_NEW_TOKENS} tokens`
+          : `differs from token ${differsAt + 1}${sources[row].correct ? '' : ': the first one came from a pad’s logits'}`,
+      );
+      item.append(promptLine, batched, single, verdict);
+      list.append(item);
+    });
+    results.replaceChildren(list);
+
+    const setting = `${state.side} padding, ${state.mask ? 'with' : 'without'} the attention mask, ${state.positions ? 'positions from the mask' : 'positions 0, 1, 2, … in every row'}`;
+    summary.textContent = `${setting}: ${matching} of ${prompts.length} rows match the prompt generated alone, token for token.`;
+    warning.textContent = huggingFaceWarnsRightPadding(batch.input, batch.padTokenId)
+      ? 'Hugging Face’s generate() would warn here: “A decoder-only architecture is being used, but right-padding was detected!”'
+      : '';
+  }
+
+  // ---- events
+  let typing: ReturnType<typeof setTimeout> | undefined;
+  const changed = (delay: number) => {
+    ctx.setState(readState());
+    clearTimeout(typing);
+    typing = setTimeout(() => void run(), delay);
+  };
+  promptsBox.addEventListener('input', () => changed(500), { signal: ctx.signal });
+  for (const input of [...sideInputs, maskBox.input, positionsBox.input]) {
+    input.addEventListener('change', () => changed(0), { signal: ctx.signal });
+  }
+  ctx.signal.addEventListener('abort', () => clearTimeout(typing));
+  void run();
+}
