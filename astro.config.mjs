@@ -13,7 +13,9 @@ import { tfjsWasmFiles } from './scripts/copy-tfjs-wasm.mjs';
 // - 'unsafe-hashes' on styles: KaTeX and Shiki emit style="..." attributes; each page adds the
 //   sha256 of every such attribute value it renders (src/layouts/styleAttributeHashes.ts), so only those exact
 //   declarations apply and an injected style attribute is still refused.
-// - worker-src 'self': the model runtime's Web Worker is a same-origin module file.
+// - worker-src 'self': the model runtime's Web Worker is a same-origin module file. blob: lets an
+//   embed in a sandboxed iframe (origin "null") start that worker from a blob: URL it made itself
+//   (src/embed/sandboxWorker.ts); a blob: URL can only come from script this policy already allows.
 const contentSecurityPolicy = {
   algorithm: /** @type {const} */ ('SHA-256'),
   directives: [
@@ -21,7 +23,7 @@ const contentSecurityPolicy = {
     "connect-src 'self'",
     "img-src 'self'",
     "font-src 'self'",
-    "worker-src 'self'",
+    "worker-src 'self' blob:",
     "manifest-src 'self'",
     "base-uri 'self'",
     "form-action 'self'",
