@@ -278,7 +278,7 @@ async function generateStream(request: GenerateRequest): Promise<void> {
   let stopReason: StopReason = 'cancelled';
   try {
     if (!cancelled.has(requestId)) {
-      ({ stopReason } = await generate(current.model, prompt, {
+      const result = await generate(current.model, prompt, {
         ...options,
         eosTokenId,
         onToken: async (tokenId: number) => {
@@ -290,7 +290,15 @@ async function generateStream(request: GenerateRequest): Promise<void> {
           await nextMacrotask();
           return !cancelled.has(requestId);
         },
-      }));
+      });
+      stopReason = result.stopReason;
+      // Beam search streams nothing (the best beam is known only at the end): send its tokens now.
+      for (const tokenId of result.newIds.slice(newIds.length)) {
+        const tokenText = decoder?.push(tokenId) ?? '';
+        text += tokenText;
+        reply({ type: 'token', requestId, index: newIds.length, tokenId, text: tokenText });
+        newIds.push(tokenId);
+      }
     }
   } finally {
     cancelled.delete(requestId);
