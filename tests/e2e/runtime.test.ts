@@ -21,6 +21,11 @@ const MODEL_URL = '/test-models/tiny/';
 /** <s> "H" "e" "l" as byte tokens of the tiny tokenizer. */
 const PROMPT = [1, 75, 104, 111];
 const NEW_TOKENS = 16;
+/**
+ * SwiftShader runs WebGPU and WebGL on the CPU: a forward of the tiny model takes 0.3-2 s there
+ * (more on a busy machine), so the tests that run many forwards get a generous limit.
+ */
+const MANY_FORWARDS_TIMEOUT_MS = 400_000;
 
 let modelDir: string;
 let server: ServedSite;
@@ -82,8 +87,13 @@ test('the reference continuation has clear winners (backends may differ in the l
 
 describe.each(['webgpu', 'webgl', 'wasm', 'cpu'] as const)('backend %s', (backend) => {
   let opened: OpenedPage;
+  /** Every .wasm file the page or its worker fetched. */
+  const wasmRequests: string[] = [];
   beforeAll(async () => {
     opened = await openRuntimePage(browser, `?backend=${backend}`);
+    opened.context.on('request', (request) => {
+      if (request.url().endsWith('.wasm')) wasmRequests.push(request.url());
+    });
   });
   afterAll(async () => {
     await opened?.close();
@@ -98,6 +108,11 @@ describe.each(['webgpu', 'webgl', 'wasm', 'cpu'] as const)('backend %s', (backen
     expect(summary.backend.reason).toBe(`${backend} was requested.`);
     expect(summary.hasTokenizer).toBe(true);
     expect(summary.config.vocab_size).toBe(260);
+    // The wasm binaries come from this site's /tfjs/, and only the wasm backend fetches them.
+    if (backend === 'wasm') expect(wasmRequests.length).toBeGreaterThan(0);
+    else expect(wasmRequests).toEqual([]);
+    for (const url of wasmRequests) expect(url.startsWith(`${server.url}/tfjs/tfjs-backend-wasm`)).toBe(true);
+    expect(opened.offOriginRequests).toEqual([]);
   });
 
   test('greedy generation gives the same tokens as the engine in Node', async () => {
@@ -117,7 +132,7 @@ describe.each(['webgpu', 'webgl', 'wasm', 'cpu'] as const)('backend %s', (backen
     expect(streamed.map((token) => token.index)).toEqual(referenceIds.map((_, i) => i));
     // The final text may add a character the stream held back because it never completed.
     expect(result.text.startsWith(streamed.map((token) => token.text).join(''))).toBe(true);
-  });
+  }, MANY_FORWARDS_TIMEOUT_MS);
 
   test('20 generate calls and a forward with taps leave the tensor count unchanged', async () => {
     const { before, after } = await opened.page.evaluate(async (prompt) => {
@@ -131,7 +146,7 @@ describe.each(['webgpu', 'webgl', 'wasm', 'cpu'] as const)('backend %s', (backen
     }, PROMPT);
     expect(before.numTensors).toBeGreaterThan(0);
     expect(after.numTensors).toBe(before.numTensors);
-  });
+  }, MANY_FORWARDS_TIMEOUT_MS);
 });
 
 describe('cancel', () => {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { generate } from '../../src/llama/generate';
 import { readLlama2c } from '../../src/llama/llama2c';
 import { LlamaModel } from '../../src/llama/model';
+import { phaseStats, quantile } from '../../scripts/bench';
 import { main, type CliOutput } from '../../scripts/cli';
 import { useNodeBackend } from '../../scripts/load-model';
 import { tinyTokenizerJSON, writeTinyModel } from '../../scripts/make-tiny-model';
@@ -137,5 +138,19 @@ describe('glass-llama', () => {
       expect(value).toBeGreaterThan(0);
     }
     expect(result.steady.decode.p90Ms).toBeGreaterThanOrEqual(result.steady.decode.medianMs);
+  });
+});
+
+describe('bench statistics', () => {
+  test('quantile takes the nearest rank', () => {
+    expect(quantile([30, 10, 20], 0.5)).toBe(20);
+    expect(quantile([10, 20, 30, 40, 50, 60, 70, 80, 90, 100], 0.9)).toBe(90);
+    expect(quantile([5], 0.9)).toBe(5);
+  });
+
+  test('prefill is start to first token; decode is the gaps between tokens', () => {
+    // 32 prompt tokens in 100 ms = 320 tokens/s; gaps 10, 20, 30 ms.
+    const stats = phaseStats([{ startMs: 0, tokenMs: [100, 110, 130, 160] }], 32);
+    expect(stats).toEqual({ prefillMs: 100, prefillTokensPerSecond: 320, decode: { medianMs: 20, p90Ms: 30 } });
   });
 });
