@@ -39,7 +39,7 @@ interface Measured {
   tokens: number;
 }
 
-export function mount(el: HTMLElement, ctx: WidgetContext<State>): void {
+export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise<void> {
   const controls = document.createElement('div');
   controls.className = 'dr-controls';
 
@@ -257,5 +257,6 @@ export function mount(el: HTMLElement, ctx: WidgetContext<State>): void {
     resize.disconnect();
     clearTimeout(typing);
   });
-  void run();
+  // The first run is awaited, so a note about a bad link (shown after mount) is not overwritten.
+  await run();
 }

@@ -21,7 +21,7 @@ type State = { p: number; seed: number };
 /** Seeds of the second train-mode evaluation are this far from the first's. */
 const SECOND_SEED_OFFSET = 1000;
 
-export function mount(el: HTMLElement, ctx: WidgetContext<State>): void {
+export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise<void> {
   const controls = document.createElement('div');
   controls.className = 'dr-controls';
   const rateLabel = document.createElement('label');
@@ -185,5 +185,6 @@ export function mount(el: HTMLElement, ctx: WidgetContext<State>): void {
     { signal: ctx.signal },
   );
   ctx.signal.addEventListener('abort', () => clearTimeout(pending));
-  void run();
+  // The first run is awaited, so a note about a bad link (shown after mount) is not overwritten.
+  await run();
 }

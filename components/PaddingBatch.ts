@@ -46,7 +46,7 @@ function element<K extends keyof HTMLElementTagNameMap>(tag: K, className?: stri
   return el;
 }
 
-export function mount(el: HTMLElement, ctx: WidgetContext<State>): void {
+export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise<void> {
   // ---- controls
   const form = element('div', 'pb-controls');
   const promptsLabel = element('label', 'pb-prompts');
@@ -251,5 +251,6 @@ export function mount(el: HTMLElement, ctx: WidgetContext<State>): void {
     input.addEventListener('change', () => changed(0), { signal: ctx.signal });
   }
   ctx.signal.addEventListener('abort', () => clearTimeout(typing));
-  void run();
+  // The first run is awaited, so a note about a bad link (shown after mount) is not overwritten.
+  await run();
 }

@@ -1,0 +1,131 @@
+// The model.eval() chapter in Chromium: its three widgets react to their controls, write and
+// restore their state through the link, and refuse a dropout rate outside [0, 1) with a clear
+// message. The model runs on the wasm backend (much faster than SwiftShader's WebGPU here).
+import type { Locator } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { problemsOnPage, startAllWidgets, type OpenedPage } from './helpers';
+import { openChapterSite, type ChapterSite } from './helpers/chapterSite';
+
+const CHAPTER = '/chapters/05-eval-and-dropout/';
+const RUNS = '[data-widget-id="dropout-runs"]';
+const INSIDE = '[data-widget-id="dropout-inside"]';
+const FORGOTTEN = '[data-widget-id="forgotten-eval"]';
+
+let site: ChapterSite;
+beforeAll(async () => {
+  site = await openChapterSite();
+});
+afterAll(async () => {
+  await site?.close();
+});
+
+const param = (opened: OpenedPage, name: string) => new URL(opened.page.url()).searchParams.get(name);
+const statusOf = (widget: Locator) => widget.locator('[data-widget-status]').textContent();
+const stage = (widget: Locator) => widget.locator('[data-widget-stage]');
+
+describe('the chapter with its default state', () => {
+  let opened: OpenedPage;
+  beforeAll(async () => {
+    opened = await site.openPage(`${CHAPTER}?backend=wasm`);
+    await startAllWidgets(opened.page, 120_000);
+  });
+  afterAll(async () => {
+    await opened?.close();
+  });
+
+  test('has no console errors, no other origin, no raw math and no serious axe violation', async () => {
+    expect(await problemsOnPage(opened)).toEqual([]);
+  });
+
+  test('train mode jitters; eval mode repeats bit for bit; the mode goes to the link', async () => {
+    const runs = opened.page.locator(RUNS);
+    expect(await stage(runs).getAttribute('data-identical')).toBe('false');
+    expect(await runs.locator('.dr-summary').textContent()).toMatch(/^model\.train\(\), p = 0\.10: across 10 runs, the probability of .+ moved between \d+\.\d% and \d+\.\d%\.$/);
+    // ten dots per token row
+    expect(await runs.locator('svg g.row').first().locator('circle').count()).toBe(10);
+
+    await runs.getByRole('radio', { name: 'model.eval()' }).check();
+    await runs.locator('.dr-summary', { hasText: 'model.eval(): all 10 runs' }).waitFor();
+    expect(await stage(runs).getAttribute('data-identical')).toBe('true');
+    expect(param(opened, 'dropout-runs.mode')).toBe('eval');
+    expect(await runs.getByRole('button', { name: 'New masks' }).isDisabled()).toBe(true);
+    // the text alternative lists the same tokens as the chart
+    expect(await runs.locator('table.visually-hidden tr').count()).toBe(1 + (await runs.locator('svg g.row').count()));
+  });
+
+  test('the rate slider moves by keyboard and writes p to the link', async () => {
+    const runs = opened.page.locator(RUNS);
+    const slider = runs.getByRole('slider', { name: 'Dropout p' });
+    await slider.focus();
+    await opened.page.keyboard.press('ArrowRight');
+    expect(await slider.inputValue()).toBe('0.15');
+    expect(param(opened, 'dropout-runs.p')).toBe('0.15');
+    expect(await runs.locator('output').textContent()).toBe('0.15');
+  });
+
+  test('an empty prompt gives a clear message', async () => {
+    const runs = opened.page.locator(RUNS);
+    await runs.getByRole('textbox', { name: 'Prompt' }).fill('');
+    await runs.locator('[data-widget-status]', { hasText: 'Write a prompt' }).waitFor();
+    expect(await statusOf(runs)).toBe('Write a prompt: the model needs some text to predict the next token from.');
+    expect(await runs.getAttribute('data-status')).toBe('note');
+  });
+
+  test('inside dropout: a new mask, and p = 0 keeps everything', async () => {
+    const inside = opened.page.locator(INSIDE);
+    expect(await inside.locator('caption').textContent()).toMatch(/^Draw 1: \d of 8 values kept, each scaled by 1\/\(1 − 0\.50\) = 2\.00$/);
+    await inside.getByRole('button', { name: 'Draw a new mask' }).click();
+    expect(param(opened, 'dropout-inside.draw')).toBe('2');
+    expect(await inside.locator('caption').textContent()).toMatch(/^Draw 2: /);
+    // every kept output is the input doubled, every dropped one 0
+    const rows = await inside.locator('table tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    const [input, mask, output] = [rows[1], rows[2], rows[3]];
+    mask.forEach((m, i) => expect(Number(output[i])).toBeCloseTo(m === 'keep' ? 2 * Number(input[i]) : 0, 2));
+    await inside.getByRole('slider', { name: 'Dropout p' }).fill('0');
+    expect(await inside.locator('.dr-summary').textContent()).toBe('p = 0: nothing is dropped and nothing is scaled; the output is the input.');
+    expect(param(opened, 'dropout-inside.p')).toBe('0');
+  });
+
+  test('the forgotten eval(): new masks move the train-mode loss, never the eval-mode one', async () => {
+    const forgotten = opened.page.locator(FORGOTTEN);
+    const evalLoss = await stage(forgotten).getAttribute('data-eval-loss');
+    const trainLoss = await stage(forgotten).getAttribute('data-train-loss');
+    expect(Number(evalLoss)).toBeGreaterThan(0);
+    expect(trainLoss).not.toBe(evalLoss);
+    expect(await forgotten.locator('dt').allTextContents()).toEqual(['model.eval()', 'model.train(), p = 0.10', 'model.train(), other masks']);
+    await forgotten.getByRole('button', { name: 'Evaluate again with new masks' }).click();
+    expect(param(opened, 'forgotten-eval.seed')).toBe('2');
+    await opened.page.waitForFunction(
+      ([selector, before]) => document.querySelector(`${selector} [data-widget-stage]`)?.getAttribute('data-train-loss') !== before,
+      [FORGOTTEN, trainLoss] as const,
+    );
+    expect(await stage(forgotten).getAttribute('data-eval-loss')).toBe(evalLoss);
+    // 16 validation texts, one row each in the per-text table (plus the header row)
+    expect(await forgotten.locator('details table tr').count()).toBe(17);
+  });
+});
+
+test('the widgets restore their state from the link', async () => {
+  const opened = await site.openPage(`${CHAPTER}?backend=wasm&dropout-runs.mode=eval&dropout-runs.p=0.3&dropout-inside.p=0.2&dropout-inside.draws=500`);
+  await startAllWidgets(opened.page, 120_000);
+  const runs = opened.page.locator(RUNS);
+  expect(await runs.getByRole('radio', { name: 'model.eval()' }).isChecked()).toBe(true);
+  expect(await runs.getByRole('slider', { name: 'Dropout p' }).inputValue()).toBe('0.3');
+  expect(await stage(runs).getAttribute('data-identical')).toBe('true');
+  const inside = opened.page.locator(INSIDE);
+  expect(await inside.getByRole('slider', { name: 'Draws averaged' }).inputValue()).toBe('500');
+  expect(await inside.locator('table tr').last().locator('th').textContent()).toBe('mean of 500');
+  expect(opened.consoleErrors).toEqual([]);
+  await opened.close();
+});
+
+test('p outside [0, 1) in the link gives a clear message and the default', async () => {
+  const opened = await site.openPage(`${CHAPTER}?backend=wasm&dropout-runs.p=1&dropout-inside.p=-0.2&forgotten-eval.p=abc`);
+  await startAllWidgets(opened.page, 120_000);
+  expect(await statusOf(opened.page.locator(RUNS))).toBe('The link sets p to "1", but it must be a number from 0 to 0.9; showing 0.1 instead.');
+  expect(await statusOf(opened.page.locator(INSIDE))).toBe('The link sets p to "-0.2", but it must be a number from 0 to 0.9; showing 0.5 instead.');
+  expect(await statusOf(opened.page.locator(FORGOTTEN))).toBe('The link sets p to "abc", but it must be a number from 0 to 0.9; showing 0.1 instead.');
+  expect(await opened.page.locator(RUNS).getByRole('slider', { name: 'Dropout p' }).inputValue()).toBe('0.1');
+  expect(opened.consoleErrors).toEqual([]);
+  await opened.close();
+});
