@@ -139,6 +139,8 @@ export interface TrainingLog {
   machine: { cpus: string; cores: number; node: string; backend: string; note: string };
   throughput?: ThroughputProbe;
   reproducibility?: unknown;
+  /** Each --resume: the step it continued from and the step count and workers it used. */
+  resumes?: { atStep: number; steps: number; workers: number }[];
   entries: LogEntry[];
   wallSeconds: number;
   finished: boolean;
@@ -225,7 +227,16 @@ class WorkerPool {
   }
 }
 
-function parseArgs(argv: string[]): { options: TrainOptions; resume: boolean; exportOnly: boolean; probe: number; logPath: string } {
+interface Args {
+  options: TrainOptions;
+  resume: boolean;
+  exportOnly: boolean;
+  probe: number;
+  reproduce: number;
+  logPath: string;
+}
+
+function parseArgs(argv: string[]): Args {
   const options = { ...DEFAULT_OPTIONS };
   const flags: Record<string, keyof TrainOptions> = {
     '--hidden': 'hiddenSize', '--layers': 'layers', '--heads': 'heads', '--kv-heads': 'kvHeads', '--seq': 'seqLength',
@@ -237,20 +248,22 @@ function parseArgs(argv: string[]): { options: TrainOptions; resume: boolean; ex
   let resume = false;
   let exportOnly = false;
   let probe = 0;
+  let reproduce = 0;
   let logPath = join(CHECKPOINT_DIR, 'training-log.json');
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     if (flag === '--resume') resume = true;
     else if (flag === '--export-only') exportOnly = true;
     else if (flag === '--probe-throughput') probe = Number(argv[++i]);
+    else if (flag === '--reproduce') reproduce = Number(argv[++i]);
     else if (flag === '--log') logPath = argv[++i];
     else if (flags[flag]) {
       const key = flags[flag];
       const value = argv[++i];
       (options as Record<string, unknown>)[key] = key === 'corpus' ? value : Number(value);
-    } else throw new Error(`train: unknown flag ${flag}. Expected one of ${Object.keys(flags).join(', ')}, --resume, --export-only, --probe-throughput N, --log PATH`);
+    } else throw new Error(`train: unknown flag ${flag}. Expected one of ${Object.keys(flags).join(', ')}, --resume, --export-only, --probe-throughput N, --reproduce N, --log PATH`);
   }
-  return { options, resume, exportOnly, probe, logPath };
+  return { options, resume, exportOnly, probe, reproduce, logPath };
 }
 
 function loadTokenizer(): Tokenizer {
@@ -314,8 +327,44 @@ async function probeThroughput(options: TrainOptions, config: LlamaConfig, corpu
   };
 }
 
+/**
+ * Reruns the first `steps` steps from the same seed, with the logged run's options and learning
+ * rates, and compares the losses with the log to 3 decimals. The result goes into the log (and
+ * into the shipped training-log.json when there is one).
+ */
+async function checkReproducibility(logPath: string, train: PackedCorpus, steps: number, vocabSize: number): Promise<void> {
+  const log = JSON.parse(readFileSync(logPath, 'utf8')) as TrainingLog;
+  const logged = log.entries.filter((entry) => entry.step < steps);
+  if (logged.length !== steps) throw new Error(`--reproduce ${steps}: the log has ${logged.length} of the first ${steps} steps (train with --log-every 1)`);
+  const options = log.options;
+  const pool = new WorkerPool(options.workers);
+  await pool.init({ type: 'init', config: modelConfig(options, vocabSize), seed: options.seed, adamw: { weightDecay: options.weightDecay } });
+  const rerun: number[] = [];
+  for (const entry of logged) {
+    const batch = train.randomBatch(options.batchSize, options.seqLength, options.seed, entry.step);
+    rerun.push((await pool.step(batch, entry.learningRate, options.maxGradNorm)).loss);
+  }
+  await pool.close();
+  const same = logged.filter((entry, i) => entry.trainLoss.toFixed(3) === rerun[i].toFixed(3)).length;
+  const maxDifference = Math.max(...logged.map((entry, i) => Math.abs(entry.trainLoss - rerun[i])));
+  log.reproducibility = {
+    check: `steps 0..${steps - 1} rerun from seed ${options.seed} with the logged learning rates`,
+    lossesEqualTo3Decimals: `${same} of ${steps}`,
+    maxAbsoluteDifference: maxDifference,
+    firstLosses: rerun.slice(0, 5).map((loss) => Number(loss.toFixed(4))),
+  };
+  console.log(JSON.stringify(log.reproducibility));
+  writeFileSync(logPath, JSON.stringify(log, null, 1));
+  const shippedLog = join(MODEL_DIR, 'training-log.json');
+  if (existsSync(shippedLog)) {
+    const shipped = JSON.parse(readFileSync(shippedLog, 'utf8')) as TrainingLog;
+    shipped.reproducibility = log.reproducibility;
+    writeFileSync(shippedLog, JSON.stringify(shipped, null, 1) + '\n');
+  }
+}
+
 async function main() {
-  const { options, resume, exportOnly, probe, logPath } = parseArgs(process.argv.slice(2));
+  const { options, resume, exportOnly, probe, reproduce, logPath } = parseArgs(process.argv.slice(2));
   const tokenizer = loadTokenizer();
   const config = modelConfig(options, tokenizer.vocabSize);
   const throughputPath = join(CHECKPOINT_DIR, 'throughput.json');
@@ -331,6 +380,11 @@ async function main() {
   const train = new PackedCorpus(tokenizeSplit(tokenizer, options.corpus, 'train'));
   const validation = new PackedCorpus(tokenizeSplit(tokenizer, options.corpus, 'validation'));
   console.log(`tokenized ${train.tokenCount} train and ${validation.tokenCount} validation tokens in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+
+  if (reproduce > 0) {
+    await checkReproducibility(logPath, train, reproduce, tokenizer.vocabSize);
+    return;
+  }
 
   if (probe > 0) {
     const result = await probeThroughput(options, config, train, probe);
@@ -361,6 +415,10 @@ async function main() {
     });
     firstStep = stepsDone;
     log.entries = log.entries.filter((entry) => entry.step < stepsDone);
+    // The schedule is a function of (step, options.steps), so a resume may change the planned
+    // length; the log keeps what was changed and when.
+    log.resumes = [...(log.resumes ?? []), { atStep: stepsDone, steps: options.steps, workers: options.workers }];
+    log.options = options;
     console.log(`resumed at step ${stepsDone}`);
   } else {
     await pool.init({ type: 'init', config, seed: options.seed, adamw });

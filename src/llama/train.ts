@@ -199,8 +199,8 @@ export class AdamW {
   constructor(private readonly params: Map<string, tf.Variable | tf.Tensor>, options: Partial<AdamWOptions> = {}) {
     this.options = { ...DEFAULT_ADAMW, ...options };
     for (const [name, param] of params) {
-      this.firstMoments.set(name, tf.variable(tf.zerosLike(param), false));
-      this.secondMoments.set(name, tf.variable(tf.zerosLike(param), false));
+      this.firstMoments.set(name, tf.tidy(() => tf.variable(tf.zerosLike(param), false)));
+      this.secondMoments.set(name, tf.tidy(() => tf.variable(tf.zerosLike(param), false)));
     }
   }
 
@@ -240,7 +240,7 @@ export class AdamW {
       for (const [name, moment] of moments) {
         const saved = state.get(`${prefix}.${name}`);
         if (!saved) throw new Error(`AdamW.loadState: the checkpoint lacks ${prefix}.${name}`);
-        moment.assign(tf.tensor(saved.data, saved.shape, 'float32'));
+        tf.tidy(() => moment.assign(tf.tensor(saved.data, saved.shape, 'float32')));
       }
     }
     this.stepsDone = stepsDone;
