@@ -1,5 +1,6 @@
 // The eval() chapter's dropout maths (src/chapters/dropout.ts) with fixed seeds, and the engine's
 // dropout in train mode (keep rate, 1/(1-p) scaling) and eval mode (bit-for-bit repeatable).
+import { existsSync, readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
@@ -15,6 +16,8 @@ import {
 } from '../../src/chapters/dropout';
 import { layerTap } from '../../src/llama/taps';
 import { createRandom } from '../../src/llama/rng';
+import { readCorpusTexts } from '../../scripts/build-tokenizer';
+import { VALIDATION_SAMPLE_PATH, cutAtSentence, validationSample, type ValidationSample } from '../../scripts/make-validation-sample';
 import { useBackend } from './helpers/backends';
 import { loadChapterModel, type ChapterModel } from './helpers/chapter-model';
 
@@ -156,5 +159,26 @@ describe('dropout in the engine', () => {
     const before = tf.memory().numTensors;
     await chapter.model.run(ids, { training: true, dropoutRate: 0.3, seed: 9, taps: ['embed'] });
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('the validation sample of the forgotten-eval figure', () => {
+  const sample = JSON.parse(readFileSync(VALIDATION_SAMPLE_PATH, 'utf8')) as ValidationSample;
+
+  test('holds the sixteen stories the chapter mentions, in a few kilobytes', () => {
+    expect(sample.texts).toHaveLength(16);
+    expect(new Set(sample.texts).size).toBe(16);
+    expect(readFileSync(VALIDATION_SAMPLE_PATH).length).toBeLessThan(8 * 1024);
+    for (const text of sample.texts) expect(text.length).toBeLessThanOrEqual(360);
+  });
+
+  test.skipIf(!existsSync('data/stories/validation.jsonl'))('is exactly what scripts/make-validation-sample.ts writes from the validation split', () => {
+    expect(sample.texts).toEqual(validationSample(readCorpusTexts('stories', 'validation'), 16, 360, sample.seed));
+  });
+
+  test('cutAtSentence cuts after the last full sentence that fits', () => {
+    expect(cutAtSentence('One. Two! Three?', 100)).toBe('One. Two! Three?');
+    expect(cutAtSentence('One. Two! Three? Four.', 14)).toBe('One. Two!');
+    expect(cutAtSentence('"Hi!" she said. Then more text here.', 20)).toBe('"Hi!" she said.');
   });
 });
