@@ -8,6 +8,8 @@ export interface OpenPageOptions {
   colorScheme?: 'light' | 'dark';
   /** Wait for this load state before returning. Default 'load'. */
   waitUntil?: 'load' | 'domcontentloaded' | 'networkidle';
+  /** Runs in the page before any of its own scripts (Playwright's addInitScript), e.g. to stub an API. */
+  initScript?: () => void;
 }
 
 export interface OpenedPage {
@@ -36,6 +38,7 @@ export async function openPage(browser: Browser, origin: string, path: string, o
     colorScheme: options.colorScheme ?? 'light',
   });
   const page = await context.newPage();
+  if (options.initScript) await page.addInitScript(options.initScript);
   const consoleErrors: string[] = [];
   const pageErrors: string[] = [];
   const offOriginRequests: string[] = [];
