@@ -16,6 +16,7 @@ import { tfjsWasmFiles } from './scripts/copy-tfjs-wasm.mjs';
 // - worker-src 'self': the model runtime's Web Worker is a same-origin module file. blob: lets an
 //   embed in a sandboxed iframe (origin "null") start that worker from a blob: URL it made itself
 //   (src/embed/sandboxWorker.ts); a blob: URL can only come from script this policy already allows.
+// - frame-src 'self': the slides' presenter view shows the deck's current and next slide in frames.
 const contentSecurityPolicy = {
   algorithm: /** @type {const} */ ('SHA-256'),
   directives: [
@@ -24,6 +25,7 @@ const contentSecurityPolicy = {
     "img-src 'self'",
     "font-src 'self'",
     "worker-src 'self' blob:",
+    "frame-src 'self'",
     "manifest-src 'self'",
     "base-uri 'self'",
     "form-action 'self'",
