@@ -1,3 +1,4 @@
+/// <reference types="vite/client" />
 // /embed.js: the <glass-llama-widget> custom element (src/embed/element.js) with the names of the
 // site's widgets written in, so a wrong name gets a clear message without a round trip.
 import type { APIRoute } from 'astro';

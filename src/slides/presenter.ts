@@ -26,7 +26,7 @@ const channel = joinDeck(chapterId, (message: DeckMessage) => {
   currentHash = `#/${message.h}${message.v > 0 ? `/${message.v}` : ''}`;
 });
 channel.post({ kind: 'hello' });
-notes[0]?.removeAttribute('hidden');
+
 
 const go = (direction: 'next' | 'prev') => channel.post({ kind: 'go', direction });
 document.querySelector('[data-next]')!.addEventListener('click', () => go('next'));
