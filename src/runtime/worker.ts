@@ -225,7 +225,7 @@ async function lossOf(request: LossRequest): Promise<void> {
   const { vocab_size: vocabSize, max_position_embeddings: context } = current.summary.config;
   const { training, dropoutRate = 0, seed, truncate = false } = request.options;
   const inputIds = rowsIds(current, request.input).map((ids) => (truncate ? ids.slice(0, context) : ids));
-  checkTokenIds(inputIds, vocabSize);
+  for (const ids of inputIds) checkTokenIds([ids], vocabSize); // rows may differ in length
   const losses: number[][] = [];
   for (const [row, ids] of inputIds.entries()) {
     if (ids.length < 2) throw new Error(`Row ${row} has ${ids.length} token(s); a loss needs at least 2.`);
