@@ -113,7 +113,7 @@ describe('dropout in the engine', () => {
     chapter = loadChapterModel();
     const row = chapter.tokenizer.encode('Once upon a time there was a little fox who loved to run.');
     ids = Array.from({ length: 6 }, () => row);
-  });
+  }, 60_000);
   afterAll(() => chapter?.model.dispose());
 
   test('train mode keeps a fraction 1 - p of the attention branch and scales it by 1 / (1 - p)', async () => {

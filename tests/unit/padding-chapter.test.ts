@@ -128,7 +128,7 @@ describe('batched generation on the chapter model', () => {
     for (const prompt of prompts) {
       alone.push((await generate(chapter.model, prompt, { maxNewTokens: BATCH_NEW_TOKENS, temperature: 0 })).newIds);
     }
-  });
+  }, 120_000);
   afterAll(() => chapter?.model.dispose());
 
   test('the default prompts have three different lengths', () => {
