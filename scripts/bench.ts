@@ -21,8 +21,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
 import { configToJSON } from '../src/llama/config';
 import { generate } from '../src/llama/generate';
+import { KVCache } from '../src/llama/kvcache';
 import { readLlama2c, toRotateHalf } from '../src/llama/llama2c';
 import { LlamaModel } from '../src/llama/model';
 import { writeSafetensors } from '../src/llama/safetensors';
@@ -56,6 +58,19 @@ export interface BenchResult {
   first: PhaseStats;
   /** Medians of prefill over the steady runs; decode pooled over them. */
   steady: PhaseStats;
+  /** Node only: where one decode step's time goes. */
+  decodeStepProfile?: DecodeStepProfile;
+}
+
+/**
+ * One decode step (one token, KV cache of the prompt) under tf.profile: how many kernels it
+ * launches and how long they run, next to the step's wall time (median of 5 steps). The gap is tfjs bookkeeping
+ * (tensor creation, shape checks, tidy) that the kernels do not see.
+ */
+export interface DecodeStepProfile {
+  kernels: number;
+  kernelMs: number;
+  stepMs: number;
 }
 
 /** When one generation started and when each of its tokens arrived (performance.now() ms). */
@@ -123,9 +138,36 @@ export async function benchmarkModel(
     const prompt = benchPrompt(model.config.vocab_size);
     const runs: RunTimes[] = [];
     for (let run = 0; run < BENCH_SETUP.runs; run++) runs.push(await timeGeneration(model, prompt));
-    return summarize(environment, backend, path, loadMs, runs);
+    return { ...summarize(environment, backend, path, loadMs, runs), decodeStepProfile: await profileDecodeStep(model, prompt) };
   } finally {
     model.dispose();
+  }
+}
+
+async function profileDecodeStep(model: LlamaModel, prompt: number[]): Promise<DecodeStepProfile> {
+  const cache = new KVCache(model.config.num_hidden_layers);
+  const step = async () => {
+    const logits = tf.tidy(() => model.forward(tf.tensor2d([[prompt[1]]], undefined, 'int32'), { cache }).logits);
+    await logits.data();
+    logits.dispose();
+  };
+  try {
+    tf.tidy(() => {
+      model.forward(tf.tensor2d([prompt], undefined, 'int32'), { cache }); // fills the cache
+    });
+    await step(); // warm-up
+    const stepTimes: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const started = performance.now();
+      await step();
+      stepTimes.push(performance.now() - started);
+    }
+    const stepMs = quantile(stepTimes, 0.5);
+    const profile = await tf.profile(step);
+    const kernelMs = profile.kernels.reduce((sum, kernel) => sum + Number(kernel.kernelTimeMs) || 0, 0);
+    return { kernels: profile.kernels.length, kernelMs, stepMs };
+  } finally {
+    cache.dispose();
   }
 }
 
@@ -245,6 +287,7 @@ export function formatBenchTable(results: readonly BenchResult[]): string {
     'decode ms/tok first (median)',
     'decode ms/tok steady median',
     'steady p90',
+    'kernels/step (kernel ms of step ms)',
   ];
   const rows = results.map((result) => [
     result.environment,
@@ -256,6 +299,9 @@ export function formatBenchTable(results: readonly BenchResult[]): string {
     result.first.decode.medianMs.toFixed(2),
     result.steady.decode.medianMs.toFixed(2),
     result.steady.decode.p90Ms.toFixed(2),
+    result.decodeStepProfile
+      ? `${result.decodeStepProfile.kernels} (${result.decodeStepProfile.kernelMs.toFixed(1)} of ${result.decodeStepProfile.stepMs.toFixed(1)})`
+      : '',
   ]);
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
   const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column])).join(' | ');
