@@ -8,10 +8,8 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { writeTinyModel } from '../../scripts/make-tiny-model';
-import { DIST_DIR as BUILT_DIST_DIR, launchChromium, openPage, problemsOnPage, REPO_ROOT, serveDist, type ServedSite } from './helpers';
+import { DIST_DIR, launchChromium, openPage, problemsOnPage, REPO_ROOT, serveDist, type ServedSite } from './helpers';
 
-/** GLASS_LLAMA_DIST serves a build in another directory (while dist/ is busy with another build). */
-const DIST_DIR = process.env.GLASS_LLAMA_DIST ?? BUILT_DIST_DIR;
 const SIMPLE_WIDGET = 'softmax-temperature';
 
 /** A registered widget that runs the model: its component asks for the runtime (directly or through modelWidgetParts). */
@@ -68,7 +66,7 @@ beforeAll(async () => {
     modelDir = mkdtempSync(join(tmpdir(), 'glass-llama-embed-model-'));
     writeTinyModel(modelDir, 1);
   }
-  site = await serveDist({ root: DIST_DIR, mounts: modelDir ? { '/models/glass-llama/': modelDir } : {} });
+  site = await serveDist({ mounts: modelDir ? { '/models/glass-llama/': modelDir } : {} });
   hostDir = mkdtempSync(join(tmpdir(), 'glass-llama-host-'));
   writeFileSync(join(hostDir, 'index.html'), hostPage(site.url));
   host = await serveDist({ root: hostDir });

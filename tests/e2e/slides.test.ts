@@ -4,31 +4,19 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { DIST_DIR as BUILT_DIST_DIR, launchChromium, openPage, problemsOnPage, serveDist, type OpenedPage } from './helpers';
-
-/** GLASS_LLAMA_DIST serves a build in another directory (while dist/ is busy with another build). */
-const DIST_DIR = process.env.GLASS_LLAMA_DIST ?? BUILT_DIST_DIR;
+import { DIST_DIR, openSite, problemsOnPage, type OpenedPage, type Site } from './helpers';
 
 const CHAPTER = '01-how-to-read';
 const DECK = `/slides/${CHAPTER}/`;
 const SLIDER = { name: 'Temperature T' } as const;
 
-let site: { url: string; openPage(path: string): Promise<OpenedPage>; close(): Promise<void> };
+let site: Site;
 let audience: OpenedPage;
 /** Index of the first slide with the temperature widget on it. */
 let widgetSlide: number;
 
 beforeAll(async () => {
-  const served = await serveDist({ root: DIST_DIR });
-  const browser = await launchChromium({ webgpu: false });
-  site = {
-    url: served.url,
-    openPage: (path) => openPage(browser, served.url, path),
-    close: async () => {
-      await browser.close();
-      await served.close();
-    },
-  };
+  site = await openSite({ webgpu: false });
   audience = await site.openPage(DECK);
   await audience.page.waitForSelector('html[data-deck-ready]');
   widgetSlide = await audience.page.evaluate(() =>

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -95,5 +95,17 @@ describe('widgetTags', () => {
       '# X\n<Widget\n  name="rope-rotation"\n  title="Rotation"\n  size="small"\n>\n  Two *arrows* turn.\n</Widget>\n',
     );
     expect(widgetTags(dir)).toEqual([{ chapterId: '02-x', name: 'rope-rotation', title: 'Rotation', text: 'Two *arrows* turn.' }]);
+  });
+});
+
+describe('README "Embed it"', () => {
+  test('shows exactly the snippets the Embed button and embed.js produce', () => {
+    const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+    const origin = 'https://glass-llama.example.org';
+    const state = { temperature: 0.5 };
+    expect(readme).toContain(
+      iframeSnippet({ origin, name: 'softmax-temperature', state, title: 'Temperature reshapes the next-token distribution' }),
+    );
+    expect(readme).toContain(elementSnippet({ origin, name: 'softmax-temperature', state }));
   });
 });
