@@ -89,12 +89,12 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
         const button = element('button', 'mw-multiple');
         button.type = 'button';
         button.setAttribute('aria-pressed', String(layer === ctx.state.layer && head === ctx.state.head));
-        button.setAttribute('aria-label', `Layer ${layer}, head ${head}: ${formatNumber(score * 100, 0)}% on the previous token`);
+        button.title = `Layer ${layer}, head ${head}: on average ${formatNumber(score * 100, 0)}% of a token's attention goes to the token before it`;
         button.dataset.layer = String(layer);
         button.dataset.head = String(head);
         const svg = attentionHeatmap({ tokens, probs: probs[layer][head] }, { width: 80, labels: false, maxCell: 8 });
         svg.setAttribute('aria-hidden', 'true');
-        button.append(svg, `L${layer} H${head} · prev ${formatNumber(score * 100, 0)}%`);
+        button.append(svg, `Layer ${layer} · head ${head}`, element('br'), `prev ${formatNumber(score * 100, 0)}%`);
         button.addEventListener('click', () => select(layer, head), { signal: ctx.signal });
         overview.append(button);
       }

@@ -38,9 +38,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   });
   const layerSelect = numberSelect('Layer', layers, ctx.state.layer);
   const headSelect = numberSelect('Head', heads, ctx.state.head);
-  const queryLabel = element('label', 'mw-select');
-  const querySelect = element('select');
-  queryLabel.append('Query token', querySelect);
+  const { label: queryLabel, select: querySelect } = numberSelect('Query token', 0, 0);
   const controls = element('div', 'mw-controls');
   controls.append(layerSelect.label, headSelect.label, queryLabel);
   const steps = element('div', 'mw-steps');

@@ -72,13 +72,26 @@ export function promptForm(
   return { form, input };
 }
 
-/** A labelled <select> of numbered options (layer 0, layer 1 ...). */
-export function numberSelect(label: string, count: number, value: number, name: (i: number) => string = String): { label: HTMLLabelElement; select: HTMLSelectElement } {
-  const wrapper = element('label', 'mw-select');
+let controlsMade = 0;
+
+/** A unique id for a control on this page (labels point at it with for=). */
+export function controlId(prefix: string): string {
+  return `${prefix}-${++controlsMade}`;
+}
+
+/**
+ * A labelled <select> of numbered options (layer 0, layer 1 ...). The label is a sibling joined
+ * by for=, so the select's accessible name is the label alone, not the label plus its options.
+ */
+export function numberSelect(label: string, count: number, value: number, name: (i: number) => string = String): { label: HTMLElement; select: HTMLSelectElement } {
+  const wrapper = element('span', 'mw-select');
   const select = element('select');
+  select.id = controlId('mw-select');
+  const caption = element('label', undefined, label);
+  caption.htmlFor = select.id;
   for (let i = 0; i < count; i++) select.append(new Option(name(i), String(i)));
   select.value = String(Math.min(value, count - 1));
-  wrapper.append(label, select);
+  wrapper.append(caption, select);
   return { label: wrapper, select };
 }
 
@@ -98,7 +111,7 @@ export function slider(label: string, { min, max, step, value }: { min: number; 
 
 /** A visually-hidden table (the text alternative of a chart), rebuilt from rows of cells. */
 export function hiddenTable(caption: string, header: string[], rows: (string | number)[][]): HTMLTableElement {
-  const table = element('table', 'visually-hidden');
+  const table = element('table', 'mw-hidden');
   table.append(element('caption', undefined, caption));
   const head = table.createTHead().insertRow();
   for (const cell of header) head.append(element('th', undefined, cell));

@@ -1,0 +1,164 @@
+// The attention chapter in Chromium on the model: both widgets load, their numbers are the
+// engine's (computed again here in Node on the same weights), they follow their controls and the
+// link, and they say so plainly when the prompt is empty or too long.
+// The model: see shipped-model.ts.
+import type { Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { kvHeadOf, tapRow } from '../../src/chapters/attention';
+import { layerTap } from '../../src/llama/taps';
+import { launchChromium, openPage, problemsOnPage, startAllWidgets, type OpenedPage } from './helpers';
+import { expectClose, serveChapterSite, settled, type ChapterSite } from './shipped-model';
+
+const CHAPTER = '/chapters/02-attention/';
+const HEATMAP = '[data-widget-id="attention-heatmap"]';
+const STEP = '[data-widget-id="attention-step"]';
+
+let browser: Awaited<ReturnType<typeof launchChromium>>;
+/** The served site, and the same model in Node. */
+let engine: ChapterSite;
+let opened: OpenedPage;
+let page: Page;
+
+beforeAll(async () => {
+  engine = await serveChapterSite();
+  browser = await launchChromium({ webgpu: false });
+  opened = await openPage(browser, engine.server.url, `${CHAPTER}?backend=wasm`);
+  page = opened.page;
+}, 120_000);
+
+afterAll(async () => {
+  await opened?.close();
+  await browser?.close();
+  await engine?.close();
+});
+
+/** Attention probabilities of one head for one query, from the engine in Node. */
+async function engineProbs(prompt: string, layer: number, head: number, query: number): Promise<number[]> {
+  const ids = engine.tokenizer.encode(prompt, { bos: true });
+  const tap = layerTap(layer, 'attn.probs');
+  const { taps } = await engine.model.run([ids], { taps: [tap] });
+  return tapRow(taps[tap], head, query < 0 ? ids.length - 1 : query).slice(0, (query < 0 ? ids.length - 1 : query) + 1);
+}
+
+/** The probability column of the heatmap's text alternative (the selected query's row). */
+async function heatmapTable(widget: Locator): Promise<{ caption: string; probs: number[] }> {
+  const table = widget.locator('table.mw-hidden');
+  const caption = (await table.locator('caption').textContent())!;
+  const probs = (await table.locator('tbody tr td:nth-child(3)').allTextContents()).map(Number);
+  return { caption, probs };
+}
+
+test('both widgets start on the model, and the page has no console error, axe violation or raw math', async () => {
+  const statuses = await startAllWidgets(page, 120_000);
+  expect(statuses.filter((s) => s.id.startsWith('attention'))).toEqual([
+    { id: 'attention-heatmap', status: 'ready', message: '' },
+    { id: 'attention-step', status: 'ready', message: '' },
+  ]);
+  expect(await problemsOnPage(opened)).toEqual([]);
+}, 180_000);
+
+describe('attention map', () => {
+  const prompt = 'Tom had a red ball. Tom gave the ball to Sam.';
+
+  test('shows the engine probabilities of the last token, and follows the head select and the arrow keys', async () => {
+    const widget = page.locator(HEATMAP);
+    // default: layer 0, head 0, last query; printed with 4 decimals
+    expectClose((await heatmapTable(widget)).probs, await engineProbs(prompt, 0, 0, -1), 2e-4);
+    const tokens = Number(await widget.locator('[data-widget-stage]').getAttribute('data-tokens'));
+    expect(tokens).toBe(engine.tokenizer.encode(prompt, { bos: true }).length);
+
+    await widget.getByLabel('Head', { exact: true }).selectOption('1');
+    expect(new URL(page.url()).searchParams.get('attention-heatmap.head')).toBe('1');
+    const headOne = await heatmapTable(widget);
+    expect(headOne.caption).toContain('head 1');
+    expectClose(headOne.probs, await engineProbs(prompt, 0, 1, -1), 2e-4);
+
+    // arrow up: the query before the last one
+    await widget.getByRole('group', { name: /Attention map/ }).focus();
+    await page.keyboard.press('ArrowUp');
+    expect(new URL(page.url()).searchParams.get('attention-heatmap.row')).toBe(String(tokens - 2));
+    expectClose((await heatmapTable(widget)).probs, await engineProbs(prompt, 0, 1, tokens - 2), 2e-4);
+
+    // every head of every layer is in the overview, one pressed; the last one opens layer 3, head 3
+    const config = engine.model.config;
+    expect(await widget.locator('.mw-multiple').count()).toBe(config.num_hidden_layers * config.num_attention_heads);
+    expect(await widget.locator('.mw-multiple[aria-pressed="true"]').textContent()).toMatch(/^Layer 0 · head 1prev \d+%$/);
+    await widget.locator('.mw-multiple').last().click();
+    expect(new URL(page.url()).searchParams.get('attention-heatmap.layer')).toBe(String(config.num_hidden_layers - 1));
+  }, 120_000);
+
+  test('an empty prompt and a prompt longer than the context get a message, not a map', async () => {
+    const widget = page.locator(HEATMAP);
+    const box = widget.getByLabel('Prompt', { exact: true });
+    await box.fill('   ');
+    await box.press('Enter');
+    expect(await settled(widget)).toBe('note');
+    expect(await widget.locator('[data-widget-status]').textContent()).toBe('The prompt is empty: type a few words.');
+    expect(await widget.locator('svg').count()).toBe(0);
+
+    // 100 llamas: each emoji is 4 byte tokens, 400 tokens in all, past the 256-token context
+    await box.fill('🦙'.repeat(100));
+    await box.press('Enter');
+    expect(await settled(widget)).toBe('note');
+    expect(await widget.locator('[data-widget-status]').textContent()).toMatch(/^The prompt is \d+ tokens long, but the model reads at most 256 \(its context\)\. Shorten it\.$/);
+
+    // a short emoji and CJK prompt runs
+    await box.fill('猫 🦙 cat');
+    await box.press('Enter');
+    expect(await settled(widget)).toBe('ready');
+    expectClose((await heatmapTable(widget)).probs, await engineProbs('猫 🦙 cat', engine.model.config.num_hidden_layers - 1, 3, -1), 2e-4);
+  }, 120_000);
+});
+
+describe('one head, step by step', () => {
+  test('the softmax column is the engine probabilities; the query select changes it; the check agrees', async () => {
+    const widget = page.locator(STEP);
+    const prompt = 'The cat sat on the mat.';
+    const column = async () => (await widget.locator('table.mw-table tbody tr td:nth-child(5)').allTextContents()).map(Number);
+    const ids = engine.tokenizer.encode(prompt, { bos: true });
+    const last = await column();
+    expect(last).toHaveLength(ids.length);
+    expectClose(last, await engineProbs(prompt, 0, 0, -1), 2e-4);
+    expect(Number(await widget.locator('.mw-check').getAttribute('data-gap'))).toBeLessThan(1e-4);
+
+    await widget.getByLabel('Query token', { exact: true }).selectOption('3');
+    expect(new URL(page.url()).searchParams.get('attention-step.query')).toBe('3');
+    const third = await column();
+    expectClose(third.slice(0, 4), await engineProbs(prompt, 0, 0, 3), 2e-4);
+    expect(third.slice(4)).toEqual(new Array(ids.length - 4).fill(0)); // the causal mask
+    expect(await widget.locator('tr.mw-row--masked').count()).toBe(ids.length - 4);
+    // the head this query head reads
+    await widget.getByLabel('Head', { exact: true }).selectOption('3');
+    expect(await widget.locator('.mw-readout').first().textContent()).toContain(`key/value head ${kvHeadOf(3, 4, 2)}`);
+  }, 120_000);
+});
+
+test('a link restores every setting, and a bad value falls back with a note', async () => {
+  const prompt = 'Lily saw a dog. Lily ran.';
+  const link = new URLSearchParams({
+    backend: 'wasm',
+    'attention-heatmap.prompt': prompt,
+    'attention-heatmap.layer': '1',
+    'attention-heatmap.head': '2',
+    'attention-heatmap.row': '3',
+    'attention-step.layer': '9',
+  });
+  const restored = await openPage(browser, engine.server.url, `${CHAPTER}?${link}`);
+  try {
+    const statuses = await startAllWidgets(restored.page, 120_000);
+    const heatmap = restored.page.locator(HEATMAP);
+    expect(await heatmap.getByLabel('Prompt', { exact: true }).inputValue()).toBe(prompt);
+    expect(await heatmap.getByLabel('Layer', { exact: true }).inputValue()).toBe('1');
+    expect(await heatmap.getByLabel('Head', { exact: true }).inputValue()).toBe('2');
+    expectClose((await heatmapTable(heatmap)).probs, await engineProbs(prompt, 1, 2, 3), 2e-4);
+    // layer 9 is inside the schema's range but not in this model
+    expect(statuses.find((s) => s.id === 'attention-step')).toEqual({
+      id: 'attention-step',
+      status: 'note',
+      message: `The link asks for layer 9, but the model has layers 0 to ${engine.model.config.num_hidden_layers - 1}; showing layer 0.`,
+    });
+    expect(restored.consoleErrors).toEqual([]);
+  } finally {
+    await restored.close();
+  }
+}, 180_000);

@@ -1,0 +1,177 @@
+// The RoPE chapter in Chromium on the model: the three widgets load, their numbers are the
+// engine's (computed again in Node on the same weights, see shipped-model.ts), they follow their
+// controls and the link, and they answer an empty or too-long text with a message.
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { tokenLosses } from '../../src/chapters/attention';
+import { meanOver, ropeFrequencies, STRETCH_MAX_CONTEXTS, STRETCH_PROMPT } from '../../src/chapters/rope';
+import { layerTap } from '../../src/llama/taps';
+import { launchChromium, openPage, problemsOnPage, startAllWidgets, type OpenedPage } from './helpers';
+import { expectClose, serveChapterSite, settled, type ChapterSite } from './shipped-model';
+
+const CHAPTER = '/chapters/03-rope/';
+const ROTATION = '[data-widget-id="rope-rotation"]';
+const RELATIVE = '[data-widget-id="rope-relative"]';
+const STRETCH = '[data-widget-id="rope-stretch"]';
+
+/** The served site, and the same model in Node. */
+let engine: ChapterSite;
+let browser: Awaited<ReturnType<typeof launchChromium>>;
+let opened: OpenedPage;
+let page: Page;
+
+beforeAll(async () => {
+  engine = await serveChapterSite();
+  browser = await launchChromium({ webgpu: false });
+  opened = await openPage(browser, engine.server.url, `${CHAPTER}?backend=wasm`);
+  page = opened.page;
+}, 120_000);
+
+afterAll(async () => {
+  await opened?.close();
+  await browser?.close();
+  await engine?.close();
+});
+
+const param = (name: string) => new URL(page.url()).searchParams.get(name);
+
+test('the three widgets start on the model, and the page has no console error, axe violation or raw math', async () => {
+  const statuses = await startAllWidgets(page, 180_000);
+  expect(statuses).toEqual([
+    { id: 'rope-rotation', status: 'ready', message: '' },
+    { id: 'rope-relative', status: 'ready', message: '' },
+    { id: 'rope-stretch', status: 'ready', message: '' },
+  ]);
+  expect(await problemsOnPage(opened)).toEqual([]);
+}, 240_000);
+
+describe('rotating pairs', () => {
+  test("at the token's own position and base the rotation is the model's q_rotated; the slider turns each pair by m theta_i", async () => {
+    const widget = page.locator(ROTATION);
+    const prompt = 'Once upon a time there was a fox.';
+    const last = engine.tokenizer.encode(prompt, { bos: true }).length - 1;
+    const position = widget.getByRole('slider', { name: 'Position m' });
+    await position.fill(String(last));
+    expect(param('rope-rotation.position')).toBe(String(last));
+    const check = widget.locator('.mw-check');
+    expect(await check.textContent()).toMatch(/^This is the rotation the model applied/);
+    expect(Number(await check.getAttribute('data-gap'))).toBeLessThan(1e-4);
+
+    // one step right: position last + 1, no longer the model's rotation
+    await position.focus();
+    await page.keyboard.press('ArrowRight');
+    expect(param('rope-rotation.position')).toBe(String(last + 1));
+    expect(await check.textContent()).toMatch(new RegExp(`sits at position ${last} and the base is 10000`));
+    // the text alternative lists each pair's angle: (last + 1) * theta_i
+    const angles = (await widget.locator('table.mw-hidden tbody tr td:nth-child(3)').allTextContents()).map(Number);
+    expectClose(angles, ropeFrequencies(engine.model.config.hidden_size / engine.model.config.num_attention_heads, 10000).map((theta) => (last + 1) * theta), 1e-3);
+  }, 60_000);
+});
+
+describe('relative, not absolute', () => {
+  test("the score is the engine's, and moving both tokens leaves it unchanged to the digits shown", async () => {
+    const widget = page.locator(RELATIVE);
+    const readout = widget.locator('.mw-readout');
+    const atZero = Number(await readout.getAttribute('data-at-zero'));
+    const shifted = Number(await readout.getAttribute('data-shifted'));
+    expect(Math.abs(atZero - shifted)).toBeLessThan(5e-4);
+    // the readout shows three decimals: the same text twice
+    const shown = (await readout.textContent())!.match(/score (−?\d+\.\d{3})/g)!;
+    expect(shown).toHaveLength(2);
+    expect(shown[0]).toBe(shown[1]);
+
+    // the engine in Node: "cat" at 0, "sat" at 3 (the default distance), layer 0, head 0
+    const ids = engine.tokenizer.encode('cat sat', { bos: false });
+    const tap = layerTap(0, 'attn.scores');
+    const { taps } = await engine.model.run([[ids[0], ids[ids.length - 1]]], { taps: [tap], positionIds: [[0, 3]] });
+    expect(Math.abs(taps[tap].data[1 * 2 + 0] - atZero)).toBeLessThan(1e-3);
+
+    // a larger distance changes the score (RoPE sees distance), the shift still does not
+    await widget.getByRole('slider', { name: 'Distance' }).fill('20');
+    expect(param('rope-relative.distance')).toBe('20');
+    const far = Number(await readout.getAttribute('data-at-zero'));
+    expect(far).not.toBe(atZero);
+    expect(Math.abs(far - Number(await readout.getAttribute('data-shifted')))).toBeLessThan(5e-4);
+  }, 60_000);
+
+  test('a single token or an empty box gets a message', async () => {
+    const widget = page.locator(RELATIVE);
+    const box = widget.getByLabel('Two tokens (the first is the key, the last the query)', { exact: true });
+    await box.fill('');
+    await box.press('Enter');
+    expect(await settled(widget)).toBe('note');
+    expect(await widget.locator('[data-widget-status]').textContent()).toBe('Type two words: the first becomes the key, the last the query.');
+    await box.fill('cat sat');
+    await box.press('Enter');
+    expect(await settled(widget)).toBe('ready');
+  }, 60_000);
+});
+
+describe('stretch the context', () => {
+  test("the no-scaling row is the engine's loss; the scaled runs differ from it past the context", async () => {
+    const widget = page.locator(STRETCH);
+    const ids = engine.tokenizer.encode(STRETCH_PROMPT, { bos: true });
+    const context = engine.model.config.max_position_embeddings;
+    expect(ids.length).toBeGreaterThan(2 * context); // the default text is more than twice the context
+    const row = (method: string) => widget.locator(`tr[data-method="${method}"] td`).allTextContents();
+    const plain = await row('chart-line--a');
+    const { logits } = await engine.model.run([ids]);
+    const losses = tokenLosses(logits, ids);
+    expect(Math.abs(Number(plain[1]) - meanOver(losses, 0, context))).toBeLessThan(2e-3);
+    expect(Math.abs(Number(plain[2]) - meanOver(losses, context, losses.length))).toBeLessThan(2e-3);
+    const linear = await row('chart-line--b');
+    expect(linear[0]).toBe('linear ×2');
+    expect(linear[2]).not.toBe(plain[2]);
+    expect(await widget.locator('.mw-readout').textContent()).toMatch(new RegExp(`^${ids.length} tokens`));
+  }, 60_000);
+
+  test('an empty text and a text past the figure limit get a message', async () => {
+    const widget = page.locator(STRETCH);
+    const box = widget.getByLabel('A long text (Ctrl+Enter runs it)', { exact: true });
+    await box.fill('');
+    await widget.getByRole('button', { name: 'Run' }).click();
+    expect(await settled(widget)).toBe('note');
+    expect(await widget.locator('[data-widget-status]').textContent()).toBe('The text is empty: paste a long text, or reload the page for the default one.');
+    expect(await widget.locator('svg').count()).toBe(0);
+
+    // 300 llamas are 1200 byte tokens, past 4 contexts
+    await box.fill('🦙'.repeat(300));
+    await box.press('Control+Enter');
+    expect(await settled(widget)).toBe('note');
+    const tokens = engine.tokenizer.encode('🦙'.repeat(300), { bos: true }).length;
+    expect(tokens).toBeGreaterThan(STRETCH_MAX_CONTEXTS * 256);
+    expect(await widget.locator('[data-widget-status]').textContent()).toBe(
+      `The text is ${tokens} tokens; this figure runs at most ${STRETCH_MAX_CONTEXTS * 256} (${STRETCH_MAX_CONTEXTS} times the context of 256). Shorten it.`,
+    );
+  }, 120_000);
+});
+
+test('a link restores the settings, and a value outside the schema falls back with a note', async () => {
+  const link = new URLSearchParams({
+    backend: 'wasm',
+    'rope-rotation.position': '77',
+    'rope-rotation.base': '500000',
+    'rope-relative.shift': '400',
+    'rope-relative.distance': '9',
+    'rope-relative.pair': 'dog ran',
+    'rope-stretch.factor': '99',
+  });
+  const restored = await openPage(browser, engine.server.url, `${CHAPTER}?${link}`);
+  try {
+    const statuses = await startAllWidgets(restored.page, 180_000);
+    const rotation = restored.page.locator(ROTATION);
+    expect(await rotation.getByRole('slider', { name: 'Position m' }).inputValue()).toBe('77');
+    expect(await rotation.locator('.mw-readout').first().textContent()).toContain('At position 77 with base 500000');
+    const relative = restored.page.locator(RELATIVE);
+    expect(await relative.getByRole('slider', { name: 'Shift s' }).inputValue()).toBe('400');
+    expect(await relative.locator('.mw-readout').textContent()).toContain('Both moved by 400, to 400 and 409');
+    expect(statuses.find((s) => s.id === 'rope-stretch')).toEqual({
+      id: 'rope-stretch',
+      status: 'note',
+      message: 'The link sets factor to "99", but it must be a number from 1 to 8; showing 2 instead.',
+    });
+    expect(restored.consoleErrors).toEqual([]);
+  } finally {
+    await restored.close();
+  }
+}, 240_000);
