@@ -119,6 +119,24 @@ export function swishMinimum(beta: number): { x: number; value: number } | null 
 }
 
 /**
+ * GELU's minimum, by Newton's method on GELU'(x) = Φ(x) + x φ(x), whose derivative is
+ * φ(x)(2 − x²). About -0.1700 at x ≈ -0.7518: shallower than SiLU's.
+ */
+export function geluMinimum(): { x: number; value: number } {
+  let x = -0.75;
+  for (let step = 0; step < 50; step++) {
+    const density = Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
+    const delta = geluDerivative(x) / (density * (2 - x * x));
+    x -= delta;
+    if (Math.abs(delta) < 1e-14) break;
+  }
+  return { x, value: gelu(x) };
+}
+
+/** Hendrycks & Gimpel's sigmoid approximation GELU(x) ≈ x σ(1.702 x): a swish with β = 1.702. */
+export const GELU_SIGMOID_BETA = 1.702;
+
+/**
  * The width of a Llama MLP (Meta's llama/model.py, FeedForward): start from the classic 4·d,
  * take 2/3 of it, because SwiGLU has three matrices where the classic MLP has two, so that the
  * parameter count stays 8·d², then round UP to a multiple of `multipleOf` (256 in Llama 1 and 2):

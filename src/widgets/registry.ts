@@ -15,6 +15,11 @@ export const widgetRegistry = {
   'dropout-runs': () => import('../../components/DropoutRuns'),
   'dropout-inside': () => import('../../components/DropoutInside'),
   'forgotten-eval': () => import('../../components/ForgottenEval'),
+  'activation-explorer': () => import('../../components/ActivationExplorer'),
+  'mlp-inside': () => import('../../components/MlpInside'),
+  'next-token-bars': () => import('../../components/NextTokenBars'),
+  'beam-tree': () => import('../../components/BeamTree'),
+  'degeneration': () => import('../../components/Degeneration'),
 } satisfies Record<string, () => Promise<WidgetModule<any>>>;
 
 export type WidgetName = keyof typeof widgetRegistry;

@@ -3,6 +3,8 @@ import { describe, expect, test } from 'vitest';
 import {
   erf,
   gelu,
+  GELU_SIGMOID_BETA,
+  geluMinimum,
   geluDerivative,
   histogram,
   llamaIntermediateSize,
@@ -92,6 +94,20 @@ describe('gelu', () => {
   test('GELU(1) = Phi(1) = 0.8413, and its derivative matches a central difference', () => {
     expect(gelu(1)).toBeCloseTo(0.8413447460685429, 12);
     for (const x of [-3, -0.75, 0, 1.5]) expect(geluDerivative(x)).toBeCloseTo(numericDerivative(gelu, x), 7);
+  });
+
+  test('GELU has a shallower minimum: -0.1700 at x = -0.7518', () => {
+    const { x, value } = geluMinimum();
+    expect(x).toBeCloseTo(-0.7518, 4);
+    expect(value).toBeCloseTo(-0.17, 4);
+    expect(geluDerivative(x)).toBeCloseTo(0, 12);
+  });
+
+  test('swish with beta 1.702 stays within 0.021 of GELU', () => {
+    let worst = 0;
+    for (let x = -8; x <= 8; x += 0.01) worst = Math.max(worst, Math.abs(swish(x, GELU_SIGMOID_BETA) - gelu(x)));
+    expect(worst).toBeLessThan(0.021);
+    expect(worst).toBeGreaterThan(0.01);
   });
 });
 

@@ -1,0 +1,71 @@
+// The reader's prompt as token ids for the model widgets of the activation and decoding chapters:
+// tokenized in the page with the model's own tokenizer (from the runtime), so a prompt that is
+// empty or longer than the context gets a clear message before any forward pass.
+import { cleanPrompt, promptProblem } from '../src/chapters/attention';
+import { Tokenizer } from '../src/llama/tokenizer';
+import type { ModelSummary, RuntimeClient } from '../src/runtime/client';
+import type { WidgetContext } from '../src/widgets/types';
+import { promptForm } from './modelWidgetParts';
+
+const tokenizers = new WeakMap<RuntimeClient, Promise<Tokenizer>>();
+
+/** The loaded model's tokenizer, fetched from the worker once per page. */
+export function pageTokenizer(runtime: RuntimeClient): Promise<Tokenizer> {
+  let tokenizer = tokenizers.get(runtime);
+  if (!tokenizer) {
+    tokenizer = runtime.tokenizer().then((json) => {
+      if (!json) throw new Error('The model has no tokenizer.json, so it cannot read typed text.');
+      return Tokenizer.fromJSON(json);
+    });
+    tokenizers.set(runtime, tokenizer);
+  }
+  return tokenizer;
+}
+
+/**
+ * The ids of <s> + prompt, or the reason the model cannot read it (empty; longer than the context,
+ * leaving `room` positions for new tokens). Control characters are dropped first.
+ */
+export async function promptIds(
+  runtime: RuntimeClient,
+  model: ModelSummary,
+  text: string,
+  room = 0,
+): Promise<{ ids: number[]; problem: null } | { ids: null; problem: string }> {
+  const tokenizer = await pageTokenizer(runtime);
+  const cleaned = cleanPrompt(text);
+  const ids = tokenizer.encode(cleaned, { bos: true });
+  const context = model.config.max_position_embeddings;
+  const problem =
+    promptProblem(cleaned, ids.length, context) ??
+    (ids.length + room > context
+      ? `The prompt is ${ids.length} tokens long; with ${room} new tokens that is more than the model's context of ${context} tokens. Shorten the prompt or ask for fewer tokens.`
+      : null);
+  return problem ? { ids: null, problem } : { ids, problem: null };
+}
+
+/**
+ * The prompt box of these widgets: on Run, a prompt longer than the `prompt` setting allows is
+ * refused with a message; otherwise it is stored in the state (with `extra`, e.g. clearing added
+ * tokens) and `run` is called.
+ */
+export function storedPromptForm<State extends { prompt: string }>(
+  ctx: WidgetContext<State>,
+  maxLength: number,
+  run: () => void,
+  extra: Partial<State> = {},
+): HTMLFormElement {
+  return promptForm(ctx.state.prompt, { signal: ctx.signal }, (prompt) => {
+    if (prompt.length > maxLength) {
+      ctx.status('error', `The prompt is ${prompt.length} characters long; this figure takes at most ${maxLength}.`);
+      return;
+    }
+    ctx.setState({ ...extra, prompt } as Partial<State>);
+    run();
+  }).form;
+}
+
+/** The backend note that stays in the status line after each run ('' on the preferred backend). */
+export function backendNote(model: ModelSummary): string {
+  return model.backend.fallbacks.length > 0 ? model.backend.reason : '';
+}

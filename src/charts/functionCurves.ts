@@ -1,0 +1,115 @@
+// Several functions of x drawn on one pair of axes, with an optional marked point and a
+// read-out line at one x (the activation explorer of the Swish / SiLU chapter).
+import { axisBottom, axisLeft, create, line, scaleLinear } from 'd3';
+
+export interface Curve {
+  /** Shown in the legend, e.g. "swish β=1". */
+  name: string;
+  /** Samples [x, y] in increasing x. */
+  points: readonly (readonly [number, number])[];
+  /** CSS class for the stroke (chart-curve--1 ... chart-curve--4). */
+  className: string;
+  /** Draw dashed (a derivative). */
+  dashed?: boolean;
+}
+
+export interface FunctionCurvesOptions {
+  width: number;
+  /** Default: 0.62 × width, clamped to [220, 380]. */
+  height?: number;
+  xDomain: readonly [number, number];
+  yDomain: readonly [number, number];
+  /** A point to mark (a minimum), with its label. */
+  marker?: { x: number; y: number; label: string };
+  /** Draw a vertical read-out line here, with a dot on every curve at this x. */
+  readoutX?: number;
+}
+
+const MARGIN = { top: 12, right: 12, bottom: 26, left: 36 };
+
+/** The x scale the chart uses at this width (the widget maps pointer positions with it). */
+export function curvesXScale(width: number, xDomain: readonly [number, number]) {
+  return scaleLinear()
+    .domain(xDomain)
+    .range([MARGIN.left, width - MARGIN.right]);
+}
+
+/** Linear interpolation of a sampled curve at x (null outside its samples). */
+export function valueAt(points: Curve['points'], x: number): number | null {
+  for (let i = 1; i < points.length; i++) {
+    const [x0, y0] = points[i - 1];
+    const [x1, y1] = points[i];
+    if (x >= x0 && x <= x1) return x1 === x0 ? y0 : y0 + ((y1 - y0) * (x - x0)) / (x1 - x0);
+  }
+  return null;
+}
+
+export function functionCurves(curves: readonly Curve[], options: FunctionCurvesOptions): SVGSVGElement {
+  const { width, xDomain, yDomain, marker, readoutX } = options;
+  const height = options.height ?? Math.round(Math.min(380, Math.max(220, width * 0.62)));
+  const x = curvesXScale(width, xDomain);
+  const y = scaleLinear()
+    .domain(yDomain)
+    .range([height - MARGIN.bottom, MARGIN.top]);
+  const svg = create('svg')
+    .attr('viewBox', `0 0 ${width} ${height}`)
+    .attr('width', width)
+    .attr('height', height)
+    .attr('role', 'img')
+    .attr('aria-label', `Curves of ${curves.map((curve) => curve.name).join(', ')} for x from ${xDomain[0]} to ${xDomain[1]}`);
+
+  const ticks = Math.max(3, Math.floor(width / 70));
+  svg
+    .append('g')
+    .attr('class', 'chart-axis')
+    .attr('transform', `translate(0, ${height - MARGIN.bottom})`)
+    .call(axisBottom(x).ticks(ticks));
+  svg.append('g').attr('class', 'chart-axis').attr('transform', `translate(${MARGIN.left}, 0)`).call(axisLeft(y).ticks(5));
+  // The axes through the origin, lighter than the frame.
+  svg.append('line').attr('class', 'chart-zero').attr('x1', x(xDomain[0])).attr('x2', x(xDomain[1])).attr('y1', y(0)).attr('y2', y(0));
+  svg.append('line').attr('class', 'chart-zero').attr('x1', x(0)).attr('x2', x(0)).attr('y1', y(yDomain[0])).attr('y2', y(yDomain[1]));
+
+  const clipId = `curves-clip-${Math.random().toString(36).slice(2, 8)}`;
+  svg
+    .append('clipPath')
+    .attr('id', clipId)
+    .append('rect')
+    .attr('x', MARGIN.left)
+    .attr('y', MARGIN.top)
+    .attr('width', width - MARGIN.left - MARGIN.right)
+    .attr('height', height - MARGIN.top - MARGIN.bottom);
+  const path = line<readonly [number, number]>()
+    .x((point) => x(point[0]))
+    .y((point) => y(point[1]));
+  const plot = svg.append('g').attr('clip-path', `url(#${clipId})`);
+  for (const curve of curves) {
+    plot
+      .append('path')
+      .attr('class', `chart-curve ${curve.className}`)
+      .attr('fill', 'none')
+      .attr('stroke-dasharray', curve.dashed ? '5 4' : null)
+      .attr('d', path(curve.points));
+  }
+
+  if (marker) {
+    plot.append('circle').attr('class', 'chart-marker').attr('cx', x(marker.x)).attr('cy', y(marker.y)).attr('r', 4.5);
+    svg
+      .append('text')
+      .attr('class', 'chart-value')
+      .attr('x', x(marker.x))
+      .attr('y', Math.min(height - MARGIN.bottom - 4, y(marker.y) + 18))
+      .attr('text-anchor', 'middle')
+      .text(marker.label);
+  }
+
+  if (readoutX !== undefined) {
+    const rx = x(readoutX);
+    svg.append('line').attr('class', 'chart-readout').attr('x1', rx).attr('x2', rx).attr('y1', MARGIN.top).attr('y2', height - MARGIN.bottom);
+    for (const curve of curves) {
+      const value = valueAt(curve.points, readoutX);
+      if (value === null || value < yDomain[0] || value > yDomain[1]) continue;
+      svg.append('circle').attr('class', `chart-dot ${curve.className}`).attr('cx', rx).attr('cy', y(value)).attr('r', 3.5);
+    }
+  }
+  return svg.node()!;
+}

@@ -1,0 +1,79 @@
+// Continuations drawn as a tree, left to right: each node a token with the cumulative
+// log-probability of the path up to it; paths that share a beginning share nodes.
+import { create, hierarchy, tree } from 'd3';
+import type { PathNode } from '../chapters/decoding';
+
+export interface PathTreeChartOptions {
+  width: number;
+  /** A token's text for a node ("␣the"). */
+  label(id: number): string;
+  /** Paths to draw thicker, by name → CSS modifier ("beam", "greedy"). */
+  highlight: Record<string, string>;
+  /** Label for the root. Default "prompt". */
+  rootLabel?: string;
+}
+
+const NODE_WIDTH = 78;
+const NODE_HEIGHT = 30;
+const ROW_GAP = 12;
+const COLUMN_MIN = 96;
+
+export function pathTreeChart(root: PathNode, { width, label, highlight, rootLabel = 'prompt' }: PathTreeChartOptions): SVGSVGElement {
+  const nodes = hierarchy(root, (node) => node.children);
+  const depth = nodes.height;
+  const leaves = nodes.leaves().length;
+  const chartWidth = Math.max(width, (depth + 1) * COLUMN_MIN);
+  const height = leaves * (NODE_HEIGHT + ROW_GAP) + ROW_GAP;
+  // d3.tree lays out x across rows and y along depth; we draw depth left to right.
+  const layout = tree<PathNode>().size([height - NODE_HEIGHT - ROW_GAP, chartWidth - NODE_WIDTH - 4])(nodes);
+  const svg = create('svg')
+    .attr('viewBox', `0 0 ${chartWidth} ${height}`)
+    .attr('width', chartWidth)
+    .attr('height', height)
+    .attr('role', 'img')
+    .attr('aria-label', `Tree of ${leaves} distinct continuations over ${depth} tokens`);
+  const top = NODE_HEIGHT / 2 + ROW_GAP / 2;
+  const link = (node: (typeof layout)) => {
+    const parent = node.parent!;
+    const x0 = parent.y + NODE_WIDTH;
+    const x1 = node.y;
+    const mid = (x0 + x1) / 2;
+    return `M${x0},${parent.x + top} C${mid},${parent.x + top} ${mid},${node.x + top} ${x1},${node.x + top}`;
+  };
+  const linkClass = (node: PathNode) => {
+    const marked = node.paths.map((name) => highlight[name]).filter(Boolean);
+    return `chart-tree-link${marked.length ? ` chart-tree-link--${marked[0]}` : ''}`;
+  };
+  svg
+    .append('g')
+    .selectAll('path')
+    .data(layout.descendants().slice(1))
+    .join('path')
+    .attr('class', (node) => linkClass(node.data))
+    .attr('d', link);
+  const node = svg
+    .append('g')
+    .selectAll('g')
+    .data(layout.descendants())
+    .join('g')
+    .attr('class', 'chart-tree-node')
+    .attr('transform', (d) => `translate(${d.y}, ${d.x + top - NODE_HEIGHT / 2})`);
+  node.append('rect').attr('width', NODE_WIDTH).attr('height', NODE_HEIGHT).attr('rx', 4);
+  node
+    .append('text')
+    .attr('x', 6)
+    .attr('y', 12)
+    .text((d) => (d.data.id < 0 ? rootLabel : truncate(label(d.data.id), 10)));
+  node
+    .append('text')
+    .attr('class', 'chart-tree-score')
+    .attr('x', 6)
+    .attr('y', 25)
+    .text((d) => (d.data.id < 0 ? 'log p = 0' : `Σ ${d.data.cumulativeLogProb.toFixed(2)}`));
+  node.append('title').text((d) => (d.data.id < 0 ? rootLabel : `${label(d.data.id)}: cumulative log-probability ${d.data.cumulativeLogProb.toFixed(3)}; paths: ${d.data.paths.join(', ')}`));
+  return svg.node()!;
+}
+
+function truncate(text: string, length: number): string {
+  return text.length > length ? `${text.slice(0, length - 1)}…` : text;
+}

@@ -1,0 +1,163 @@
+// The decoding chapter in Chromium: the next-token bars apply src/llama/sampling.ts's processors
+// to the live model's logits, the tree compares beam search, greedy and samples, and the
+// degeneration figure plots distinct-n; each reacts to its controls, restores from the link and
+// explains bad input.
+import type { Locator } from 'playwright-core';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { startAllWidgets } from './helpers';
+import { openChapterSite, settled, type ChapterSite } from './chapterModel';
+
+const CHAPTER = '/chapters/07-decoding/';
+const BARS = '[data-widget-id="next-token-bars"]';
+const TREE = '[data-widget-id="beam-tree"]';
+const DEGENERATION = '[data-widget-id="degeneration"]';
+
+let site: ChapterSite;
+beforeAll(async () => {
+  site = await openChapterSite();
+});
+afterAll(async () => {
+  await site?.close();
+});
+
+
+/** The bars' text alternative: [token, model probability, after processors] per row. */
+async function barRows(widget: Locator): Promise<string[][]> {
+  return widget.locator('table tbody tr').evaluateAll((rows) => rows.map((row) => [...row.children].map((cell) => cell.textContent ?? '')));
+}
+
+const percent = (text: string) => Number(text.replace('%', '')) / 100;
+
+test('next-token bars: greedy from the link, top-p cuts and renormalises, tokens append, bad values explained', async () => {
+  // A short prompt keeps the tiny stand-in model inside its context when it is the one served.
+  const opened = await site.openPage(`${CHAPTER}?backend=wasm&next-token-bars.prompt=Once+upon&next-token-bars.temperature=0&beam-tree.beams=2&beam-tree.samples=1&beam-tree.length=3&beam-tree.prompt=Once&degeneration.prompt=Once&degeneration.length=30`);
+  await startAllWidgets(opened.page, 120_000);
+  const bars = opened.page.locator(BARS);
+  await settled(opened.page, BARS);
+  const summary = bars.locator('.mw-readout');
+  // Temperature 0 is greedy: one token survives, every other is marked as removed by greedy.
+  expect(await summary.textContent()).toMatch(/^1 of (\d+) tokens can be drawn; removed: (\d+) by greedy\./);
+  let rows = await barRows(bars);
+  expect(rows[0][2]).toBe('100.0%');
+  expect(rows.slice(1).every((row) => row[2] === 'removed by greedy')).toBe(true);
+
+  // Back to sampling at T = 1, then top-p 0.3: the kept rows' probabilities grow (renormalised)
+  // and the rest are cut by top-p.
+  const temperature = bars.getByRole('slider', { name: 'Temperature' });
+  await temperature.fill('1');
+  expect(new URL(opened.page.url()).searchParams.has('next-token-bars.temperature')).toBe(false);
+  await bars.getByRole('slider', { name: 'Top-p' }).fill('0.3');
+  expect(new URL(opened.page.url()).searchParams.get('next-token-bars.topP')).toBe('0.3');
+  await opened.page.waitForFunction((sel) => document.querySelector(sel)?.textContent?.includes('by top-p'), `${BARS} .mw-readout`);
+  rows = await barRows(bars);
+  const kept = rows.filter((row) => row[2].endsWith('%'));
+  expect(kept.length).toBeGreaterThanOrEqual(1);
+  for (const row of kept) expect(percent(row[2])).toBeGreaterThanOrEqual(percent(row[1]));
+  // The nucleus is the smallest top set with mass >= 0.3: without its last token it is below 0.3.
+  const keptMass = kept.reduce((sum, row) => sum + percent(row[1]), 0);
+  const withoutLast = keptMass - percent(kept[kept.length - 1][1]);
+  expect(withoutLast).toBeLessThan(0.3 + 0.002);
+  expect(rows.some((row) => row[2] === 'removed by top-p')).toBe(true);
+
+  // Typing k = 0: the engine's message, and the link keeps the last valid k.
+  const topK = bars.getByRole('spinbutton', { name: 'Top-k' });
+  await topK.fill('0');
+  await topK.press('Enter');
+  await topK.blur();
+  expect(await settled(opened.page, BARS)).toEqual({
+    status: 'error',
+    message: 'topK must be an integer >= 1. Received 0. The figure keeps the last valid setting.',
+  });
+  expect(new URL(opened.page.url()).searchParams.has('next-token-bars.topK')).toBe(false);
+
+  // Clicking the first row appends its token; Enter on a row appends one too; undo removes it.
+  await bars.locator('.chart-token-row').first().click();
+  await settled(opened.page, BARS);
+  expect(new URL(opened.page.url()).searchParams.get('next-token-bars.added')).toMatch(/^\d+$/);
+  expect(await bars.locator('.dw-text mark').count()).toBe(1);
+  await bars.locator('.chart-token-row').first().focus();
+  await opened.page.keyboard.press('Enter');
+  await settled(opened.page, BARS);
+  expect(new URL(opened.page.url()).searchParams.get('next-token-bars.added')).toMatch(/^\d+,\d+$/);
+  await bars.getByRole('button', { name: 'Sample next token' }).click();
+  await settled(opened.page, BARS);
+  const added = new URL(opened.page.url()).searchParams.get('next-token-bars.added')!;
+  expect(added.split(',')).toHaveLength(3);
+  await bars.getByRole('button', { name: 'Remove last token' }).click();
+  await settled(opened.page, BARS);
+  expect(new URL(opened.page.url()).searchParams.get('next-token-bars.added')).toBe(added.split(',').slice(0, 2).join(','));
+
+  // The same link draws the same sample: reload and sample again.
+  const link = opened.page.url();
+  await opened.page.goto(link);
+  await startAllWidgets(opened.page, 120_000);
+  await settled(opened.page, BARS);
+  await opened.page.locator(BARS).getByRole('button', { name: 'Sample next token' }).click();
+  await settled(opened.page, BARS);
+  expect(new URL(opened.page.url()).searchParams.get('next-token-bars.added')).toBe(added);
+
+  // An empty prompt is explained.
+  await opened.page.locator(BARS).getByRole('textbox', { name: 'Prompt' }).fill('');
+  await opened.page.locator(BARS).getByRole('button', { name: 'Run' }).click();
+  expect(await settled(opened.page, BARS)).toEqual({ status: 'error', message: 'The prompt is empty: type a few words.' });
+  expect(opened.consoleErrors).toEqual([]);
+  expect(opened.pageErrors).toEqual([]);
+  await opened.close();
+});
+
+test('out-of-range link values (k = 0, p = 0, negative temperature) fall back with a message', async () => {
+  const opened = await site.openPage(
+    `${CHAPTER}?backend=wasm&next-token-bars.prompt=Once&next-token-bars.topK=0&next-token-bars.topP=0&next-token-bars.temperature=-1&beam-tree.prompt=Once&beam-tree.length=2&beam-tree.samples=0&beam-tree.beams=99&degeneration.prompt=Once&degeneration.length=20`,
+  );
+  await startAllWidgets(opened.page, 120_000);
+  await settled(opened.page, BARS);
+  const message = (await opened.page.locator(`${BARS} [data-widget-status]`).textContent())!;
+  expect(message).toContain('The link sets temperature to "-1", but it must be a number from 0 to 2; showing 1 instead.');
+  expect(message).toContain('The link sets topK to "0", but it must be a whole number from 1 to 5000; showing 50 instead.');
+  expect(message).toContain('The link sets topP to "0", but it must be a number from 0.01 to 1; showing 1 instead.');
+  await settled(opened.page, TREE);
+  expect(await opened.page.locator(`${TREE} [data-widget-status]`).textContent()).toContain(
+    'The link sets beams to "99", but it must be a whole number from 1 to 8; showing 3 instead.',
+  );
+  expect(opened.consoleErrors).toEqual([]);
+  await opened.close();
+});
+
+test('beam tree and degeneration: paths from the engine, log-probabilities, distinct-n, controls write the link', async () => {
+  const opened = await site.openPage(
+    `${CHAPTER}?backend=wasm&next-token-bars.prompt=Once&beam-tree.prompt=Once+upon&beam-tree.beams=2&beam-tree.samples=1&beam-tree.length=3&degeneration.prompt=Once&degeneration.length=30`,
+  );
+  await startAllWidgets(opened.page, 120_000);
+  const tree = opened.page.locator(TREE);
+  await settled(opened.page, TREE);
+  const lines = await tree.locator('.mw-readout').allTextContents();
+  expect(lines.map((line) => line.split(':')[0])).toEqual(['beam search (2 beams)', 'greedy', 'sample, seed 1']);
+  const totals = lines.map((line) => Number(/Σ log p = (−?\d+\.\d+)/.exec(line)![1].replace('−', '-')));
+  for (const total of totals) expect(total).toBeLessThanOrEqual(0);
+  // Every path has 3 new tokens, so the tree has 3 levels below the prompt.
+  const depths = await tree.locator('.chart-tree-node').count();
+  expect(depths).toBeGreaterThanOrEqual(4);
+  // One node per shared prefix: at most 1 + 3 paths x 3 tokens.
+  expect(depths).toBeLessThanOrEqual(10);
+  await tree.getByRole('slider', { name: 'Beams' }).fill('3');
+  await settled(opened.page, TREE);
+  expect(new URL(opened.page.url()).searchParams.has('beam-tree.beams')).toBe(false); // 3 is the default
+  expect((await tree.locator('.mw-readout').first().textContent())!.startsWith('beam search (3 beams)')).toBe(true);
+
+  const degeneration = opened.page.locator(DEGENERATION);
+  await settled(opened.page, DEGENERATION);
+  const legend = await degeneration.locator('.dw-legend li').allTextContents();
+  expect(legend.map((item) => item.split(':')[0])).toEqual(['greedy', 'temperature 0.30', 'top-p 0.90']);
+  for (const item of legend) {
+    const value = Number(/distinct-2 (\d\.\d+)/.exec(item)![1]);
+    expect(value).toBeGreaterThan(0);
+    expect(value).toBeLessThanOrEqual(1);
+  }
+  await degeneration.getByRole('slider', { name: 'n (distinct-n)' }).fill('3');
+  await degeneration.getByRole('slider', { name: 'n (distinct-n)' }).dispatchEvent('change');
+  expect(new URL(opened.page.url()).searchParams.get('degeneration.n')).toBe('3');
+  expect(await degeneration.locator('.dw-legend li').first().textContent()).toContain('distinct-3');
+  expect(opened.consoleErrors).toEqual([]);
+  expect(opened.pageErrors).toEqual([]);
+  await opened.close();
+});
