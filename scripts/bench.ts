@@ -207,7 +207,7 @@ export function llama2cAsModelDir(binPath: string, outDir: string): void {
  * skipped with the runtime's reason.
  */
 async function benchmarkChromium(
-  models: { label: string; urlPath: string }[],
+  models: { label: string; path: string }[],
   distDir: string | undefined,
 ): Promise<{ results: BenchResult[]; skipped: string[] }> {
   const helpers = await import('../tests/e2e/helpers');
@@ -215,13 +215,13 @@ async function benchmarkChromium(
   const modelMounts: Record<string, string> = {};
   const served: { label: string; urlPath: string }[] = [];
   const scratch = mkdtempSync(join(tmpdir(), 'glass-llama-bench-'));
+  // Every model is served from disk at /bench-models/i/ (a llama2.c file converted first), so the
+  // benchmark does not depend on which models the build copied.
   for (const [i, model] of models.entries()) {
-    if (model.urlPath.endsWith('.bin')) {
-      const dir = join(scratch, `model-${i}`);
-      llama2cAsModelDir(model.urlPath, dir);
-      modelMounts[`/bench-models/${i}/`] = dir;
-      served.push({ label: model.label, urlPath: `/bench-models/${i}/` });
-    } else served.push(model);
+    const dir = model.path.endsWith('.bin') ? join(scratch, `model-${i}`) : model.path;
+    if (model.path.endsWith('.bin')) llama2cAsModelDir(model.path, dir);
+    modelMounts[`/bench-models/${i}/`] = dir;
+    served.push({ label: model.label, urlPath: `/bench-models/${i}/` });
   }
   const server = await helpers.serveDist({ root, mounts: modelMounts });
   const browser = await helpers.launchChromium({ webgpu: true });
@@ -327,13 +327,7 @@ async function main(argv: string[]): Promise<void> {
   }
   let skipped: string[] = [];
   if (!nodeOnly) {
-    const browser = await benchmarkChromium(
-      models.map((model) => ({
-        label: model.label,
-        urlPath: model.path === SHIPPED_MODEL_DIR ? '/models/glass-llama/' : model.path,
-      })),
-      distDir,
-    );
+    const browser = await benchmarkChromium(models, distDir);
     results.push(...browser.results);
     skipped = browser.skipped;
   }
