@@ -265,6 +265,7 @@ export async function writeModelCard(dir = MODEL_DIR): Promise<void> {
   const last = entries[entries.length - 1];
   const lastValidation = [...entries].reverse().find((e) => e.validationLoss !== undefined);
   const stepsDone = last.step + 1;
+  const resumes = (log.resumes ?? []) as { atStep: number; steps: number }[];
   const secondsPerStep = log.wallSeconds / stepsDone;
   const kept = tokenizerJson.pieces.length;
   const llamaVocab = tokenizerJson.source?.vocabSize ?? 32000;
@@ -323,6 +324,7 @@ ${table([
   ['optimizer', `AdamW (beta1 0.9, beta2 0.95, weight decay ${log.options.weightDecay}, none on RMSNorm weights)`],
   ['learning rate', `linear warmup over ${log.options.warmupSteps} steps to ${log.options.peakLearningRate}, cosine decay to ${log.options.finalFraction} of peak`],
   ['gradient clipping', `global norm ${log.options.maxGradNorm}`],
+  ['resumes', resumes.length === 0 ? 'none' : resumes.map((r) => `at step ${r.atStep}, planned length set to ${r.steps} steps`).join('; ') + ' (the shared CPU ran slower than the first measurement; the schedule is a function of the step and the planned length, so each resume continues it with the new length)'],
   ['init', `seed ${log.options.seed}, normal(0, 0.02), norms 1`],
   ['final train loss', last.trainLoss.toFixed(3)],
   ['final validation loss (logged)', lastValidation?.validationLoss?.toFixed(3) ?? 'n/a'],
@@ -369,6 +371,8 @@ parameters, F16 well under 4 MB) to load instantly in the browser. The context o
 holds a whole story (stories average about ${Math.round(tokenCounts.stories.train / trainStories)} tokens).
 
 ## Reproduce
+
+A straight run with the final planned length (the shipped run changed its planned length on resume, see Training):
 
 \`\`\`
 npm run corpus && npm run tokenizer

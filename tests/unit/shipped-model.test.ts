@@ -7,7 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { continueText, fitBigram, loadShippedModel, MODEL_DIR, nameRecall, storyExamples, validationBatches, type ShippedModel } from '../../scripts/eval';
+import { BigramModel, continueText, fitBigram, loadShippedModel, MODEL_DIR, nameRecall, storyExamples, validationBatches, type ShippedModel } from '../../scripts/eval';
 import { expectedWeightShapes } from '../../src/llama/weights';
 import { readSafetensors } from '../../src/llama/safetensors';
 import { evaluateLoss } from '../../src/llama/train';
@@ -22,6 +22,17 @@ beforeAll(async () => {
 });
 
 afterAll(() => shipped?.model.dispose());
+
+describe('BigramModel', () => {
+  test('is (count + alpha) / (row total + alpha V) and its loss averages the counted targets', () => {
+    const bigram = new BigramModel(4, 1).fit([[1, 2, 2, 3], [1, 2]]); // pairs: 1->2 twice, 2->2, 2->3
+    expect(Math.exp(bigram.logProb(1, 2))).toBeCloseTo((2 + 1) / (2 + 4), 12);
+    expect(Math.exp(bigram.logProb(2, 3))).toBeCloseTo((1 + 1) / (2 + 4), 12);
+    expect(Math.exp(bigram.logProb(3, 0))).toBeCloseTo(1 / 4, 12); // unseen row: uniform
+    const loss = bigram.loss([{ inputs: [[1, 2]], targets: [[2, 3]], lossMask: [[1, 0]] }]);
+    expect(loss).toBeCloseTo(-Math.log(0.5), 12);
+  });
+});
 
 describe('shipped files', () => {
   test('config.json is a Hugging Face LlamaConfig', () => {
