@@ -65,7 +65,7 @@ describe('the chapter with its default state', () => {
     expect(await rows.nth(2).getAttribute('class')).toBe('pb-same');
     expect(await rows.nth(0).getAttribute('class')).toBe('pb-differs');
     expect(await rows.nth(1).getAttribute('class')).toBe('pb-differs');
-    expect(await rows.nth(1).locator('.pb-verdict').textContent()).toMatch(/^differs from token 1: the first one came from a pad’s logits$/);
+    expect(await rows.nth(1).locator('.pb-verdict').textContent()).toMatch(/^differs from token \d+: the first one came from a pad’s logits$/);
     // The pads are id 0, and so is the pad id generate() knows: Hugging Face's check fires.
     expect(await batch.locator('.pb-warning').textContent()).toContain('right-padding was detected');
     expect(opened.consoleErrors).toEqual([]);
