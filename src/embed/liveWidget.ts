@@ -2,7 +2,7 @@
 // Unlike the chapter loader (src/widgets/loader.ts), the caller decides when it starts, hears of
 // every state change (to share it with another window), and can restart the widget with a state
 // that came from elsewhere (the presenter moved a slider; the audience window follows).
-import { backendNote, DEFAULT_MODEL_URL, findShellParts, loadRuntime, showStatus } from '../widgets/mount';
+import { findShellParts, loadModelFor, loadRuntime, showStatus } from '../widgets/mount';
 import { widgetRegistry, type WidgetName } from '../widgets/registry';
 import { checkPatch, resolveState, type StateOf, type StateSchema } from '../widgets/state';
 import type { WidgetContext, WidgetModule } from '../widgets/types';
@@ -65,16 +65,7 @@ export async function startLiveWidget(root: HTMLElement, options: LiveWidgetOpti
         return state as StateOf<StateSchema>;
       },
       runtime: loadRuntime,
-      // As on chapter pages (src/widgets/mount.ts): the shared runtime with the model loaded.
-      async model(modelUrl = DEFAULT_MODEL_URL) {
-        showStatus(shell, 'loading', 'Loading the model…');
-        const runtime = await loadRuntime();
-        const model = await runtime.load(modelUrl);
-        const note = backendNote(model.backend);
-        showStatus(shell, note ? 'note' : 'ready', note ?? '');
-        shell.statusLine.title = model.backend.reason;
-        return { runtime, model };
-      },
+      model: (modelUrl) => loadModelFor(shell, modelUrl),
       status: (kind, message) => showStatus(shell, kind, message),
       signal,
     };

@@ -1,7 +1,7 @@
 // Bringing a server-rendered widget shell to life: build its context and call its module's mount().
 import { checkPatch, resolveState, writeState, type StateOf, type StateSchema } from './state';
 import type { StatusKind, WidgetContext, WidgetModule } from './types';
-import type { BackendInfo, RuntimeClient } from '../runtime/client';
+import type { BackendInfo, ModelSummary, RuntimeClient } from '../runtime/client';
 
 /** The model the notebook ships (public/models/glass-llama/). */
 export const DEFAULT_MODEL_URL = '/models/glass-llama/';
@@ -52,6 +52,17 @@ export function showStatus(shell: WidgetShell, kind: StatusKind, message = ''): 
   shell.statusLine.textContent = message;
 }
 
+/** WidgetContext.model() for the widget in `shell` (also used by slides and embeds, src/embed/liveWidget.ts). */
+export async function loadModelFor(shell: WidgetShell, modelUrl = DEFAULT_MODEL_URL): Promise<{ runtime: RuntimeClient; model: ModelSummary }> {
+  showStatus(shell, 'loading', 'Loading the model…');
+  const runtime = await loadRuntime();
+  const model = await runtime.load(modelUrl);
+  const note = backendNote(model.backend);
+  showStatus(shell, note ? 'note' : 'ready', note ?? '');
+  shell.statusLine.title = model.backend.reason;
+  return { runtime, model };
+}
+
 /** Create the context for one widget and run its mount(); resolves when mount() finishes. */
 export async function mountWidget<Schema extends StateSchema>(
   shell: WidgetShell,
@@ -78,15 +89,7 @@ export async function mountWidget<Schema extends StateSchema>(
       return state;
     },
     runtime: loadRuntime,
-    async model(modelUrl = DEFAULT_MODEL_URL) {
-      showStatus(shell, 'loading', 'Loading the model…');
-      const runtime = await loadRuntime();
-      const model = await runtime.load(modelUrl);
-      const note = backendNote(model.backend);
-      showStatus(shell, note ? 'note' : 'ready', note ?? '');
-      shell.statusLine.title = model.backend.reason;
-      return { runtime, model };
-    },
+    model: (modelUrl) => loadModelFor(shell, modelUrl),
     status: (kind, message) => showStatus(shell, kind, message),
     signal,
   };
