@@ -161,3 +161,16 @@ test('beam tree and degeneration: paths from the engine, log-probabilities, dist
   expect(opened.pageErrors).toEqual([]);
   await opened.close();
 });
+
+test('degeneration at the chapter defaults: greedy repeats most (what the text alternative says)', async (context) => {
+  // The claim is about the shipped model's text; the tiny stand-in model writes noise.
+  if (site.tinyModel) context.skip();
+  const opened = await site.openPage(`${CHAPTER}?backend=wasm&beam-tree.length=2&beam-tree.samples=0`);
+  await startAllWidgets(opened.page, 120_000);
+  await settled(opened.page, DEGENERATION);
+  const legend = await opened.page.locator(`${DEGENERATION} .dw-legend li`).allTextContents();
+  const [greedy, ...sampled] = legend.map((item) => Number(/distinct-2 (\d\.\d+)/.exec(item)![1]));
+  for (const value of sampled) expect(greedy).toBeLessThan(value);
+  expect(opened.consoleErrors).toEqual([]);
+  await opened.close();
+});
