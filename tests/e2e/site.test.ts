@@ -110,6 +110,15 @@ test('the chapter list on the home page links every chapter with its summary', a
   await opened.close();
 });
 
+test('a chapter with slides links to its deck, and the deck page loads', async () => {
+  const opened = await site.openPage('/chapters/01-how-to-read/');
+  const slides = opened.page.getByRole('link', { name: 'View as slides' });
+  expect(await slides.getAttribute('href')).toBe('/slides/01-how-to-read/');
+  const response = await opened.page.request.get(new URL('/slides/01-how-to-read/', site.url).href);
+  expect(response.status()).toBe(200);
+  await opened.close();
+});
+
 test('the theme switch toggles dark mode and remembers it across pages', async () => {
   const opened = await site.openPage('/', { colorScheme: 'light' });
   const { page } = opened;
