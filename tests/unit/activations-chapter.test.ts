@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import {
+  activationFunction,
   erf,
   gelu,
   GELU_SIGMOID_BETA,
@@ -147,5 +148,30 @@ describe('histogram and negativeShare', () => {
   test('share of strictly negative values', () => {
     expect(negativeShare([-1, 0, 2, -0.1])).toBe(0.5);
     expect(negativeShare([])).toBe(0);
+  });
+});
+
+describe('the chapter curves are the engine activations', () => {
+  test('the engine mlp.act tap equals activationFunction(name) applied to mlp.gate, for every swappable activation', async () => {
+    const { useNodeBackend } = await import('../../scripts/load-model');
+    const { tinyConfig, tinyWeights } = await import('../../scripts/make-tiny-model');
+    const { LlamaModel } = await import('../../src/llama/model');
+    const { activationOption } = await import('../../components/MlpInside');
+    await useNodeBackend('cpu');
+    const config = tinyConfig();
+    const model = LlamaModel.fromWeights(config, tinyWeights(config, 2));
+    try {
+      for (const [name, beta] of [['silu', 1], ['relu', 1], ['gelu', 1], ['swish', 2.5]] as const) {
+        const { taps } = await model.run([[1, 75, 104, 111]], { taps: ['layers.1.mlp.gate', 'layers.1.mlp.act'], activation: activationOption(name, beta) });
+        const gate = taps['layers.1.mlp.gate'].data;
+        const act = taps['layers.1.mlp.act'].data;
+        const f = activationFunction(name, beta);
+        let worst = 0;
+        for (let i = 0; i < gate.length; i++) worst = Math.max(worst, Math.abs(act[i] - f(gate[i])));
+        expect(worst, name).toBeLessThan(1e-5);
+      }
+    } finally {
+      model.dispose();
+    }
   });
 });

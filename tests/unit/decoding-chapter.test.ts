@@ -139,3 +139,26 @@ test('displayPiece shows spaces, newlines and printable bytes', () => {
   expect(displayPiece('<0x41>')).toBe('A');
   expect(displayPiece('<0xE4>')).toBe('<0xE4>');
 });
+
+describe('the widgets pass options the engine accepts', () => {
+  test('next-token bars: added tokens from the link are checked against the vocabulary', async () => {
+    const { parseAdded, samplingOptions, schema } = await import('../../components/NextTokenBars');
+    expect(parseAdded('', 10)).toEqual([]);
+    expect(parseAdded('3, 9', 10)).toEqual([3, 9]);
+    expect(parseAdded('3,10', 10)).toBeNull();
+    expect(parseAdded('3,x', 10)).toBeNull();
+    const defaults = Object.fromEntries(Object.entries(schema).map(([name, setting]) => [name, setting.default])) as never;
+    // Hugging Face's sampling defaults: T = 1, top_k = 50, top_p = 1, no min-p, no penalty.
+    expect(samplingOptions(defaults)).toEqual({ temperature: 1, topK: 50, topP: 1, minP: 0, repetitionPenalty: 1 });
+  });
+
+  test('beam tree and degeneration ask for beam search, greedy and seeded samples', async () => {
+    const { decoders } = await import('../../components/BeamTree');
+    const { strategies } = await import('../../components/Degeneration');
+    const paths = decoders({ prompt: 'x', beams: 4, samples: 2, length: 5, seed: 7 });
+    expect(paths.map((path) => path.name)).toEqual(['beam search (4 beams)', 'greedy', 'sample, seed 7', 'sample, seed 8']);
+    expect(paths[0].options.numBeams).toBe(4);
+    const ways = strategies({ prompt: 'x', length: 50, lowTemperature: 0.3, topP: 0.9, n: 2, seed: 1 });
+    expect(ways.map((way) => way.options)).toEqual([{ temperature: 0 }, { temperature: 0.3, seed: 1 }, { temperature: 1, topP: 0.9, seed: 1 }]);
+  });
+});
