@@ -6,7 +6,7 @@ import { layerTap } from '../src/llama/taps';
 import { integer, text } from '../src/widgets/state';
 import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
-import { element, formatNumber, loadModel, numberSelect, promptForm, tokenLabels } from './modelWidgetParts';
+import { element, formatNumber, loadModel, numberSelect, promptForm, tableScroller, tokenLabels } from './modelWidgetParts';
 
 export const schema = {
   prompt: text(200, 'The cat sat on the mat.'),
@@ -83,8 +83,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
         row.insertCell().textContent = cell;
       }
     });
-    const wrap = element('div', 'mw-table-wrap');
-    wrap.append(table);
+    const wrap = tableScroller(table, 'Scores table');
     const sum = step.probs.reduce((a, b) => a + b, 0);
     const out = element('p', 'mw-readout');
     out.textContent = `6. The output: Σ p_j v_j over the ${query + 1} visible keys (the p sum to ${formatNumber(sum, 4)}) = ${vector(step.out)}`;

@@ -8,7 +8,7 @@ import type { RopeScaling } from '../src/llama/config';
 import { number, text } from '../src/widgets/state';
 import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
-import { element, formatNumber, hiddenTable, loadModel, onWidthChange, promptForm, slider } from './modelWidgetParts';
+import { element, formatNumber, loadModel, onWidthChange, promptForm, slider, tableScroller } from './modelWidgetParts';
 
 export const schema = {
   prompt: text(8000, STRETCH_PROMPT),
@@ -43,7 +43,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   const readout = element('p', 'mw-readout');
   const chart = element('div', 'mw-chart');
   const legend = element('p', 'mw-legend');
-  const tableWrap = element('div', 'mw-table-wrap');
+  const tableWrap = element('div');
   el.append(form, controls, readout, chart, legend, tableWrap);
 
   let runs: Run[] = [];
@@ -70,7 +70,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
       row.dataset.method = r.className;
       for (const cell of [r.name, formatNumber(meanOver(r.losses, 0, context), 3), formatNumber(meanOver(r.losses, context, r.losses.length), 3)]) row.insertCell().textContent = cell;
     }
-    tableWrap.replaceChildren(table);
+    tableWrap.replaceChildren(tableScroller(table, 'Mean loss table'));
   }
 
   async function run(): Promise<void> {

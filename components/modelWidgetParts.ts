@@ -123,6 +123,16 @@ export function hiddenTable(caption: string, header: string[], rows: (string | n
   return table;
 }
 
+/** A horizontally scrollable box for a wide table, reachable from the keyboard (axe: scrollable-region-focusable). */
+export function tableScroller(table: HTMLTableElement, label: string): HTMLDivElement {
+  const wrap = element('div', 'mw-table-wrap');
+  wrap.tabIndex = 0;
+  wrap.setAttribute('role', 'region');
+  wrap.setAttribute('aria-label', label);
+  wrap.append(table);
+  return wrap;
+}
+
 /** Calls draw() when the element's width changes (a height change is our own redraw). */
 export function onWidthChange(target: HTMLElement, signal: AbortSignal, draw: () => void): void {
   let width = target.clientWidth;
