@@ -4,6 +4,8 @@
  *   npm run train -- [--workers 2] [--steps 1200] [--max-minutes 45] [--resume] ...
  *   npm run train -- --export-only          write the model files from the latest checkpoint
  *   npm run train -- --probe-throughput 6   time 6 steps with 1 worker, then with 2, and save it
+ *   npm run train -- --reproduce 50         rerun the first 50 logged steps and compare the losses
+ *   --out DIR, --checkpoint-dir DIR         elsewhere than public/models/glass-llama, checkpoints/glass-llama
  *
  * Data parallel: each of `--workers` worker_threads (scripts/train-worker.ts) computes gradients
  * on its share of the batch, the main thread averages them, and every worker applies the same
@@ -12,7 +14,7 @@
  *
  * Needs `npm run corpus` and `npm run tokenizer` first.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -26,6 +28,9 @@ import type { WorkerReply, WorkerRequest } from './train-worker';
 
 export const MODEL_DIR = 'public/models/glass-llama';
 export const CHECKPOINT_DIR = 'checkpoints/glass-llama';
+
+/** Where this run writes: --out (the exported model) and --checkpoint-dir. */
+const paths = { out: MODEL_DIR, checkpoints: CHECKPOINT_DIR };
 
 export interface TrainOptions {
   hiddenSize: number;
@@ -249,7 +254,7 @@ function parseArgs(argv: string[]): Args {
   let exportOnly = false;
   let probe = 0;
   let reproduce = 0;
-  let logPath = join(CHECKPOINT_DIR, 'training-log.json');
+  let logPath = '';
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     if (flag === '--resume') resume = true;
@@ -257,13 +262,15 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--probe-throughput') probe = Number(argv[++i]);
     else if (flag === '--reproduce') reproduce = Number(argv[++i]);
     else if (flag === '--log') logPath = argv[++i];
+    else if (flag === '--out') paths.out = argv[++i];
+    else if (flag === '--checkpoint-dir') paths.checkpoints = argv[++i];
     else if (flags[flag]) {
       const key = flags[flag];
       const value = argv[++i];
       (options as Record<string, unknown>)[key] = key === 'corpus' ? value : Number(value);
-    } else throw new Error(`train: unknown flag ${flag}. Expected one of ${Object.keys(flags).join(', ')}, --resume, --export-only, --probe-throughput N, --reproduce N, --log PATH`);
+    } else throw new Error(`train: unknown flag ${flag}. Expected one of ${Object.keys(flags).join(', ')}, --resume, --export-only, --probe-throughput N, --reproduce N, --log PATH, --out DIR, --checkpoint-dir DIR`);
   }
-  return { options, resume, exportOnly, probe, reproduce, logPath };
+  return { options, resume, exportOnly, probe, reproduce, logPath: logPath || join(paths.checkpoints, 'training-log.json') };
 }
 
 function loadTokenizer(): Tokenizer {
@@ -281,24 +288,26 @@ function machineInfo(): TrainingLog['machine'] {
 }
 
 function saveCheckpoint(state: Extract<WorkerReply, { type: 'exported' }>, log: TrainingLog, logPath: string): void {
-  mkdirSync(CHECKPOINT_DIR, { recursive: true });
-  writeFileSync(join(CHECKPOINT_DIR, 'model.safetensors'), writeSafetensors(state.weights));
-  writeFileSync(join(CHECKPOINT_DIR, 'optimizer.safetensors'), writeSafetensors(state.optimizerState));
-  writeFileSync(join(CHECKPOINT_DIR, 'state.json'), JSON.stringify({ stepsDone: state.stepsDone }));
+  mkdirSync(paths.checkpoints, { recursive: true });
+  writeFileSync(join(paths.checkpoints, 'model.safetensors'), writeSafetensors(state.weights));
+  writeFileSync(join(paths.checkpoints, 'optimizer.safetensors'), writeSafetensors(state.optimizerState));
+  writeFileSync(join(paths.checkpoints, 'state.json'), JSON.stringify({ stepsDone: state.stepsDone }));
   writeFileSync(logPath, JSON.stringify(log, null, 1));
 }
 
 /** config.json, model.safetensors (F16), training-log.json; then the model card via eval. */
 export async function exportModel(weights: WeightMap, config: LlamaConfig, log: TrainingLog): Promise<void> {
-  mkdirSync(MODEL_DIR, { recursive: true });
-  writeFileSync(join(MODEL_DIR, 'config.json'), JSON.stringify({ ...configToJSON(config), torch_dtype: 'float16' }, null, 2) + '\n');
+  const dir = paths.out;
+  mkdirSync(dir, { recursive: true });
+  if (dir !== MODEL_DIR) copyFileSync(join(MODEL_DIR, 'tokenizer.json'), join(dir, 'tokenizer.json'));
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...configToJSON(config), torch_dtype: 'float16' }, null, 2) + '\n');
   writeFileSync(
-    join(MODEL_DIR, 'model.safetensors'),
+    join(dir, 'model.safetensors'),
     writeSafetensors(weights, { dtype: 'F16', metadata: { format: 'pt', source: 'glass-llama scripts/train.ts' } }),
   );
-  writeFileSync(join(MODEL_DIR, 'training-log.json'), JSON.stringify(log, null, 1) + '\n');
+  writeFileSync(join(dir, 'training-log.json'), JSON.stringify(log, null, 1) + '\n');
   const { writeModelCard } = await import('./eval');
-  await writeModelCard();
+  await writeModelCard(dir);
 }
 
 async function probeThroughput(options: TrainOptions, config: LlamaConfig, corpus: PackedCorpus, steps: number): Promise<ThroughputProbe> {
@@ -355,7 +364,7 @@ async function checkReproducibility(logPath: string, train: PackedCorpus, steps:
   };
   console.log(JSON.stringify(log.reproducibility));
   writeFileSync(logPath, JSON.stringify(log, null, 1));
-  const shippedLog = join(MODEL_DIR, 'training-log.json');
+  const shippedLog = join(paths.out, 'training-log.json');
   if (existsSync(shippedLog)) {
     const shipped = JSON.parse(readFileSync(shippedLog, 'utf8')) as TrainingLog;
     shipped.reproducibility = log.reproducibility;
@@ -367,11 +376,11 @@ async function main() {
   const { options, resume, exportOnly, probe, reproduce, logPath } = parseArgs(process.argv.slice(2));
   const tokenizer = loadTokenizer();
   const config = modelConfig(options, tokenizer.vocabSize);
-  const throughputPath = join(CHECKPOINT_DIR, 'throughput.json');
+  const throughputPath = join(paths.checkpoints, 'throughput.json');
 
   if (exportOnly) {
     const log = JSON.parse(readFileSync(logPath, 'utf8')) as TrainingLog;
-    const weights = readSafetensors(readFileSync(join(CHECKPOINT_DIR, 'model.safetensors')));
+    const weights = readSafetensors(readFileSync(join(paths.checkpoints, 'model.safetensors')));
     await exportModel(weights, modelConfig(log.options, tokenizer.vocabSize), log);
     return;
   }
@@ -388,7 +397,7 @@ async function main() {
 
   if (probe > 0) {
     const result = await probeThroughput(options, config, train, probe);
-    mkdirSync(CHECKPOINT_DIR, { recursive: true });
+    mkdirSync(paths.checkpoints, { recursive: true });
     writeFileSync(throughputPath, JSON.stringify(result, null, 1));
     return;
   }
@@ -406,11 +415,11 @@ async function main() {
   let firstStep = 0;
   if (resume) {
     log = JSON.parse(readFileSync(logPath, 'utf8')) as TrainingLog;
-    const { stepsDone } = JSON.parse(readFileSync(join(CHECKPOINT_DIR, 'state.json'), 'utf8')) as { stepsDone: number };
+    const { stepsDone } = JSON.parse(readFileSync(join(paths.checkpoints, 'state.json'), 'utf8')) as { stepsDone: number };
     await pool.init({
       type: 'init', config, seed: options.seed, adamw,
-      weights: readSafetensors(readFileSync(join(CHECKPOINT_DIR, 'model.safetensors'))),
-      optimizerState: readSafetensors(readFileSync(join(CHECKPOINT_DIR, 'optimizer.safetensors'))),
+      weights: readSafetensors(readFileSync(join(paths.checkpoints, 'model.safetensors'))),
+      optimizerState: readSafetensors(readFileSync(join(paths.checkpoints, 'optimizer.safetensors'))),
       stepsDone,
     });
     firstStep = stepsDone;
@@ -475,7 +484,7 @@ async function main() {
   saveCheckpoint(finalState, log, logPath);
   await pool.close();
   await exportModel(finalState.weights, config, log);
-  console.log(`done: ${step} steps in ${(log.wallSeconds / 60).toFixed(1)} min; files in ${MODEL_DIR}`);
+  console.log(`done: ${step} steps in ${(log.wallSeconds / 60).toFixed(1)} min; files in ${paths.out}`);
 }
 
 if (process.argv[1]?.endsWith('train.ts')) {
