@@ -1,7 +1,7 @@
 // The built site in a real Chromium: every page loads cleanly, math is rendered, navigation
 // works, the theme switch works, and the Content-Security-Policy refuses injected code.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { chapterPaths, openSite, problemsOnPage, startAllWidgets, type Site } from './helpers';
+import { builtPagePaths, chapterPaths, openSite, problemsOnPage, startAllWidgets, type Site } from './helpers';
 
 let site: Site;
 beforeAll(async () => {
@@ -27,6 +27,16 @@ describe.each(pages)('page %s', (path) => {
     expect(overflow, 'the page scrolls sideways on a phone').toBeLessThanOrEqual(0);
     await opened.close();
   });
+});
+
+// Slides, embeds and any other built page get the same basic checks once (pages under /test/ are
+// other test files' fixtures).
+const otherPages = builtPagePaths().filter((path) => !pages.includes(path) && !path.startsWith('/test/'));
+
+test.each(otherPages)('built page %s loads with no problems', async (path) => {
+  const opened = await site.openPage(path);
+  expect(await problemsOnPage(opened)).toEqual([]);
+  await opened.close();
 });
 
 describe.each(chapterPaths())('chapter %s', (path) => {

@@ -29,6 +29,7 @@
  * - startAllWidgets(page): scroll each widget into view and wait until it is ready / note / error;
  *   returns [{ id, status, message }].
  * - chapterPaths(): string[] -- every built chapter page, e.g. '/chapters/01-how-to-read/'.
+ * - builtPagePaths(): string[] -- every HTML page in dist/, e.g. '/', '/slides/03-rope/presenter/'.
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -73,6 +74,20 @@ export async function openSite(options: { webgpu?: boolean; mounts?: ServeOption
       await served.close();
     },
   };
+}
+
+/** URL paths of every built HTML page (directory index pages as '/dir/'), sorted. */
+export function builtPagePaths(): string[] {
+  const paths: string[] = [];
+  const walk = (dir: string, urlPath: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isDirectory()) walk(join(dir, entry.name), `${urlPath}${entry.name}/`);
+      else if (entry.name === 'index.html') paths.push(urlPath);
+      else if (entry.name.endsWith('.html')) paths.push(`${urlPath}${entry.name}`);
+    }
+  };
+  walk(DIST_DIR, '/');
+  return paths.sort();
 }
 
 /** URL paths of the built chapter pages, in file-name order. */
