@@ -107,7 +107,8 @@ function writeStateToUrl(id: string, state: WidgetState): void {
 
 function announcePosition(): void {
   const here = position();
-  if (view === 'next' || samePosition(followed, here)) return;
+  // Before it is ready, reveal.js reports its own start (slide 0), which must not move the others.
+  if (!ready || view === 'next' || samePosition(followed, here)) return;
   followed = here;
   channel.post({ kind: 'slide', total: deck.getTotalSlides(), ...here });
 }
