@@ -48,7 +48,7 @@ export interface GenerateBatchOptions {
 export interface LossOptions {
   training: boolean;
   dropoutRate?: number;
-  /** Row r uses seed + r, so rows get different masks and a repeated request the same ones. */
+  /** Seeds the dropout masks of the whole batch: a repeated request gets the same ones. */
   seed?: number;
   /** Cut each row to the model's context instead of refusing a longer one. */
   truncate?: boolean;
@@ -103,7 +103,7 @@ export interface GenerateBatchRequest {
   options: GenerateBatchOptions;
 }
 
-/** Per-token next-token loss of each row; rows may differ in length (each runs on its own). */
+/** Per-token next-token loss of each row; rows may differ in length (padded right and masked). */
 export interface LossRequest {
   type: 'loss';
   requestId: number;

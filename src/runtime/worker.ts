@@ -219,31 +219,40 @@ async function generateBatchOf(request: GenerateBatchRequest): Promise<void> {
   });
 }
 
-/** Next-token cross-entropy of every position of every row, each row a forward of its own. */
+/**
+ * Next-token cross-entropy of every position of every row, in one forward: the rows are padded on
+ * the right and masked (the real tokens come first, so they never see a pad), and the losses of
+ * the pad positions are dropped. One shape per request, so a GPU backend compiles its kernels once.
+ */
 async function lossOf(request: LossRequest): Promise<void> {
   const current = requireModel();
   const { vocab_size: vocabSize, max_position_embeddings: context } = current.summary.config;
   const { training, dropoutRate = 0, seed, truncate = false } = request.options;
   const inputIds = rowsIds(current, request.input).map((ids) => (truncate ? ids.slice(0, context) : ids));
-  for (const ids of inputIds) checkTokenIds([ids], vocabSize); // rows may differ in length
-  const losses: number[][] = [];
   for (const [row, ids] of inputIds.entries()) {
+    checkTokenIds([ids], vocabSize); // rows may differ in length
     if (ids.length < 2) throw new Error(`Row ${row} has ${ids.length} token(s); a loss needs at least 2.`);
     if (ids.length > context) throw new Error(`Row ${row} has ${ids.length} tokens; the context holds ${context}.`);
-    const perToken = tf.tidy(() => {
-      const { logits } = current.model.forward(tf.tensor2d([ids], undefined, 'int32'), {
-        training,
-        dropoutRate,
-        seed: seed === undefined ? undefined : seed + row,
-      });
-      const predicting = logits.slice([0, 0, 0], [1, ids.length - 1, vocabSize]).reshape([ids.length - 1, vocabSize]);
-      const logProbs = tf.logSoftmax(predicting); // [seq - 1, vocab]
-      const targets = tf.oneHot(tf.tensor1d(ids.slice(1), 'int32'), vocabSize); // [seq - 1, vocab]
-      return tf.neg(tf.sum(tf.mul(logProbs, targets), 1)); // [seq - 1]
-    });
-    losses.push(Array.from(await perToken.data()));
-    perToken.dispose();
   }
+  const width = Math.max(...inputIds.map((ids) => ids.length));
+  const padded = inputIds.map((ids) => [...ids, ...new Array<number>(width - ids.length).fill(0)]);
+  const mask = inputIds.map((ids) => [...new Array<number>(ids.length).fill(1), ...new Array<number>(width - ids.length).fill(0)]);
+  const perToken = tf.tidy(() => {
+    const { logits } = current.model.forward(tf.tensor2d(padded, undefined, 'int32'), {
+      attentionMask: tf.tensor2d(mask, undefined, 'int32'),
+      training,
+      dropoutRate,
+      seed,
+    });
+    const rows = inputIds.length;
+    const predicting = logits.slice([0, 0, 0], [rows, width - 1, vocabSize]); // [rows, width - 1, vocab]
+    const logProbs = tf.logSoftmax(predicting);
+    const targets = tf.oneHot(tf.tensor2d(padded.map((ids) => ids.slice(1)), undefined, 'int32'), vocabSize);
+    return tf.neg(tf.sum(tf.mul(logProbs, targets), 2)); // [rows, width - 1]
+  });
+  const values = await perToken.data();
+  perToken.dispose();
+  const losses = inputIds.map((ids, row) => Array.from(values.subarray(row * (width - 1), row * (width - 1) + ids.length - 1)));
   reply({ type: 'lossComputed', requestId: request.requestId, inputIds, losses });
 }
 

@@ -149,11 +149,12 @@ test('the runtime requests the chapters add (generateBatch, loss, pieces) answer
     const alone = await runtime.generate({ text: 'Yo', maxNewTokens: 3, temperature: 0, ignoreEos: true }).result;
     const evalLoss = await runtime.loss({ texts: ['Hi there', 'Yo'], training: false });
     const evalAgain = await runtime.loss({ texts: ['Hi there', 'Yo'], training: false });
+    const yoAlone = await runtime.loss({ texts: ['Yo'], training: false });
     const trainLoss = await runtime.loss({ texts: ['Hi there', 'Yo'], training: true, dropoutRate: 0.5, seed: 3 });
     const pieces = await runtime.pieces([1, 2]);
     let tooShort = '';
     await runtime.loss({ ids: [[1]], training: false }).catch((error: Error) => (tooShort = error.message));
-    return { before, after: await runtime.memory(), batch, alone, evalLoss, evalAgain, trainLoss, pieces, tooShort };
+    return { before, after: await runtime.memory(), batch, alone, evalLoss, evalAgain, yoAlone, trainLoss, pieces, tooShort };
   });
   expect(outcome.after.numTensors).toBe(outcome.before.numTensors);
   expect(outcome.batch.newIds[1]).toEqual(outcome.alone.newIds);
@@ -163,6 +164,8 @@ test('the runtime requests the chapters add (generateBatch, loss, pieces) answer
   expect(outcome.batch.positionIds[1].at(-1)).toBe(outcome.batch.prompts[1].length - 1);
   expect(outcome.evalLoss.losses.map((row) => row.length)).toEqual(outcome.evalLoss.inputIds.map((ids) => ids.length - 1));
   expect(outcome.evalAgain.losses).toEqual(outcome.evalLoss.losses);
+  // The loss pads its rows on the right: the short row's losses are the ones it gets alone.
+  outcome.yoAlone.losses[0].forEach((loss, t) => expect(outcome.evalLoss.losses[1][t]).toBeCloseTo(loss, 4));
   expect(outcome.trainLoss.losses).not.toEqual(outcome.evalLoss.losses);
   expect(outcome.pieces.pieces).toEqual(['<s>', '</s>']);
   expect(outcome.tooShort).toBe('Row 0 has 1 token(s); a loss needs at least 2.');
