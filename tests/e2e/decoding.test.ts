@@ -87,18 +87,9 @@ test('next-token bars: greedy from the link, top-p cuts and renormalises, tokens
   await settled(opened.page, BARS);
   expect(new URL(opened.page.url()).searchParams.get('next-token-bars.added')).toBe(added.split(',').slice(0, 2).join(','));
 
-  // The same link draws the same sample: reload and sample again.
-  const link = opened.page.url();
-  await opened.page.goto(link);
-  await startAllWidgets(opened.page, 120_000);
-  await settled(opened.page, BARS);
-  await opened.page.locator(BARS).getByRole('button', { name: 'Sample next token' }).click();
-  await settled(opened.page, BARS);
-  expect(new URL(opened.page.url()).searchParams.get('next-token-bars.added')).toBe(added);
-
   // An empty prompt is explained.
-  await opened.page.locator(BARS).getByRole('textbox', { name: 'Prompt' }).fill('');
-  await opened.page.locator(BARS).getByRole('button', { name: 'Run' }).click();
+  await bars.getByRole('textbox', { name: 'Prompt' }).fill('');
+  await bars.getByRole('button', { name: 'Run' }).click();
   expect(await settled(opened.page, BARS)).toEqual({ status: 'error', message: 'The prompt is empty: type a few words.' });
   expect(opened.consoleErrors).toEqual([]);
   expect(opened.pageErrors).toEqual([]);
@@ -125,7 +116,9 @@ test('out-of-range link values (k = 0, p = 0, negative temperature) fall back wi
 
 test('beam tree and degeneration: paths from the engine, log-probabilities, distinct-n, controls write the link', async () => {
   const opened = await site.openPage(
-    `${CHAPTER}?backend=wasm&next-token-bars.prompt=Once&beam-tree.prompt=Once+upon&beam-tree.beams=2&beam-tree.samples=1&beam-tree.length=3&degeneration.prompt=Once&degeneration.length=30`,
+    // The degeneration figure runs at the chapter's defaults on the shipped model (its text
+    // alternative's claim is checked below), shorter on the tiny stand-in (context 128).
+    `${CHAPTER}?backend=wasm&next-token-bars.prompt=Once&beam-tree.prompt=Once+upon&beam-tree.beams=2&beam-tree.samples=1&beam-tree.length=3${site.tinyModel ? '&degeneration.prompt=Once&degeneration.length=30' : ''}`,
   );
   await startAllWidgets(opened.page, 120_000);
   const tree = opened.page.locator(TREE);
@@ -148,29 +141,18 @@ test('beam tree and degeneration: paths from the engine, log-probabilities, dist
   await settled(opened.page, DEGENERATION);
   const legend = await degeneration.locator('.dw-legend li').allTextContents();
   expect(legend.map((item) => item.split(':')[0])).toEqual(['greedy', 'temperature 0.30', 'top-p 0.90']);
-  for (const item of legend) {
-    const value = Number(/distinct-2 (\d\.\d+)/.exec(item)![1]);
+  const distinct2 = legend.map((item) => Number(/distinct-2 (\d\.\d+)/.exec(item)![1]));
+  for (const value of distinct2) {
     expect(value).toBeGreaterThan(0);
     expect(value).toBeLessThanOrEqual(1);
   }
+  // The text alternative says the shipped model's greedy text repeats most (the tiny model writes noise).
+  if (!site.tinyModel) for (const value of distinct2.slice(1)) expect(distinct2[0]).toBeLessThan(value);
   await degeneration.getByRole('slider', { name: 'n (distinct-n)' }).fill('3');
   await degeneration.getByRole('slider', { name: 'n (distinct-n)' }).dispatchEvent('change');
   expect(new URL(opened.page.url()).searchParams.get('degeneration.n')).toBe('3');
   expect(await degeneration.locator('.dw-legend li').first().textContent()).toContain('distinct-3');
   expect(opened.consoleErrors).toEqual([]);
   expect(opened.pageErrors).toEqual([]);
-  await opened.close();
-});
-
-test('degeneration at the chapter defaults: greedy repeats most (what the text alternative says)', async (context) => {
-  // The claim is about the shipped model's text; the tiny stand-in model writes noise.
-  if (site.tinyModel) context.skip();
-  const opened = await site.openPage(`${CHAPTER}?backend=wasm&beam-tree.length=2&beam-tree.samples=0`);
-  await startAllWidgets(opened.page, 120_000);
-  await settled(opened.page, DEGENERATION);
-  const legend = await opened.page.locator(`${DEGENERATION} .dw-legend li`).allTextContents();
-  const [greedy, ...sampled] = legend.map((item) => Number(/distinct-2 (\d\.\d+)/.exec(item)![1]));
-  for (const value of sampled) expect(greedy).toBeLessThan(value);
-  expect(opened.consoleErrors).toEqual([]);
   await opened.close();
 });
