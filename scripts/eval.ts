@@ -150,6 +150,9 @@ export function nameFirstTokens(tokenizer: Tokenizer): Set<number> {
  * causal forward pass shows it all prefixes at once) and is right when the argmax of the
  * logits just before that position is the name's first token.
  */
+/** Issue 4's acceptance: top-1 name recall at a character's second mention. */
+export const NAME_RECALL_TARGET = 0.7;
+
 export async function nameRecall(
   shipped: ShippedModel,
   stories: { text: string; names: string[] }[],
@@ -390,6 +393,10 @@ npm run eval
 ${log.reproducibility ? `\nReproducibility: ${JSON.stringify(log.reproducibility)}\n` : ''}`;
   writeFileSync(join(dir, 'README.md'), card);
   console.log(JSON.stringify(numbers));
+  if (numbers.nameRecall < NAME_RECALL_TARGET) {
+    console.error(`name recall ${(100 * numbers.nameRecall).toFixed(1)}% is below the ${100 * NAME_RECALL_TARGET}% target`);
+    process.exitCode = 1;
+  }
 }
 
 /** `npm run eval -- --checkpoint`: the numbers for the latest checkpoint, while training runs. */
