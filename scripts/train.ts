@@ -113,16 +113,21 @@ export function tokenizeSplit(tokenizer: Tokenizer, corpus: 'stories' | 'chat', 
   if (corpus === 'stories') {
     return readCorpusTexts('stories', split).map((text) => ({ ids: [...tokenizer.encode(text), tokenizer.eosId] }));
   }
-  return readFileSync(join('data', 'chat', `${split}.jsonl`), 'utf8')
+  const pairs = readFileSync(join('data', 'chat', `${split}.jsonl`), 'utf8')
     .split('\n')
     .filter(Boolean)
-    .map((line) => {
-      const { prompt, response } = JSON.parse(line) as { prompt: string; response: string };
-      const promptIds = tokenizer.encode(prompt);
-      const ids = [...tokenizer.encode(prompt + response), tokenizer.eosId];
-      if (promptIds.some((id, i) => ids[i] !== id)) throw new Error(`tokenizeSplit: the prompt's tokens are not a prefix: ${prompt}`);
-      return { ids, lossMask: ids.map((_, i) => (i < promptIds.length ? 0 : 1)) };
-    });
+    .map((line) => JSON.parse(line) as { prompt: string; response: string });
+  return tokenizeChatPairs(tokenizer, pairs);
+}
+
+/** SFT examples: prompt + response + </s>, with the loss mask 0 on the prompt's tokens. */
+export function tokenizeChatPairs(tokenizer: Tokenizer, pairs: { prompt: string; response: string }[]): TokenizedExample[] {
+  return pairs.map(({ prompt, response }) => {
+    const promptIds = tokenizer.encode(prompt);
+    const ids = [...tokenizer.encode(prompt + response), tokenizer.eosId];
+    if (promptIds.some((id, i) => ids[i] !== id)) throw new Error(`tokenizeChatPairs: the prompt's tokens are not a prefix: ${prompt}`);
+    return { ids, lossMask: ids.map((_, i) => (i < promptIds.length ? 0 : 1)) };
+  });
 }
 
 /** One log line. Losses are mean cross-entropy in nats per counted token. */

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { tokenizeSplit } from '../../scripts/train';
+import { generateSet } from '../../scripts/corpus';
+import { tokenizeChatPairs } from '../../scripts/train';
 import { LlamaModel } from '../../src/llama/model';
 import { createRandom } from '../../src/llama/rng';
 import { Tokenizer } from '../../src/llama/tokenizer';
@@ -176,7 +177,9 @@ describe('PackedCorpus', () => {
 
   test('SFT examples count only the response (and </s>) in the loss', () => {
     const tokenizer = Tokenizer.fromJSON(JSON.parse(readFileSync('public/models/glass-llama/tokenizer.json', 'utf8')));
-    const [first] = tokenizeSplit(tokenizer, 'chat', 'validation');
+    // The corpus generator in memory: a clean clone has no data/*.jsonl until `npm run corpus`.
+    const pairs = generateSet('chat').validation as { prompt: string; response: string }[];
+    const [first] = tokenizeChatPairs(tokenizer, pairs.slice(0, 1));
     const promptLength = first.lossMask!.indexOf(1);
     const text = tokenizer.decode(first.ids.slice(0, promptLength));
     expect(text).toMatch(/^\[INST\] .* \[\/INST\]$/s);
