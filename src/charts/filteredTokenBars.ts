@@ -46,9 +46,8 @@ export function filteredTokenBars(data: readonly FilteredToken[], { width, rowHe
     .attr('transform', (_, i) => `translate(0, ${rows(i)})`)
     .attr('role', 'button')
     .attr('tabindex', 0)
-    .attr('aria-label', (d) =>
-      `${d.label}: ${d.removedBy ? `removed by ${d.removedBy}` : formatPercent(d.probability)}, model ${formatPercent(d.rawProbability)}. Press to append it.`,
-    );
+    // The name starts with the row's visible text (label, then value), as WCAG 2.5.3 asks.
+    .attr('aria-label', (d) => `${d.label} ${valueText(d)}, model probability ${formatPercent(d.rawProbability)}; press to append it`);
   row.append('rect').attr('class', 'chart-row-hit').attr('x', 0).attr('width', width).attr('height', rows.bandwidth());
   row
     .append('text')
@@ -79,6 +78,11 @@ export function filteredTokenBars(data: readonly FilteredToken[], { width, rowHe
     .attr('x', (d) => Math.max(bar(d.probability), bar(d.rawProbability)) + 6)
     .attr('y', rows.bandwidth() / 2)
     .attr('dy', '0.35em')
-    .text((d) => (d.removedBy ? `cut: ${d.removedBy}` : formatPercent(d.probability)));
+    .text(valueText);
   return svg.node()!;
+}
+
+/** What a row shows on the right: the renormalised probability, or which processor cut it. */
+function valueText(d: FilteredToken): string {
+  return d.removedBy ? `cut: ${d.removedBy}` : formatPercent(d.probability);
 }
