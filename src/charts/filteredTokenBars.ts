@@ -45,9 +45,9 @@ export function filteredTokenBars(data: readonly FilteredToken[], { width, rowHe
     .attr('data-index', (_, i) => i)
     .attr('transform', (_, i) => `translate(0, ${rows(i)})`)
     .attr('role', 'button')
-    .attr('tabindex', 0)
-    // The name starts with the row's visible text (label, then value), as WCAG 2.5.3 asks.
-    .attr('aria-label', (d) => `${d.label} ${valueText(d)}, model probability ${formatPercent(d.rawProbability)}; press to append it`);
+    // No aria-label: the button's name is its visible text (token, value), as WCAG 2.5.3 asks;
+    // the model's own probability is in the widget's text-alternative table.
+    .attr('tabindex', 0);
   row.append('rect').attr('class', 'chart-row-hit').attr('x', 0).attr('width', width).attr('height', rows.bandwidth());
   row
     .append('text')
