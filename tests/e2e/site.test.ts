@@ -70,7 +70,8 @@ describe.each(chapterPaths())('chapter %s', (path) => {
   });
 
   test('its table of contents jumps to each section', async () => {
-    const opened = await site.openPage(path);
+    // wasm, as above: widgets that start while the page scrolls settle quickly and move nothing.
+    const opened = await site.openPage(`${path}?backend=wasm`);
     const toc = opened.page.getByRole('navigation', { name: 'On this page' });
     const links = toc.getByRole('link');
     const count = await links.count();
