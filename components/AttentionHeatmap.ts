@@ -7,7 +7,7 @@ import { layerTap } from '../src/llama/taps';
 import { integer, text } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import type { StateOf } from '../src/widgets/state';
-import { element, formatNumber, hiddenTable, loadModel, numberSelect, onWidthChange, promptForm, tokenLabels } from './modelWidgetParts';
+import { checkLinkedLayerHead, element, formatNumber, hiddenTable, loadModel, numberSelect, onWidthChange, promptForm, reportFailure, reportRun, tokenLabels } from './modelWidgetParts';
 
 export const schema = {
   prompt: text(400, 'Tom had a red ball. Tom gave the ball to Sam.'),
@@ -24,11 +24,7 @@ const MAX_CHARACTERS = 2000;
 export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise<void> {
   const { runtime, model } = await loadModel(ctx);
   const { num_hidden_layers: layers, num_attention_heads: heads, max_position_embeddings: context } = model.config;
-  const notes: string[] = [];
-  if (ctx.state.layer >= layers) notes.push(`The link asks for layer ${ctx.state.layer}, but the model has layers 0 to ${layers - 1}; showing layer 0.`);
-  if (ctx.state.head >= heads) notes.push(`The link asks for head ${ctx.state.head}, but each layer has heads 0 to ${heads - 1}; showing head 0.`);
-  if (ctx.state.layer >= layers) ctx.setState({ layer: 0 });
-  if (ctx.state.head >= heads) ctx.setState({ head: 0 });
+  const notes = checkLinkedLayerHead(ctx, layers, heads);
 
   const { form, input } = promptForm(ctx.state.prompt, { signal: ctx.signal }, (prompt) => {
     ctx.setState({ prompt, row: -1 });
@@ -134,10 +130,9 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
       el.dataset.tokens = String(tokens.length);
       drawMap();
       drawOverview();
-      ctx.status(notes.length ? 'note' : 'ready', notes.join(' '));
-      notes.length = 0;
+      reportRun(ctx, notes);
     } catch (error) {
-      ctx.status('error', `The model could not run: ${error instanceof Error ? error.message : String(error)}`);
+      reportFailure(ctx, error);
     }
   }
 

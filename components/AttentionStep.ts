@@ -6,7 +6,7 @@ import { layerTap } from '../src/llama/taps';
 import { integer, text } from '../src/widgets/state';
 import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
-import { element, formatNumber, loadModel, numberSelect, promptForm, tableScroller, tokenLabels } from './modelWidgetParts';
+import { checkLinkedLayerHead, element, formatNumber, loadModel, numberSelect, promptForm, reportFailure, reportRun, tableScroller, tokenLabels } from './modelWidgetParts';
 
 export const schema = {
   prompt: text(200, 'The cat sat on the mat.'),
@@ -22,15 +22,7 @@ const TAPS = ['attn.q_rotated', 'attn.k_rotated', 'attn.v', 'attn.scores', 'attn
 export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise<void> {
   const { runtime, model } = await loadModel(ctx);
   const { num_hidden_layers: layers, num_attention_heads: heads, num_key_value_heads: kvHeads, max_position_embeddings: context } = model.config;
-  const notes: string[] = [];
-  if (ctx.state.layer >= layers) {
-    notes.push(`The link asks for layer ${ctx.state.layer}, but the model has layers 0 to ${layers - 1}; showing layer 0.`);
-    ctx.setState({ layer: 0 });
-  }
-  if (ctx.state.head >= heads) {
-    notes.push(`The link asks for head ${ctx.state.head}, but each layer has heads 0 to ${heads - 1}; showing head 0.`);
-    ctx.setState({ head: 0 });
-  }
+  const notes = checkLinkedLayerHead(ctx, layers, heads);
 
   const { form } = promptForm(ctx.state.prompt, { signal: ctx.signal }, (prompt) => {
     ctx.setState({ prompt, query: -1 });
@@ -114,10 +106,9 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
       tokens = tokenLabels(forward);
       fillQueries();
       draw();
-      ctx.status(notes.length ? 'note' : 'ready', notes.join(' '));
-      notes.length = 0;
+      reportRun(ctx, notes);
     } catch (error) {
-      ctx.status('error', `The model could not run: ${error instanceof Error ? error.message : String(error)}`);
+      reportFailure(ctx, error);
     }
   }
 

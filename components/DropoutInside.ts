@@ -7,6 +7,7 @@ import { MAX_DROPOUT_RATE, describeBadRate, dropoutDraw, runningMeans } from '..
 import { createRandom } from '../src/llama/rng';
 import { integer, number } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
+import { element, slider } from './modelWidgetParts';
 
 /** An illustrative activation vector (one position's hidden values, eight of them). */
 export const EXAMPLE_ACTIVATIONS: readonly number[] = [0.8, -1.3, 0.4, 2.1, -0.6, 1.0, -0.2, 1.5];
@@ -24,34 +25,20 @@ type State = { p: number; draw: number; draws: number };
 const format = (value: number) => (value === 0 ? '0' : value.toFixed(2));
 
 export function mount(el: HTMLElement, ctx: WidgetContext<State>): void {
-  const controls = document.createElement('div');
-  controls.className = 'dr-controls';
-  const slider = (label: string, min: number, max: number, step: number, value: number) => {
-    const wrapper = document.createElement('label');
-    const input = document.createElement('input');
-    input.type = 'range';
-    input.min = String(min);
-    input.max = String(max);
-    input.step = String(step);
-    input.value = String(value);
-    const output = document.createElement('output');
-    wrapper.append(label, input, output);
-    return { wrapper, input, output };
-  };
-  const rate = slider('Dropout p', 0, MAX_DROPOUT_RATE, 0.05, ctx.state.p);
-  const draws = slider('Draws averaged', 10, 2000, 10, ctx.state.draws);
+  const controls = element('div', 'widget-controls dr-controls');
+  const rate = slider('Dropout p', { min: 0, max: MAX_DROPOUT_RATE, step: 0.05, value: ctx.state.p });
+  const draws = slider('Draws averaged', { min: 10, max: 2000, step: 10, value: ctx.state.draws });
   const again = document.createElement('button');
   again.type = 'button';
   again.textContent = 'Draw a new mask';
-  controls.append(rate.wrapper, again, draws.wrapper);
+  controls.append(rate.label, again, draws.label);
 
   const scroller = document.createElement('div');
   scroller.className = 'di-scroller';
   scroller.tabIndex = 0;
   scroller.setAttribute('role', 'region');
   scroller.setAttribute('aria-label', 'One dropout draw (scrolls sideways)');
-  const summary = document.createElement('p');
-  summary.className = 'dr-summary';
+  const summary = element('p', 'widget-summary');
   const chart = document.createElement('div');
   chart.className = 'widget-chart';
   el.append(controls, scroller, summary, chart);

@@ -6,7 +6,6 @@ import { runSpread } from '../src/charts/runSpread';
 import {
   DEFAULT_PROMPT,
   MAX_DROPOUT_RATE,
-  MODEL_URL,
   RUNS,
   allRunsIdentical,
   describeBadPrompt,
@@ -17,6 +16,7 @@ import {
 import type { RuntimeClient } from '../src/runtime/client';
 import { choice, integer, number, text } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
+import { debounced, element, fillTable, loadModel, radioGroup, readyStatus, slider } from './modelWidgetParts';
 
 const MODES = ['train', 'eval'] as const;
 const TOP_TOKENS = 6;
@@ -40,66 +40,44 @@ interface Measured {
 }
 
 export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise<void> {
-  const controls = document.createElement('div');
-  controls.className = 'dr-controls';
+  const controls = element('div', 'widget-controls dr-controls');
 
-  const promptLabel = document.createElement('label');
-  promptLabel.className = 'dr-prompt';
-  const promptInput = document.createElement('input');
+  const promptLabel = element('label', 'dr-prompt');
+  const promptInput = element('input');
   promptInput.type = 'text';
   promptInput.maxLength = schema.prompt.maxLength;
   promptInput.value = ctx.state.prompt;
   promptLabel.append('Prompt', promptInput);
 
-  const rateLabel = document.createElement('label');
-  const rateSlider = document.createElement('input');
-  rateSlider.type = 'range';
-  rateSlider.min = '0';
-  rateSlider.max = String(MAX_DROPOUT_RATE);
-  rateSlider.step = '0.05';
-  rateSlider.value = String(ctx.state.p);
-  const rateOutput = document.createElement('output');
-  rateLabel.append('Dropout p', rateSlider, rateOutput);
-
-  const modes = document.createElement('fieldset');
-  modes.className = 'dr-modes';
-  const legend = document.createElement('legend');
-  legend.textContent = 'Mode';
-  modes.append(legend);
-  const modeInputs = MODES.map((mode) => {
-    const label = document.createElement('label');
-    const input = document.createElement('input');
-    input.type = 'radio';
-    input.name = `${ctx.id}-mode`;
-    input.value = mode;
-    input.checked = ctx.state.mode === mode;
-    label.append(input, mode === 'train' ? 'model.train()' : 'model.eval()');
-    modes.append(label);
-    return input;
+  const rate = slider('Dropout p', { min: 0, max: MAX_DROPOUT_RATE, step: 0.05, value: ctx.state.p });
+  const { fieldset: modes } = radioGroup('Mode', `${ctx.id}-mode`, [['train', 'model.train()'], ['eval', 'model.eval()']] as const, ctx.state.mode, {
+    signal: ctx.signal,
+    className: 'dr-modes',
+    onChange: (mode) => {
+      ctx.setState({ mode });
+      schedule(0);
+    },
   });
 
-  const reroll = document.createElement('button');
+  const reroll = element('button', undefined, 'New masks');
   reroll.type = 'button';
-  reroll.textContent = 'New masks';
-  controls.append(promptLabel, rateLabel, modes, reroll);
+  controls.append(promptLabel, rate.label, modes, reroll);
 
-  const summary = document.createElement('p');
-  summary.className = 'dr-summary';
-  const chart = document.createElement('div');
-  chart.className = 'widget-chart';
-  const table = document.createElement('table');
-  table.className = 'visually-hidden dr-hidden';
+  const summary = element('p', 'widget-summary');
+  const chart = element('div', 'widget-chart');
+  const table = element('table', 'visually-hidden dr-hidden');
   el.append(controls, summary, chart, table);
 
   let runtime: RuntimeClient | null = null;
+  const schedule = debounced(() => void run(), ctx.signal);
   let measured: Measured | null = null;
   let labels = new Map<number, string>();
   let runNumber = 0;
   let drawnWidth = 0;
 
   const readout = () => {
-    rateOutput.value = ctx.state.p.toFixed(2);
-    rateSlider.setAttribute('aria-valuetext', `p = ${ctx.state.p.toFixed(2)}`);
+    rate.output.value = ctx.state.p.toFixed(2);
+    rate.input.setAttribute('aria-valuetext', `p = ${ctx.state.p.toFixed(2)}`);
     reroll.disabled = ctx.state.mode === 'eval';
   };
 
@@ -115,11 +93,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
     }
     el.dataset.state = 'running';
     try {
-      if (!runtime) {
-        ctx.status('loading', 'Loading the model…');
-        runtime = await ctx.runtime();
-        await runtime.load(MODEL_URL);
-      }
+      runtime ??= (await loadModel(ctx)).runtime;
       const context = runtime.model!.config.max_position_embeddings;
       ctx.status('loading', `Running the prompt ${RUNS} times in ${state.mode} mode…`);
       const runs: Float64Array[] = [];
@@ -152,10 +126,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
       measured = { runs, identical: allRunsIdentical(lastLogits), tokens };
       draw();
       el.dataset.state = 'done';
-      const backend = runtime.backendInfo;
-      // Say so only when a faster backend failed, not when the link asked for this one.
-      if (backend && backend.fallbacks.length > 0) ctx.status('note', backend.reason);
-      else ctx.status('ready');
+      readyStatus(ctx, runtime);
     } catch (error) {
       if (thisRun !== runNumber || ctx.signal.aborted) return;
       el.dataset.state = 'invalid';
@@ -188,32 +159,14 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
     }
     el.dataset.identical = String(measured.identical);
 
-    const caption = document.createElement('caption');
-    caption.textContent = `Next-token probabilities over ${RUNS} runs in ${mode} mode`;
-    const head = document.createElement('tr');
-    for (const name of ['token', 'mean', 'min', 'max', 'standard deviation']) {
-      const th = document.createElement('th');
-      th.scope = 'col';
-      th.textContent = name;
-      head.append(th);
-    }
-    const rows = spreads.map((spread, i) => {
-      const tr = document.createElement('tr');
-      for (const value of [data[i].label, pct(spread.mean), pct(spread.min), pct(spread.max), pct(spread.std)]) {
-        const td = document.createElement('td');
-        td.textContent = value;
-        tr.append(td);
-      }
-      return tr;
-    });
-    table.replaceChildren(caption, head, ...rows);
+    fillTable(
+      table,
+      `Next-token probabilities over ${RUNS} runs in ${mode} mode`,
+      ['token', 'mean', 'min', 'max', 'standard deviation'],
+      spreads.map((spread, i) => [data[i].label, pct(spread.mean), pct(spread.min), pct(spread.max), pct(spread.std)]),
+    );
   }
 
-  let typing: ReturnType<typeof setTimeout> | undefined;
-  const schedule = (delay: number) => {
-    clearTimeout(typing);
-    typing = setTimeout(() => void run(), delay);
-  };
   promptInput.addEventListener(
     'input',
     () => {
@@ -222,25 +175,15 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
     },
     { signal: ctx.signal },
   );
-  rateSlider.addEventListener(
+  rate.input.addEventListener(
     'input',
     () => {
-      ctx.setState({ p: Number(rateSlider.value) });
+      ctx.setState({ p: Number(rate.input.value) });
       readout();
       schedule(250);
     },
     { signal: ctx.signal },
   );
-  for (const input of modeInputs) {
-    input.addEventListener(
-      'change',
-      () => {
-        ctx.setState({ mode: input.value === 'eval' ? 'eval' : 'train' });
-        schedule(0);
-      },
-      { signal: ctx.signal },
-    );
-  }
   reroll.addEventListener(
     'click',
     () => {
@@ -253,10 +196,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
     if (chart.clientWidth !== drawnWidth) draw();
   });
   resize.observe(chart);
-  ctx.signal.addEventListener('abort', () => {
-    resize.disconnect();
-    clearTimeout(typing);
-  });
+  ctx.signal.addEventListener('abort', () => resize.disconnect());
   // The first run is awaited, so a note about a bad link (shown after mount) is not overwritten.
   await run();
 }

@@ -6,6 +6,7 @@ import { MAX_DROPOUT_RATE, MODEL_URL, describeBadRate, meanTokenLoss, perplexity
 import type { RuntimeClient } from '../src/runtime/client';
 import { integer, number } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
+import { debounced, element, fillTable, readyStatus, slider } from './modelWidgetParts';
 
 /** Written by scripts/make-validation-sample.ts. */
 const SAMPLE_URL = `${import.meta.env.BASE_URL}data/validation-sample.json`;
@@ -22,26 +23,15 @@ type State = { p: number; seed: number };
 const SECOND_SEED_OFFSET = 1000;
 
 export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise<void> {
-  const controls = document.createElement('div');
-  controls.className = 'dr-controls';
-  const rateLabel = document.createElement('label');
-  const rateSlider = document.createElement('input');
-  rateSlider.type = 'range';
-  rateSlider.min = '0';
-  rateSlider.max = String(MAX_DROPOUT_RATE);
-  rateSlider.step = '0.05';
-  rateSlider.value = String(ctx.state.p);
-  const rateOutput = document.createElement('output');
-  rateLabel.append('Dropout p', rateSlider, rateOutput);
-  const again = document.createElement('button');
+  const controls = element('div', 'widget-controls dr-controls');
+  const rate = slider('Dropout p', { min: 0, max: MAX_DROPOUT_RATE, step: 0.05, value: ctx.state.p });
+  const again = element('button', undefined, 'Evaluate again with new masks');
   again.type = 'button';
-  again.textContent = 'Evaluate again with new masks';
-  controls.append(rateLabel, again);
+  controls.append(rate.label, again);
 
   const numbers = document.createElement('dl');
   numbers.className = 'fe-numbers';
-  const summary = document.createElement('p');
-  summary.className = 'dr-summary';
+  const summary = element('p', 'widget-summary');
   const details = document.createElement('details');
   const detailsSummary = document.createElement('summary');
   detailsSummary.textContent = 'Loss per validation text';
@@ -56,8 +46,8 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   let runNumber = 0;
 
   const readout = () => {
-    rateOutput.value = ctx.state.p.toFixed(2);
-    rateSlider.setAttribute('aria-valuetext', `p = ${ctx.state.p.toFixed(2)}`);
+    rate.output.value = ctx.state.p.toFixed(2);
+    rate.input.setAttribute('aria-valuetext', `p = ${ctx.state.p.toFixed(2)}`);
   };
 
   async function run(): Promise<void> {
@@ -91,10 +81,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
       if (thisRun !== runNumber || ctx.signal.aborted) return;
       draw(p, evalLosses, first, second);
       el.dataset.state = 'done';
-      const backend = runtime.backendInfo;
-      // Say so only when a faster backend failed, not when the link asked for this one.
-      if (backend && backend.fallbacks.length > 0) ctx.status('note', backend.reason);
-      else ctx.status('ready');
+      readyStatus(ctx, runtime);
     } catch (error) {
       if (thisRun !== runNumber || ctx.signal.aborted) return;
       el.dataset.state = 'invalid';
@@ -134,43 +121,25 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
         ? `With p = 0, train mode drops nothing: both losses are ${evalLoss.toFixed(3)} nats over ${tokens} tokens.`
         : `Forgetting model.eval() ${gap >= 0 ? 'adds' : 'changes the loss by'} ${Math.abs(gap).toFixed(3)} nats over ${tokens} tokens, and the train-mode number moves by ${Math.abs(trainAgain - trainLoss).toFixed(3)} between two evaluations of the same weights.`;
 
-    const caption = document.createElement('caption');
-    caption.textContent = 'Mean loss per text, nats';
-    const head = document.createElement('tr');
-    for (const name of ['text', 'eval', 'train', 'train − eval']) {
-      const th = document.createElement('th');
-      th.scope = 'col';
-      th.textContent = name;
-      head.append(th);
-    }
-    const rows = evaluation.map((row, i) => {
-      const tr = document.createElement('tr');
-      const th = document.createElement('th');
-      th.scope = 'row';
-      th.textContent = `${i + 1}`;
-      th.title = texts![i];
-      tr.append(th);
-      const e = meanTokenLoss([row]);
-      const t = meanTokenLoss([first[i]]);
-      for (const value of [e, t, t - e]) {
-        const td = document.createElement('td');
-        td.textContent = value.toFixed(3);
-        tr.append(td);
-      }
-      return tr;
-    });
-    perText.replaceChildren(caption, head, ...rows);
+    fillTable(
+      perText,
+      'Mean loss per text, nats',
+      ['text', 'eval', 'train', 'train − eval'],
+      evaluation.map((row, i) => {
+        const e = meanTokenLoss([row]);
+        const t = meanTokenLoss([first[i]]);
+        return [i + 1, e.toFixed(3), t.toFixed(3), (t - e).toFixed(3)];
+      }),
+      { rowHeaders: true },
+    );
+    perText.querySelectorAll<HTMLElement>('tbody th').forEach((th, i) => (th.title = texts![i]));
   }
 
-  let pending: ReturnType<typeof setTimeout> | undefined;
-  const schedule = (delay: number) => {
-    clearTimeout(pending);
-    pending = setTimeout(() => void run(), delay);
-  };
-  rateSlider.addEventListener(
+  const schedule = debounced(() => void run(), ctx.signal);
+  rate.input.addEventListener(
     'input',
     () => {
-      ctx.setState({ p: Number(rateSlider.value) });
+      ctx.setState({ p: Number(rate.input.value) });
       readout();
       schedule(400);
     },
@@ -184,7 +153,6 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
     },
     { signal: ctx.signal },
   );
-  ctx.signal.addEventListener('abort', () => clearTimeout(pending));
   // The first run is awaited, so a note about a bad link (shown after mount) is not overwritten.
   await run();
 }

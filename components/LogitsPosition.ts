@@ -6,6 +6,7 @@ import './PaddingBatch.css';
 import { PADDING_SIDES, logitsSources, padBatch } from '../src/chapters/padding';
 import { choice, integer } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
+import { element, radioGroup, slider } from './modelWidgetParts';
 
 /** Three prompts as words (a token per word, for the picture); the tokens are their indices. */
 export const EXAMPLE_ROWS: readonly (readonly string[])[] = [
@@ -26,33 +27,15 @@ type State = { side: (typeof PADDING_SIDES)[number]; step: number };
 const PAD = -1;
 
 export function mount(el: HTMLElement, ctx: WidgetContext<State>): void {
-  const controls = document.createElement('div');
-  controls.className = 'pb-controls';
-  const sides = document.createElement('fieldset');
-  sides.className = 'pb-side';
-  const legend = document.createElement('legend');
-  legend.textContent = 'Padding side';
-  sides.append(legend);
-  const sideInputs = PADDING_SIDES.map((side) => {
-    const label = document.createElement('label');
-    const input = document.createElement('input');
-    input.type = 'radio';
-    input.name = `${ctx.id}-side`;
-    input.value = side;
-    input.checked = ctx.state.side === side;
-    label.append(input, side);
-    sides.append(label);
-    return input;
+  const controls = element('div', 'widget-controls pb-controls');
+  const { fieldset: sides } = radioGroup('Padding side', `${ctx.id}-side`, PADDING_SIDES.map((side) => [side, side] as const), ctx.state.side, {
+    signal: ctx.signal,
+    onChange: (side) => {
+      ctx.setState({ side });
+      draw();
+    },
   });
-  const stepLabel = document.createElement('label');
-  const stepSlider = document.createElement('input');
-  stepSlider.type = 'range';
-  stepSlider.min = '0';
-  stepSlider.max = String(MAX_STEPS);
-  stepSlider.step = '1';
-  stepSlider.value = String(ctx.state.step);
-  const stepOutput = document.createElement('output');
-  stepLabel.append('Tokens generated', stepSlider, stepOutput);
+  const { label: stepLabel, input: stepSlider, output: stepOutput } = slider('Tokens generated', { min: 0, max: MAX_STEPS, step: 1, value: ctx.state.step });
   controls.append(sides, stepLabel);
 
   const scroller = document.createElement('div');
@@ -140,16 +123,6 @@ export function mount(el: HTMLElement, ctx: WidgetContext<State>): void {
     );
   };
 
-  for (const input of sideInputs) {
-    input.addEventListener(
-      'change',
-      () => {
-        ctx.setState({ side: input.value === 'left' ? 'left' : 'right' });
-        draw();
-      },
-      { signal: ctx.signal },
-    );
-  }
   stepSlider.addEventListener(
     'input',
     () => {

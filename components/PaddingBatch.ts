@@ -7,7 +7,6 @@ import {
   DEFAULT_PROMPTS,
   MAX_PROMPTS,
   MAX_PROMPT_CHARACTERS,
-  MODEL_URL,
   PADDING_SIDES,
   describeBadPrompts,
   firstDifference,
@@ -18,6 +17,7 @@ import {
 import type { BatchGenerationResult, RuntimeClient } from '../src/runtime/client';
 import { choice, flag, text } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
+import { debounced, element, loadModel, radioGroup, readyStatus } from './modelWidgetParts';
 
 export const schema = {
   /** One prompt per line. */
@@ -39,16 +39,9 @@ function showPiece(piece: string): string {
   return piece.replaceAll('\u2581', '␣');
 }
 
-function element<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, textContent?: string): HTMLElementTagNameMap[K] {
-  const el = document.createElement(tag);
-  if (className) el.className = className;
-  if (textContent !== undefined) el.textContent = textContent;
-  return el;
-}
-
 export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise<void> {
   // ---- controls
-  const form = element('div', 'pb-controls');
+  const form = element('div', 'widget-controls pb-controls');
   const promptsLabel = element('label', 'pb-prompts');
   const promptsBox = element('textarea');
   promptsBox.rows = 4;
@@ -57,18 +50,9 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   promptsBox.value = ctx.state.prompts;
   promptsLabel.append(`Prompts, one per line (2 to ${MAX_PROMPTS})`, promptsBox);
 
-  const sides = element('fieldset', 'pb-side');
-  sides.append(element('legend', undefined, 'Padding side'));
-  const sideInputs = PADDING_SIDES.map((side) => {
-    const label = element('label');
-    const input = element('input');
-    input.type = 'radio';
-    input.name = `${ctx.id}-side`;
-    input.value = side;
-    input.checked = ctx.state.side === side;
-    label.append(input, side);
-    sides.append(label);
-    return input;
+  const { fieldset: sides, inputs: sideInputs } = radioGroup('Padding side', `${ctx.id}-side`, PADDING_SIDES.map((side) => [side, side] as const), ctx.state.side, {
+    signal: ctx.signal,
+    onChange: () => changed(0),
   });
 
   const checkbox = (labelText: string, checked: boolean) => {
@@ -86,7 +70,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   form.append(promptsLabel, sides, toggles);
 
   // ---- output
-  const summary = element('p', 'pb-summary');
+  const summary = element('p', 'widget-summary');
   const warning = element('p', 'pb-warning');
   const gridScroller = element('div', 'pb-scroller');
   gridScroller.tabIndex = 0;
@@ -96,6 +80,11 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   el.append(form, summary, warning, gridScroller, results);
 
   let runtime: RuntimeClient | null = null;
+  const schedule = debounced(() => void run(), ctx.signal);
+  function changed(delay: number): void {
+    ctx.setState(readState());
+    schedule(delay);
+  }
   const aloneCache = new Map<string, Alone>();
   let runNumber = 0;
 
@@ -127,11 +116,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
     }
     el.dataset.state = 'running';
     try {
-      if (!runtime) {
-        ctx.status('loading', 'Loading the model…');
-        runtime = await ctx.runtime();
-        await runtime.load(MODEL_URL);
-      }
+      runtime ??= (await loadModel(ctx)).runtime;
       ctx.status('loading', 'Generating the batch and each prompt alone…');
       const batch = await runtime.generateBatch({
         texts: prompts,
@@ -145,10 +130,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
       if (thisRun !== runNumber || ctx.signal.aborted) return;
       draw(state, prompts, batch, alones);
       el.dataset.state = 'done';
-      const backend = runtime.backendInfo;
-      // Say so only when a faster backend failed, not when the link asked for this one.
-      if (backend && backend.fallbacks.length > 0) ctx.status('note', backend.reason);
-      else ctx.status('ready');
+      readyStatus(ctx, runtime);
     } catch (error) {
       if (thisRun !== runNumber || ctx.signal.aborted) return;
       el.dataset.state = 'invalid';
@@ -240,17 +222,10 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   }
 
   // ---- events
-  let typing: ReturnType<typeof setTimeout> | undefined;
-  const changed = (delay: number) => {
-    ctx.setState(readState());
-    clearTimeout(typing);
-    typing = setTimeout(() => void run(), delay);
-  };
   promptsBox.addEventListener('input', () => changed(500), { signal: ctx.signal });
-  for (const input of [...sideInputs, maskBox.input, positionsBox.input]) {
+  for (const input of [maskBox.input, positionsBox.input]) {
     input.addEventListener('change', () => changed(0), { signal: ctx.signal });
   }
-  ctx.signal.addEventListener('abort', () => clearTimeout(typing));
   // The first run is awaited, so a note about a bad link (shown after mount) is not overwritten.
   await run();
 }

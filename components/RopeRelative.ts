@@ -9,7 +9,7 @@ import { layerTap } from '../src/llama/taps';
 import { integer, text } from '../src/widgets/state';
 import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
-import { element, formatNumber, hiddenTable, loadModel, numberSelect, onWidthChange, slider, tokenLabels } from './modelWidgetParts';
+import { checkLinkedLayerHead, element, formatNumber, hiddenTable, loadModel, numberSelect, onWidthChange, reportFailure, reportRun, slider, tokenLabels } from './modelWidgetParts';
 
 export const schema = {
   /** The key is the first token of this text, the query its last. */
@@ -38,15 +38,7 @@ interface Scores {
 export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise<void> {
   const { runtime, model } = await loadModel(ctx);
   const { num_hidden_layers: layers, num_attention_heads: heads, num_key_value_heads: kvHeads } = model.config;
-  const notes: string[] = [];
-  if (ctx.state.layer >= layers) {
-    notes.push(`The link asks for layer ${ctx.state.layer}, but the model has layers 0 to ${layers - 1}; showing layer 0.`);
-    ctx.setState({ layer: 0 });
-  }
-  if (ctx.state.head >= heads) {
-    notes.push(`The link asks for head ${ctx.state.head}, but each layer has heads 0 to ${heads - 1}; showing head 0.`);
-    ctx.setState({ head: 0 });
-  }
+  const notes = checkLinkedLayerHead(ctx, layers, heads);
 
   const form = element('form', 'mw-prompt');
   const pairLabel = element('label', 'mw-prompt__label');
@@ -143,10 +135,9 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
       key = labels[0];
       query = labels[labels.length - 1];
       draw();
-      ctx.status(notes.length ? 'note' : 'ready', notes.join(' '));
-      notes.length = 0;
+      reportRun(ctx, notes);
     } catch (error) {
-      ctx.status('error', `The model could not run: ${error instanceof Error ? error.message : String(error)}`);
+      reportFailure(ctx, error);
     }
   }
 

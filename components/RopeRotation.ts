@@ -8,7 +8,7 @@ import { layerTap } from '../src/llama/taps';
 import { integer, number, text } from '../src/widgets/state';
 import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
-import { element, formatNumber, hiddenTable, loadModel, numberSelect, onWidthChange, prefersReducedMotion, promptForm, slider, tokenLabels } from './modelWidgetParts';
+import { checkLinkedLayerHead, element, formatNumber, hiddenTable, loadModel, numberSelect, onWidthChange, prefersReducedMotion, promptForm, reportFailure, reportRun, slider, tokenLabels } from './modelWidgetParts';
 
 export const schema = {
   prompt: text(200, 'Once upon a time there was a fox.'),
@@ -24,15 +24,7 @@ type State = StateOf<typeof schema>;
 export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise<void> {
   const { runtime, model } = await loadModel(ctx);
   const { num_hidden_layers: layers, num_attention_heads: heads, max_position_embeddings: context, rope_theta: modelBase, rope_layout: layout } = model.config;
-  const notes: string[] = [];
-  if (ctx.state.layer >= layers) {
-    notes.push(`The link asks for layer ${ctx.state.layer}, but the model has layers 0 to ${layers - 1}; showing layer 0.`);
-    ctx.setState({ layer: 0 });
-  }
-  if (ctx.state.head >= heads) {
-    notes.push(`The link asks for head ${ctx.state.head}, but each layer has heads 0 to ${heads - 1}; showing head 0.`);
-    ctx.setState({ head: 0 });
-  }
+  const notes = checkLinkedLayerHead(ctx, layers, heads);
 
   const { form } = promptForm(ctx.state.prompt, { signal: ctx.signal }, (prompt) => {
     ctx.setState({ prompt });
@@ -115,10 +107,9 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
       q = tapRow(result.taps[layerTap(ctx.state.layer, 'attn.q')], ctx.state.head, tokenPosition);
       qRotatedByModel = tapRow(result.taps[layerTap(ctx.state.layer, 'attn.q_rotated')], ctx.state.head, tokenPosition);
       draw();
-      ctx.status(notes.length ? 'note' : 'ready', notes.join(' '));
-      notes.length = 0;
+      reportRun(ctx, notes);
     } catch (error) {
-      ctx.status('error', `The model could not run: ${error instanceof Error ? error.message : String(error)}`);
+      reportFailure(ctx, error);
     }
   }
 

@@ -1,5 +1,6 @@
-// Pieces the attention and RoPE widgets share: loading the model with a status line, a prompt
-// box, a labelled select, a visually-hidden table. Plain DOM, native controls (keyboard for free).
+// Pieces the model widgets share: loading the model with a status line, a prompt box, a labelled
+// select, radio buttons, a debounced re-run, tables (visible or visually hidden). Plain DOM,
+// native controls (keyboard for free).
 import './modelWidgetParts.css';
 import { MODEL_URL, cleanPrompt, pieceLabel } from '../src/chapters/attention';
 import type { ForwardResult, ModelSummary, RuntimeClient } from '../src/runtime/client';
@@ -18,6 +19,34 @@ export async function loadModel(ctx: WidgetContext<any>): Promise<LoadedRuntime>
   if (model.backend.fallbacks.length > 0) ctx.status('note', model.backend.reason);
   else ctx.status('ready');
   return { runtime, model };
+}
+
+/**
+ * Checks a link's layer and head against the model: one out of range falls back to 0 and gets a
+ * note for the status line. Returns the notes.
+ */
+export function checkLinkedLayerHead(ctx: WidgetContext<{ layer: number; head: number }>, layers: number, heads: number): string[] {
+  const notes: string[] = [];
+  if (ctx.state.layer >= layers) {
+    notes.push(`The link asks for layer ${ctx.state.layer}, but the model has layers 0 to ${layers - 1}; showing layer 0.`);
+    ctx.setState({ layer: 0 });
+  }
+  if (ctx.state.head >= heads) {
+    notes.push(`The link asks for head ${ctx.state.head}, but each layer has heads 0 to ${heads - 1}; showing head 0.`);
+    ctx.setState({ head: 0 });
+  }
+  return notes;
+}
+
+/** The status after a successful run: the pending notes (then emptied), or ready. */
+export function reportRun(ctx: WidgetContext<any>, notes: string[]): void {
+  ctx.status(notes.length ? 'note' : 'ready', notes.join(' '));
+  notes.length = 0;
+}
+
+/** The status when the model failed: what failed, and the engine's message. */
+export function reportFailure(ctx: WidgetContext<any>, error: unknown, what = 'The model could not run'): void {
+  ctx.status('error', `${what}: ${error instanceof Error ? error.message : String(error)}`);
 }
 
 /** Token labels of a forward's first row ("<s>", "·Once", "⏎"). */
@@ -109,18 +138,86 @@ export function slider(label: string, { min, max, step, value }: { min: number; 
   return { label: wrapper, input, output };
 }
 
-/** A visually-hidden table (the text alternative of a chart), rebuilt from rows of cells. */
-export function hiddenTable(caption: string, header: string[], rows: (string | number)[][]): HTMLTableElement {
-  const table = element('table', 'mw-hidden');
-  table.append(element('caption', undefined, caption));
+/** After a run: a note naming the backend when a faster one failed (not when the link chose it), else ready. */
+export function readyStatus(ctx: WidgetContext<any>, runtime: RuntimeClient): void {
+  const backend = runtime.backendInfo;
+  if (backend && backend.fallbacks.length > 0) ctx.status('note', backend.reason);
+  else ctx.status('ready');
+}
+
+/**
+ * Replaces a table's content with a caption, a row of column headers and the rows; with
+ * rowHeaders the first cell of each row is a row header.
+ */
+export function fillTable(
+  table: HTMLTableElement,
+  caption: string,
+  header: readonly string[],
+  rows: readonly (readonly (string | number)[])[],
+  { rowHeaders = false }: { rowHeaders?: boolean } = {},
+): HTMLTableElement {
+  table.replaceChildren(element('caption', undefined, caption));
   const head = table.createTHead().insertRow();
-  for (const cell of header) head.append(element('th', undefined, cell));
+  for (const cell of header) {
+    const th = element('th', undefined, cell);
+    th.scope = 'col';
+    head.append(th);
+  }
   const body = table.createTBody();
   for (const row of rows) {
     const tr = body.insertRow();
-    for (const cell of row) tr.insertCell().textContent = String(cell);
+    row.forEach((cell, i) => {
+      if (rowHeaders && i === 0) {
+        const th = element('th', undefined, String(cell));
+        th.scope = 'row';
+        tr.append(th);
+      } else tr.insertCell().textContent = String(cell);
+    });
   }
   return table;
+}
+
+/** A visually-hidden table (the text alternative of a chart), rebuilt from rows of cells. */
+export function hiddenTable(caption: string, header: string[], rows: (string | number)[][]): HTMLTableElement {
+  return fillTable(element('table', 'mw-hidden'), caption, header, rows);
+}
+
+/**
+ * Radio buttons in a fieldset with an inline legend (class widget-radios); onChange gets the
+ * value the reader picked.
+ */
+export function radioGroup<T extends string>(
+  legend: string,
+  name: string,
+  options: readonly (readonly [value: T, label: string])[],
+  value: T,
+  { signal, onChange, className }: { signal: AbortSignal; onChange: (value: T) => void; className?: string },
+): { fieldset: HTMLFieldSetElement; inputs: HTMLInputElement[] } {
+  const fieldset = element('fieldset', `widget-radios${className ? ` ${className}` : ''}`);
+  fieldset.append(element('legend', undefined, legend));
+  const inputs = options.map(([optionValue, label]) => {
+    const wrapper = element('label');
+    const input = element('input');
+    input.type = 'radio';
+    input.name = name;
+    input.value = optionValue;
+    input.checked = optionValue === value;
+    input.addEventListener('change', () => input.checked && onChange(optionValue), { signal });
+    wrapper.append(input, label);
+    fieldset.append(wrapper);
+    return input;
+  });
+  return { fieldset, inputs };
+}
+
+/** schedule(delay) runs task once, delay ms after the latest call; nothing runs once the widget is torn down. */
+export function debounced(task: () => void, signal: AbortSignal): (delay: number) => void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  signal.addEventListener('abort', () => clearTimeout(timer));
+  return (delay) => {
+    clearTimeout(timer);
+    if (!signal.aborted) timer = setTimeout(task, delay);
+  };
 }
 
 /** A horizontally scrollable box for a wide table, reachable from the keyboard (axe: scrollable-region-focusable). */

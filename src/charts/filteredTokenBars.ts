@@ -1,7 +1,7 @@
 // The next-token distribution before and after the logits processors: for each token a faint
 // bar for the model's own probability, a solid bar for the renormalised probability it is drawn
 // with, or the name of the processor that removed it.
-import { create, scaleBand, scaleLinear } from 'd3';
+import { tokenRows } from './tokenRows';
 import { formatPercent } from './probabilityBars';
 
 export interface FilteredToken {
@@ -28,35 +28,24 @@ const VALUE_WIDTH = 118;
  * tabindex 0, so the widget can make rows clickable from mouse and keyboard).
  */
 export function filteredTokenBars(data: readonly FilteredToken[], { width, rowHeight = 30 }: FilteredTokenBarsOptions): SVGSVGElement {
-  const height = data.length * rowHeight;
-  const bar = scaleLinear()
-    .domain([0, Math.max(0.05, ...data.map((d) => Math.max(d.probability, d.rawProbability)))])
-    .range([LABEL_WIDTH, Math.max(LABEL_WIDTH + 40, width - VALUE_WIDTH)]);
-  const rows = scaleBand<number>()
-    .domain(data.map((_, i) => i))
-    .range([0, height])
-    .paddingInner(0.22);
-  const svg = create('svg').attr('viewBox', `0 0 ${width} ${height}`).attr('width', width).attr('height', height);
-  const row = svg
-    .selectAll('g')
-    .data(data)
-    .join('g')
-    .attr('class', (d) => (d.removedBy ? 'chart-token-row chart-token-row--removed' : 'chart-token-row'))
+  const { svg, row, x: bar, band: rows } = tokenRows(data, {
+    width,
+    rowHeight,
+    labelWidth: LABEL_WIDTH,
+    valueWidth: VALUE_WIDTH,
+    domainMax: Math.max(0.05, ...data.map((d) => Math.max(d.probability, d.rawProbability))),
+    padding: 0.22,
+    minBarWidth: 40,
+  });
+  row
+    .attr('class', (d) => (d.removedBy ? 'chart-row chart-token-row chart-token-row--removed' : 'chart-row chart-token-row'))
     .attr('data-index', (_, i) => i)
-    .attr('transform', (_, i) => `translate(0, ${rows(i)})`)
     .attr('role', 'button')
     // No aria-label: the button's name is its visible text (token, value), as WCAG 2.5.3 asks;
     // the model's own probability is in the widget's text-alternative table.
     .attr('tabindex', 0);
-  row.append('rect').attr('class', 'chart-row-hit').attr('x', 0).attr('width', width).attr('height', rows.bandwidth());
-  row
-    .append('text')
-    .attr('class', 'chart-label')
-    .attr('x', LABEL_WIDTH - 8)
-    .attr('y', rows.bandwidth() / 2)
-    .attr('dy', '0.35em')
-    .attr('text-anchor', 'end')
-    .text((d) => d.label);
+  // under the label, so a click anywhere on the row hits it
+  row.insert('rect', 'text').attr('class', 'chart-row-hit').attr('x', 0).attr('width', width).attr('height', rows.bandwidth());
   row
     .append('rect')
     .attr('class', 'chart-raw-bar')

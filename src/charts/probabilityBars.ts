@@ -1,5 +1,5 @@
 // A horizontal bar chart of a probability distribution over a few tokens.
-import { create, scaleBand, scaleLinear } from 'd3';
+import { tokenRows } from './tokenRows';
 
 export interface TokenProbability {
   /** The token as the reader sees it, e.g. " mat". */
@@ -29,35 +29,10 @@ export function formatPercent(probability: number): string {
  * Colours come from CSS classes (.chart-bar, .chart-track) so the chart follows the page theme.
  */
 export function probabilityBars(data: readonly TokenProbability[], { width, rowHeight = 28 }: ProbabilityBarsOptions): SVGSVGElement {
-  const height = data.length * rowHeight;
-  const barArea = scaleLinear()
-    .domain([0, 1])
-    .range([LABEL_WIDTH, Math.max(LABEL_WIDTH + 40, width - VALUE_WIDTH)]);
-  const rows = scaleBand<number>()
-    .domain(data.map((_, i) => i))
-    .range([0, height])
-    .paddingInner(0.25);
-
-  const svg = create('svg')
-    .attr('viewBox', `0 0 ${width} ${height}`)
-    .attr('width', width)
-    .attr('height', height)
-    .attr('role', 'img')
-    .attr('aria-label', data.map((d) => `${d.label.trim() || d.label}: ${formatPercent(d.probability)}`).join(', '));
-
-  const row = svg
-    .selectAll('g')
-    .data(data)
-    .join('g')
-    .attr('transform', (_, i) => `translate(0, ${rows(i)})`);
-  row
-    .append('text')
-    .attr('class', 'chart-label')
-    .attr('x', LABEL_WIDTH - 8)
-    .attr('y', rows.bandwidth() / 2)
-    .attr('dy', '0.35em')
-    .attr('text-anchor', 'end')
-    .text((d) => d.label);
+  const { svg, row, x: barArea, band: rows } = tokenRows(data, {
+    width, rowHeight, labelWidth: LABEL_WIDTH, valueWidth: VALUE_WIDTH, domainMax: 1, padding: 0.25, minBarWidth: 40,
+  });
+  svg.attr('role', 'img').attr('aria-label', data.map((d) => `${d.label.trim() || d.label}: ${formatPercent(d.probability)}`).join(', '));
   row
     .append('rect')
     .attr('class', 'chart-track')

@@ -1,6 +1,6 @@
 // How much a few tokens' probabilities move across repeated runs: one row per token, a dot per
 // run, a line from the smallest to the largest value, and a tick at the mean.
-import { create, scaleBand, scaleLinear } from 'd3';
+import { tokenRows } from './tokenRows';
 
 export interface TokenRuns {
   /** The token as the reader sees it, e.g. " the". */
@@ -31,38 +31,19 @@ export function formatSpread(values: readonly number[]): string {
  * CSS classes (.chart-track, .chart-bar, .run-dot, .run-range, .run-mean).
  */
 export function runSpread(data: readonly TokenRuns[], { width, rowHeight = 30 }: RunSpreadOptions): SVGSVGElement {
-  const height = data.length * rowHeight + 18;
   const largest = Math.max(0.05, ...data.flatMap((d) => d.values));
-  const x = scaleLinear()
-    .domain([0, Math.min(1, largest * 1.08)])
-    .range([LABEL_WIDTH, Math.max(LABEL_WIDTH + 60, width - VALUE_WIDTH)]);
-  const rows = scaleBand<number>()
-    .domain(data.map((_, i) => i))
-    .range([0, height - 18])
-    .paddingInner(0.3);
-
-  const svg = create('svg')
-    .attr('viewBox', `0 0 ${width} ${height}`)
-    .attr('width', width)
-    .attr('height', height)
-    .attr('role', 'img')
-    .attr('aria-label', data.map((d) => `${d.label.trim() || d.label}: ${formatSpread(d.values)}`).join(', '));
-
-  const row = svg
-    .selectAll('g.row')
-    .data(data)
-    .join('g')
-    .attr('class', 'row')
-    .attr('transform', (_, i) => `translate(0, ${rows(i)})`);
+  const { svg, row, x, band: rows, height } = tokenRows(data, {
+    width,
+    rowHeight,
+    labelWidth: LABEL_WIDTH,
+    valueWidth: VALUE_WIDTH,
+    domainMax: Math.min(1, largest * 1.08),
+    padding: 0.3,
+    minBarWidth: 60,
+    footer: 18,
+  });
+  svg.attr('role', 'img').attr('aria-label', data.map((d) => `${d.label.trim() || d.label}: ${formatSpread(d.values)}`).join(', '));
   const middle = rows.bandwidth() / 2;
-  row
-    .append('text')
-    .attr('class', 'chart-label')
-    .attr('x', LABEL_WIDTH - 8)
-    .attr('y', middle)
-    .attr('dy', '0.35em')
-    .attr('text-anchor', 'end')
-    .text((d) => d.label);
   row
     .append('rect')
     .attr('class', 'chart-track')

@@ -4,7 +4,10 @@
  *   scores = q k^T / sqrt(d) (masked), probs = softmax(scores), out = probs v
  *
  * Which key a query may see is the AND of three rules:
- *   causal     key index <= query index (indices count cached tokens too)
+ *   causal     key index <= query index (indices count cached tokens too), or, when a
+ *              queryKeyMask is given instead, queryKeyMask[query][key] === 1 (the "Mask it"
+ *              widget switches the causal rule off or edits it; a model trained with the causal
+ *              rule has never seen such a mask)
  *   padding    attentionMask[b][key] === 1
  *   pattern    (optional, for sparse attention) key is inside the sliding window, on the stride,
  *              or a global token; see AttentionPattern.
@@ -53,6 +56,27 @@ export function causalPatternMask(newTokens: number, pastLength: number, pattern
 }
 
 /**
+ * Checks an edited query-by-key mask: [newTokens][pastLength + newTokens] of 0 and 1, and every
+ * query sees at least one key (an empty row has no softmax). Returns it flattened.
+ */
+export function checkQueryKeyMask(queryKeyMask: number[][], newTokens: number, pastLength: number): Float32Array {
+  const keys = pastLength + newTokens;
+  if (queryKeyMask.length !== newTokens) throw new Error(`queryKeyMask has ${queryKeyMask.length} rows. Expected one per query token: ${newTokens}`);
+  const flat = new Float32Array(newTokens * keys);
+  for (const [query, row] of queryKeyMask.entries()) {
+    if (row.length !== keys) throw new Error(`queryKeyMask row ${query} has ${row.length} entries. Expected one per key: ${keys}`);
+    let visible = 0;
+    for (const [key, value] of row.entries()) {
+      if (value !== 0 && value !== 1) throw new Error(`queryKeyMask[${query}][${key}] is ${value}. Expected 0 (hidden) or 1 (visible)`);
+      flat[query * keys + key] = value;
+      visible += value;
+    }
+    if (visible === 0) throw new Error(`queryKeyMask row ${query} hides every key. Expected each query to see at least one key`);
+  }
+  return flat;
+}
+
+/**
  * Which keys each query may see, shared by every layer; null when every key is visible. Rows are
  * in the grouped layout attention() works in: row g * S + s is query s of the g-th head of a group.
  */
@@ -74,11 +98,13 @@ export function buildAttentionMask(
   group: number,
   attentionMask?: tf.Tensor2D,
   pattern?: AttentionPattern,
+  queryKeyMask?: number[][],
 ): AttentionMask | null {
-  if (newTokens === 1 && !attentionMask && !pattern) return null;
+  if (newTokens === 1 && !attentionMask && !pattern && !queryKeyMask) return null;
+  if (queryKeyMask && pattern) throw new Error('buildAttentionMask: give queryKeyMask or attentionPattern, not both (an edited mask already says which keys each query sees)');
   return tf.tidy(() => {
     const keys = pastLength + newTokens;
-    const causal = causalPatternMask(newTokens, pastLength, pattern);
+    const causal = queryKeyMask ? checkQueryKeyMask(queryKeyMask, newTokens, pastLength) : causalPatternMask(newTokens, pastLength, pattern);
     const rows = group * newTokens;
     const grouped = new Float32Array(rows * keys);
     for (let g = 0; g < group; g++) grouped.set(causal, g * causal.length);

@@ -70,6 +70,11 @@ export interface ForwardOptions {
   /** Default: from config.hidden_act. */
   activation?: ActivationSpec;
   attentionPattern?: AttentionPattern;
+  /**
+   * Replaces the causal rule: queryKeyMask[i][j] = 1 lets query i see key j, [seq][pastLength + seq].
+   * All ones switches the mask off (every token sees the future). Padding still applies.
+   */
+  queryKeyMask?: number[][];
   taps?: TapName[];
   /** When given, attention also reads the cached keys/values, and this call's are appended. */
   cache?: KVCache;
@@ -309,7 +314,7 @@ export class LlamaModel {
         seq,
         opts.positionIds ? { positionIds: opts.positionIds, seqLen: ropeSeqLen(config, opts.positionIds, totalLength) } : { pastLength },
       );
-      const mask = buildAttentionMask(seq, pastLength, heads / kvHeads, opts.attentionMask, opts.attentionPattern);
+      const mask = buildAttentionMask(seq, pastLength, heads / kvHeads, opts.attentionMask, opts.attentionPattern, opts.queryKeyMask);
 
       const projections = this.frozenProjections ?? this.buildProjections();
       let hidden = this.embed(inputIds, opts.embeddingLookup ?? 'gather'); // [batch * seq, hidden]

@@ -7,6 +7,7 @@ export const widgetRegistry = {
   'softmax-temperature': () => import('../../components/SoftmaxTemperature'),
   'attention-heatmap': () => import('../../components/AttentionHeatmap'),
   'attention-step': () => import('../../components/AttentionStep'),
+  'attention-mask': () => import('../../components/AttentionMask'),
   'rope-rotation': () => import('../../components/RopeRotation'),
   'rope-relative': () => import('../../components/RopeRelative'),
   'rope-stretch': () => import('../../components/RopeStretch'),

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { siluMinimum } from '../../src/chapters/activations';
 import { startAllWidgets } from './helpers';
-import { openChapterSite, settled, type ChapterSite } from './chapterModel';
+import { openChapterSite, settled, type ChapterSite } from './helpers/chapterSite';
 
 const CHAPTER = '/chapters/06-swish-silu-swiglu/';
 const EXPLORER = '[data-widget-id="activation-explorer"]';

@@ -1,35 +1,36 @@
 // The attention chapter in Chromium on the model: both widgets load, their numbers are the
 // engine's (computed again here in Node on the same weights), they follow their controls and the
 // link, and they say so plainly when the prompt is empty or too long.
-// The model: see shipped-model.ts.
+// The model: see helpers/chapterSite.ts.
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { kvHeadOf, tapRow } from '../../src/chapters/attention';
+import { comparePredictions, maskFor, meanLosses, type Flip, type MaskMode } from '../../src/chapters/attentionMask';
 import { layerTap } from '../../src/llama/taps';
-import { launchChromium, openPage, problemsOnPage, startAllWidgets, type OpenedPage } from './helpers';
-import { expectClose, serveChapterSite, settled, type ChapterSite } from './shipped-model';
+import { problemsOnPage, startAllWidgets, type OpenedPage } from './helpers';
+import { expectClose, openChapterSite, widgetSettled, type ChapterSite } from './helpers/chapterSite';
 
 const CHAPTER = '/chapters/02-attention/';
 const HEATMAP = '[data-widget-id="attention-heatmap"]';
 const STEP = '[data-widget-id="attention-step"]';
+const MASK = '[data-widget-id="attention-mask"]';
 
-let browser: Awaited<ReturnType<typeof launchChromium>>;
 /** The served site, and the same model in Node. */
-let engine: ChapterSite;
+let site: ChapterSite;
+let engine: NonNullable<ChapterSite['engine']>;
 let opened: OpenedPage;
 let page: Page;
 
 beforeAll(async () => {
-  engine = await serveChapterSite();
-  browser = await launchChromium({ webgpu: false });
-  opened = await openPage(browser, engine.server.url, `${CHAPTER}?backend=wasm`);
+  site = await openChapterSite({ engine: true });
+  engine = site.engine!;
+  opened = await site.openPage(`${CHAPTER}?backend=wasm`);
   page = opened.page;
 }, 120_000);
 
 afterAll(async () => {
   await opened?.close();
-  await browser?.close();
-  await engine?.close();
+  await site?.close();
 });
 
 /** Attention probabilities of one head for one query, from the engine in Node. */
@@ -53,6 +54,7 @@ test('both widgets start on the model, and the page has no console error, axe vi
   expect(statuses.filter((s) => s.id.startsWith('attention'))).toEqual([
     { id: 'attention-heatmap', status: 'ready', message: '' },
     { id: 'attention-step', status: 'ready', message: '' },
+    { id: 'attention-mask', status: 'ready', message: '' },
   ]);
   expect(await problemsOnPage(opened)).toEqual([]);
 }, 180_000);
@@ -92,20 +94,20 @@ describe('attention map', () => {
     const box = widget.getByLabel('Prompt', { exact: true });
     await box.fill('   ');
     await box.press('Enter');
-    expect(await settled(widget)).toBe('note');
+    expect(await widgetSettled(widget)).toBe('note');
     expect(await widget.locator('[data-widget-status]').textContent()).toBe('The prompt is empty: type a few words.');
     expect(await widget.locator('svg').count()).toBe(0);
 
     // 100 llamas: each emoji is 4 byte tokens, 400 tokens in all, past the 256-token context
     await box.fill('🦙'.repeat(100));
     await box.press('Enter');
-    expect(await settled(widget)).toBe('note');
+    expect(await widgetSettled(widget)).toBe('note');
     expect(await widget.locator('[data-widget-status]').textContent()).toMatch(/^The prompt is \d+ tokens long, but the model reads at most 256 \(its context\)\. Shorten it\.$/);
 
     // a short emoji and CJK prompt runs
     await box.fill('猫 🦙 cat');
     await box.press('Enter');
-    expect(await settled(widget)).toBe('ready');
+    expect(await widgetSettled(widget)).toBe('ready');
     expectClose((await heatmapTable(widget)).probs, await engineProbs('猫 🦙 cat', engine.model.config.num_hidden_layers - 1, 3, -1), 2e-4);
   }, 120_000);
 });
@@ -133,6 +135,81 @@ describe('one head, step by step', () => {
   }, 120_000);
 });
 
+describe('mask it', () => {
+  const prompt = 'Tom had a red ball. Tom gave the ball to Sam.';
+
+  /** The engine's comparison in Node: causal forward against the forward with the widget's mask. */
+  async function engineComparison(mode: MaskMode, flips: Flip[] = []) {
+    const ids = engine.tokenizer.encode(prompt, { bos: true });
+    const mask = maskFor(mode, ids.length, flips);
+    const causal = await engine.model.run([ids]);
+    const masked = await engine.model.run([ids], { queryKeyMask: mask });
+    const rows = comparePredictions(causal.logits.data, masked.logits.data, ids, engine.model.config.vocab_size, mask);
+    return { rows, losses: meanLosses(rows) };
+  }
+  /** A numeric column of the widget's table (3 decimals). */
+  const column = async (widget: Locator, n: number) => (await widget.locator(`table.am-table tbody tr td:nth-child(${n})`).allTextContents()).map(Number);
+
+  test('with no mask the losses and every p(next) are the engine\'s; the loss does not fall to zero', async () => {
+    const widget = page.locator(MASK);
+    const expected = await engineComparison('none');
+    const summary = widget.locator('.am-summary');
+    expect(Math.abs(Number(await summary.getAttribute('data-causal-loss')) - expected.losses.causal)).toBeLessThan(1e-3);
+    expect(Math.abs(Number(await summary.getAttribute('data-masked-loss')) - expected.losses.masked)).toBeLessThan(1e-3);
+    expect(expected.losses.masked).toBeGreaterThan(0.5); // the prose: seeing the answer does not make the loss vanish
+    expectClose(await column(widget, 4), expected.rows.map((r) => r.causalProbability), 2e-3);
+    expectClose(await column(widget, 6), expected.rows.map((r) => r.maskedProbability), 2e-3);
+    expect(await widget.locator('.am-cell--on.am-cell--future').count()).toBe((expected.rows.length + 1) * expected.rows.length / 2);
+  }, 120_000);
+
+  test('edit from the keyboard: one flipped cell changes its row and leaves every earlier row exactly as it was', async () => {
+    const widget = page.locator(MASK);
+    await widget.getByLabel('Edit the mask').check();
+    await widgetSettled(widget);
+    expect(new URL(page.url()).searchParams.get('attention-mask.mode')).toBe('edited');
+    // the edited mask starts causal: the two columns agree
+    expect(await column(widget, 6)).toEqual(await column(widget, 4));
+    await widget.locator('button.am-cell[tabindex="0"]').focus();
+    for (let i = 0; i < 6; i++) await page.keyboard.press('ArrowDown');
+    for (let i = 0; i < 8; i++) await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('Space');
+    await expect.poll(() => new URL(page.url()).searchParams.get('attention-mask.flips')).toBe('6-8');
+    await widgetSettled(widget);
+    expect(await widget.locator('button[data-query="6"][data-key="8"]').getAttribute('aria-pressed')).toBe('true');
+    const expected = await engineComparison('edited', [[6, 8]]);
+    const causal = await column(widget, 4);
+    const masked = await column(widget, 6);
+    expectClose(masked, expected.rows.map((r) => r.maskedProbability), 2e-3);
+    expect(masked.slice(0, 6)).toEqual(causal.slice(0, 6));
+    expect(expected.rows.slice(0, 6).map((r) => r.maskedProbability)).toEqual(expected.rows.slice(0, 6).map((r) => r.causalProbability));
+    expect(Math.abs(expected.rows[6].maskedProbability - expected.rows[6].causalProbability)).toBeGreaterThan(0);
+  }, 120_000);
+
+  test('bad cells in a link are dropped with a note; an empty prompt gets a message', async () => {
+    const link = new URLSearchParams({ backend: 'wasm', 'attention-mask.mode': 'edited', 'attention-mask.flips': '3-5,x,99-1' });
+    const restored = await site.openPage(`${CHAPTER}?${link}`);
+    try {
+      const statuses = await startAllWidgets(restored.page, 120_000);
+      expect(statuses.find((s) => s.id === 'attention-mask')).toEqual({
+        id: 'attention-mask',
+        status: 'note',
+        message: '“x” is not a cell (expected query-key, such as 5-6). Cell 99-1 is outside this 14-token prompt.',
+      });
+      const widget = restored.page.locator(MASK);
+      expect(await widget.locator('button[data-query="3"][data-key="5"]').getAttribute('aria-pressed')).toBe('true');
+      const box = widget.getByLabel('Prompt', { exact: true });
+      await box.fill('');
+      await box.press('Enter');
+      expect(await widgetSettled(widget)).toBe('note');
+      expect(await widget.locator('[data-widget-status]').textContent()).toBe('The prompt is empty: type a few words.');
+      expect(await widget.locator('table.am-table').count()).toBe(0);
+      expect(restored.consoleErrors).toEqual([]);
+    } finally {
+      await restored.close();
+    }
+  }, 180_000);
+});
+
 test('a link restores every setting, and a bad value falls back with a note', async () => {
   const prompt = 'Lily saw a dog. Lily ran.';
   const link = new URLSearchParams({
@@ -143,7 +220,7 @@ test('a link restores every setting, and a bad value falls back with a note', as
     'attention-heatmap.row': '3',
     'attention-step.layer': '9',
   });
-  const restored = await openPage(browser, engine.server.url, `${CHAPTER}?${link}`);
+  const restored = await site.openPage(`${CHAPTER}?${link}`);
   try {
     const statuses = await startAllWidgets(restored.page, 120_000);
     const heatmap = restored.page.locator(HEATMAP);

@@ -5,7 +5,7 @@
 import type { Locator } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startAllWidgets } from './helpers';
-import { openChapterSite, settled, type ChapterSite } from './chapterModel';
+import { openChapterSite, settled, type ChapterSite } from './helpers/chapterSite';
 
 const CHAPTER = '/chapters/07-decoding/';
 const BARS = '[data-widget-id="next-token-bars"]';

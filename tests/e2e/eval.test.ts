@@ -40,12 +40,12 @@ describe('the chapter with its default state', () => {
   test('train mode jitters; eval mode repeats bit for bit; the mode goes to the link', async () => {
     const runs = opened.page.locator(RUNS);
     expect(await stage(runs).getAttribute('data-identical')).toBe('false');
-    expect(await runs.locator('.dr-summary').textContent()).toMatch(/^model\.train\(\), p = 0\.10: across 10 runs, the probability of .+ moved between \d+\.\d% and \d+\.\d%\.$/);
+    expect(await runs.locator('.widget-summary').textContent()).toMatch(/^model\.train\(\), p = 0\.10: across 10 runs, the probability of .+ moved between \d+\.\d% and \d+\.\d%\.$/);
     // ten dots per token row
     expect(await runs.locator('svg g.row').first().locator('circle').count()).toBe(10);
 
     await runs.getByRole('radio', { name: 'model.eval()' }).check();
-    await runs.locator('.dr-summary', { hasText: 'model.eval(): all 10 runs' }).waitFor();
+    await runs.locator('.widget-summary', { hasText: 'model.eval(): all 10 runs' }).waitFor();
     expect(await stage(runs).getAttribute('data-identical')).toBe('true');
     expect(param(opened, 'dropout-runs.mode')).toBe('eval');
     expect(await runs.getByRole('button', { name: 'New masks' }).isDisabled()).toBe(true);
@@ -82,7 +82,7 @@ describe('the chapter with its default state', () => {
     const [input, mask, output] = [rows[1], rows[2], rows[3]];
     mask.forEach((m, i) => expect(Number(output[i])).toBeCloseTo(m === 'keep' ? 2 * Number(input[i]) : 0, 2));
     await inside.getByRole('slider', { name: 'Dropout p' }).fill('0');
-    expect(await inside.locator('.dr-summary').textContent()).toBe('p = 0: nothing is dropped and nothing is scaled; the output is the input.');
+    expect(await inside.locator('.widget-summary').textContent()).toBe('p = 0: nothing is dropped and nothing is scaled; the output is the input.');
     expect(param(opened, 'dropout-inside.p')).toBe('0');
   });
 

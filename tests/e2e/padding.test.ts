@@ -39,7 +39,7 @@ describe('the chapter with its default state', () => {
   });
 
   test('left padding with the mask and positions: every row matches the prompt generated alone', async () => {
-    expect(await batch.locator('.pb-summary').textContent()).toBe(
+    expect(await batch.locator('.widget-summary').textContent()).toBe(
       'left padding, with the attention mask, positions from the mask: 3 of 3 rows match the prompt generated alone, token for token.',
     );
     expect(await batch.locator('.pb-rows li.pb-same').count()).toBe(3);
@@ -56,7 +56,7 @@ describe('the chapter with its default state', () => {
     await batch.getByRole('radio', { name: 'right' }).check();
     await batch.getByRole('checkbox', { name: 'Attention mask' }).uncheck();
     await batch.getByRole('checkbox', { name: 'Position ids from the mask' }).uncheck();
-    await batch.locator('.pb-summary', { hasText: 'right padding, without the attention mask, positions 0, 1, 2' }).waitFor();
+    await batch.locator('.widget-summary', { hasText: 'right padding, without the attention mask, positions 0, 1, 2' }).waitFor();
     expect(param(opened, 'padding-batch.side')).toBe('right');
     expect(param(opened, 'padding-batch.mask')).toBe('false');
     expect(param(opened, 'padding-batch.positions')).toBe('false');
@@ -85,7 +85,7 @@ describe('the chapter with its default state', () => {
   test('emoji and CJK prompts run', async () => {
     const box = batch.getByRole('textbox', { name: /Prompts, one per line/ });
     await box.fill('🦙 llama\n小羊 lamb');
-    await batch.locator('.pb-summary', { hasText: 'of 2 rows' }).waitFor();
+    await batch.locator('.widget-summary', { hasText: 'of 2 rows' }).waitFor();
     expect(await opened.page.locator(BATCH).getAttribute('data-status')).toBe('ready');
   });
 
@@ -115,7 +115,7 @@ test('the batch builder restores its state from the link', async () => {
   expect(await batch.getByRole('checkbox', { name: 'Attention mask' }).isChecked()).toBe(false);
   expect(await batch.getByRole('checkbox', { name: 'Position ids from the mask' }).isChecked()).toBe(true);
   expect(await batch.getByRole('textbox').inputValue()).toBe('The cat\nOnce upon a time');
-  expect(await batch.locator('.pb-summary').textContent()).toMatch(/^right padding, without the attention mask, positions from the mask: \d of 2 rows match/);
+  expect(await batch.locator('.widget-summary').textContent()).toMatch(/^right padding, without the attention mask, positions from the mask: \d of 2 rows match/);
   expect(opened.consoleErrors).toEqual([]);
   await opened.close();
 });

@@ -1,13 +1,13 @@
 // The RoPE chapter in Chromium on the model: the three widgets load, their numbers are the
-// engine's (computed again in Node on the same weights, see shipped-model.ts), they follow their
+// engine's (computed again in Node on the same weights, see helpers/chapterSite.ts), they follow their
 // controls and the link, and they answer an empty or too-long text with a message.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { tokenLosses } from '../../src/chapters/attention';
 import { meanOver, ropeFrequencies, STRETCH_MAX_CONTEXTS, STRETCH_PROMPT } from '../../src/chapters/rope';
 import { layerTap } from '../../src/llama/taps';
-import { launchChromium, openPage, problemsOnPage, startAllWidgets, type OpenedPage } from './helpers';
-import { expectClose, serveChapterSite, settled, type ChapterSite } from './shipped-model';
+import { problemsOnPage, startAllWidgets, type OpenedPage } from './helpers';
+import { expectClose, openChapterSite, widgetSettled, type ChapterSite } from './helpers/chapterSite';
 
 const CHAPTER = '/chapters/03-rope/';
 const ROTATION = '[data-widget-id="rope-rotation"]';
@@ -15,22 +15,21 @@ const RELATIVE = '[data-widget-id="rope-relative"]';
 const STRETCH = '[data-widget-id="rope-stretch"]';
 
 /** The served site, and the same model in Node. */
-let engine: ChapterSite;
-let browser: Awaited<ReturnType<typeof launchChromium>>;
+let site: ChapterSite;
+let engine: NonNullable<ChapterSite['engine']>;
 let opened: OpenedPage;
 let page: Page;
 
 beforeAll(async () => {
-  engine = await serveChapterSite();
-  browser = await launchChromium({ webgpu: false });
-  opened = await openPage(browser, engine.server.url, `${CHAPTER}?backend=wasm`);
+  site = await openChapterSite({ engine: true });
+  engine = site.engine!;
+  opened = await site.openPage(`${CHAPTER}?backend=wasm`);
   page = opened.page;
 }, 120_000);
 
 afterAll(async () => {
   await opened?.close();
-  await browser?.close();
-  await engine?.close();
+  await site?.close();
 });
 
 const param = (name: string) => new URL(page.url()).searchParams.get(name);
@@ -99,11 +98,11 @@ describe('relative, not absolute', () => {
     const box = widget.getByLabel('Two tokens (the first is the key, the last the query)', { exact: true });
     await box.fill('');
     await box.press('Enter');
-    expect(await settled(widget)).toBe('note');
+    expect(await widgetSettled(widget)).toBe('note');
     expect(await widget.locator('[data-widget-status]').textContent()).toBe('Type two words: the first becomes the key, the last the query.');
     await box.fill('cat sat');
     await box.press('Enter');
-    expect(await settled(widget)).toBe('ready');
+    expect(await widgetSettled(widget)).toBe('ready');
   }, 60_000);
 });
 
@@ -130,14 +129,14 @@ describe('stretch the context', () => {
     const box = widget.getByLabel('A long text (Ctrl+Enter runs it)', { exact: true });
     await box.fill('');
     await widget.getByRole('button', { name: 'Run' }).click();
-    expect(await settled(widget)).toBe('note');
+    expect(await widgetSettled(widget)).toBe('note');
     expect(await widget.locator('[data-widget-status]').textContent()).toBe('The text is empty: paste a long text, or reload the page for the default one.');
     expect(await widget.locator('svg').count()).toBe(0);
 
     // 300 llamas are 1200 byte tokens, past 4 contexts
     await box.fill('🦙'.repeat(300));
     await box.press('Control+Enter');
-    expect(await settled(widget)).toBe('note');
+    expect(await widgetSettled(widget)).toBe('note');
     const tokens = engine.tokenizer.encode('🦙'.repeat(300), { bos: true }).length;
     expect(tokens).toBeGreaterThan(STRETCH_MAX_CONTEXTS * 256);
     expect(await widget.locator('[data-widget-status]').textContent()).toBe(
@@ -156,7 +155,7 @@ test('a link restores the settings, and a value outside the schema falls back wi
     'rope-relative.pair': 'dog ran',
     'rope-stretch.factor': '99',
   });
-  const restored = await openPage(browser, engine.server.url, `${CHAPTER}?${link}`);
+  const restored = await site.openPage(`${CHAPTER}?${link}`);
   try {
     const statuses = await startAllWidgets(restored.page, 180_000);
     const rotation = restored.page.locator(ROTATION);

@@ -252,3 +252,68 @@ export function referenceGreedy(config: LlamaConfig, weights: WeightMap, prompt:
   }
   return out;
 }
+
+/**
+ * A full forward of one sequence in which query i sees key j exactly when sees(i, j): the causal
+ * rule, no mask at all, or an edited one. Unlike ReferenceLlama it goes layer by layer over the
+ * whole sequence, because without the causal rule a token's next layer depends on later tokens.
+ * Positions are 0, 1, 2, ... Returns logits [seq][vocab] and probs [layer][head][query][key].
+ */
+export function referenceMaskedForward(
+  config: LlamaConfig,
+  weights: WeightMap,
+  ids: number[],
+  sees: (query: number, key: number) => boolean,
+): { logits: Float64Array[]; probs: number[][][][] } {
+  const c = config;
+  const w = (name: string) => Float64Array.from(weights.get(name)!.data);
+  const d = c.head_dim ?? c.hidden_size / c.num_attention_heads;
+  const group = c.num_attention_heads / c.num_key_value_heads;
+  const n = ids.length;
+  const embedding = w('model.embed_tokens.weight');
+  let xs = ids.map((id) => embedding.slice(id * c.hidden_size, (id + 1) * c.hidden_size));
+  const probs: number[][][][] = [];
+  for (let layer = 0; layer < c.num_hidden_layers; layer++) {
+    const p = `model.layers.${layer}.`;
+    const heads = (flat: Float64Array, count: number) => Array.from({ length: count }, (_, h) => flat.slice(h * d, (h + 1) * d));
+    const normed = xs.map((x) => rmsNorm(x, w(p + 'input_layernorm.weight'), c.rms_norm_eps));
+    const qs = normed.map((x, pos) => heads(matVec(w(p + 'self_attn.q_proj.weight'), x, c.num_attention_heads * d), c.num_attention_heads).map((h) => rope(h, pos, c, n)));
+    const ks = normed.map((x, pos) => heads(matVec(w(p + 'self_attn.k_proj.weight'), x, c.num_key_value_heads * d), c.num_key_value_heads).map((h) => rope(h, pos, c, n)));
+    const vs = normed.map((x) => heads(matVec(w(p + 'self_attn.v_proj.weight'), x, c.num_key_value_heads * d), c.num_key_value_heads));
+    const layerProbs: number[][][] = Array.from({ length: c.num_attention_heads }, () => []);
+    xs = xs.map((x, query) => {
+      const attended = new Float64Array(c.num_attention_heads * d);
+      for (let h = 0; h < c.num_attention_heads; h++) {
+        const kv = Math.floor(h / group);
+        const scores = ks.map((k, key) => {
+          if (!sees(query, key)) return -Infinity;
+          let dot = 0;
+          for (let i = 0; i < d; i++) dot += qs[query][h][i] * k[kv][i];
+          return dot / Math.sqrt(d);
+        });
+        const max = Math.max(...scores);
+        const exps = scores.map((s) => (s === -Infinity ? 0 : Math.exp(s - max)));
+        const total = exps.reduce((a, b) => a + b, 0);
+        const row = exps.map((e) => e / total);
+        layerProbs[h].push(row);
+        row.forEach((prob, key) => {
+          for (let i = 0; i < d; i++) attended[h * d + i] += prob * vs[key][kv][i];
+        });
+      }
+      const attnOut = matVec(w(p + 'self_attn.o_proj.weight'), attended, c.hidden_size);
+      return x.map((value, i) => value + attnOut[i]);
+    });
+    probs.push(layerProbs);
+    xs = xs.map((x) => {
+      const mlpIn = rmsNorm(x, w(p + 'post_attention_layernorm.weight'), c.rms_norm_eps);
+      const gate = matVec(w(p + 'mlp.gate_proj.weight'), mlpIn, c.intermediate_size);
+      const up = matVec(w(p + 'mlp.up_proj.weight'), mlpIn, c.intermediate_size);
+      const act = gate.map((g, i) => activate(g, activationOf(c)) * up[i]);
+      const mlpOut = matVec(w(p + 'mlp.down_proj.weight'), act, c.hidden_size);
+      return x.map((value, i) => value + mlpOut[i]);
+    });
+  }
+  const head = w(c.tie_word_embeddings ? 'model.embed_tokens.weight' : 'lm_head.weight');
+  const logits = xs.map((x) => matVec(head, rmsNorm(x, w('model.norm.weight'), c.rms_norm_eps), c.vocab_size));
+  return { logits, probs };
+}

@@ -1,46 +1,95 @@
-// A site for the chapter tests whose widgets run the model: the built site, with the tiny random
-// model (scripts/make-tiny-model.ts) mounted at /models/glass-llama/ when the build has no shipped
-// model yet. Tests against it assert relations (batched = alone), not the shipped model's numbers.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+// The site the chapter tests run against: the built site (dist/, or GLASS_LLAMA_DIST_DIR), with
+// the model directory mounted at /models/glass-llama/ straight from public/models/glass-llama/
+// (so a model re-exported after the build is the one served), one Chromium, and optionally the
+// same weights loaded in Node so a test can compare the page's numbers with the engine's.
+// Before a trained model exists, a random model of the shipped shape (with the shipped
+// tokenizer) stands in; tests then assert relations, not the trained model's behaviour.
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { writeTinyModel } from '../../../scripts/make-tiny-model';
-import { DIST_DIR } from './build';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { configToJSON } from '../../../src/llama/config';
+import type { LlamaModel } from '../../../src/llama/model';
+import { writeSafetensors } from '../../../src/llama/safetensors';
+import type { Tokenizer } from '../../../src/llama/tokenizer';
+import { loadModel, useNodeBackend } from '../../../scripts/load-model';
+import { tinyWeights } from '../../../scripts/make-tiny-model';
+import { DEFAULT_OPTIONS, modelConfig } from '../../../scripts/train';
+import { DIST_DIR, REPO_ROOT } from './build';
 import { launchChromium } from './chromium';
 import { openPage, type OpenPageOptions, type OpenedPage } from './page';
-import { serveDist } from './server';
+import { serveDist, type ServedSite } from './server';
+
+const SHIPPED_DIR = join(REPO_ROOT, 'public', 'models', 'glass-llama');
 
 export interface ChapterSite {
-  url: string;
-  /** 'shipped' when dist/ has the trained model, else 'tiny'. */
-  model: 'shipped' | 'tiny';
+  server: ServedSite;
+  browser: Browser;
+  /** True while no trained model exists and the random stand-in is served. */
+  tinyModel: boolean;
+  /** The same weights in Node (wasm backend), when asked for. */
+  engine: { model: LlamaModel; tokenizer: Tokenizer } | null;
   openPage(path: string, options?: OpenPageOptions): Promise<OpenedPage>;
   close(): Promise<void>;
 }
 
-/** GLASS_LLAMA_DIST_DIR serves another build than dist/ (a build made with --outDir). */
-export async function openChapterSite(): Promise<ChapterSite> {
-  const root = process.env.GLASS_LLAMA_DIST_DIR ?? DIST_DIR;
-  const shipped = existsSync(join(root, 'models', 'glass-llama', 'model.safetensors'));
-  const tinyDir = shipped ? null : mkdtempSync(join(tmpdir(), 'glass-llama-chapter-'));
-  if (tinyDir) writeTinyModel(tinyDir, 2);
-  const server = await serveDist({ root, mounts: tinyDir ? { '/models/glass-llama/': tinyDir } : {} });
+export async function openChapterSite({ engine = false }: { engine?: boolean } = {}): Promise<ChapterSite> {
+  const tinyModel = !existsSync(join(SHIPPED_DIR, 'model.safetensors'));
+  const standIn = tinyModel ? mkdtempSync(join(tmpdir(), 'glass-llama-chapter-')) : null;
+  if (standIn) {
+    const config = modelConfig(DEFAULT_OPTIONS, 1735);
+    writeFileSync(join(standIn, 'config.json'), JSON.stringify(configToJSON(config)));
+    writeFileSync(join(standIn, 'model.safetensors'), writeSafetensors(tinyWeights(config, 3), { dtype: 'F32' }));
+    copyFileSync(join(SHIPPED_DIR, 'tokenizer.json'), join(standIn, 'tokenizer.json'));
+  }
+  const modelDir = standIn ?? SHIPPED_DIR;
+  let loaded: ChapterSite['engine'] = null;
+  if (engine) {
+    await useNodeBackend('wasm');
+    const { model, tokenizer } = loadModel(modelDir);
+    loaded = { model, tokenizer: tokenizer! };
+  }
+  const server = await serveDist({ root: process.env.GLASS_LLAMA_DIST_DIR ?? DIST_DIR, mounts: { '/models/glass-llama/': modelDir } });
   let browser: Browser;
   try {
-    browser = await launchChromium({ webgpu: true });
+    // The widgets run with ?backend=wasm: SwiftShader's WebGPU takes seconds per token here.
+    browser = await launchChromium({ webgpu: false });
   } catch (error) {
     await server.close();
     throw error;
   }
   return {
-    url: server.url,
-    model: shipped ? 'shipped' : 'tiny',
+    server,
+    browser,
+    tinyModel,
+    engine: loaded,
     openPage: (path, options) => openPage(browser, server.url, path, options),
     close: async () => {
       await browser.close();
       await server.close();
-      if (tinyDir) rmSync(tinyDir, { recursive: true, force: true });
+      loaded?.model.dispose();
+      if (standIn) rmSync(standIn, { recursive: true, force: true });
     },
   };
+}
+
+/** Waits until the widget is not running the model; returns its status. */
+export async function widgetSettled(widget: Locator): Promise<string> {
+  await expect.poll(() => widget.getAttribute('data-status'), { timeout: 60_000 }).not.toBe('loading');
+  return (await widget.getAttribute('data-status'))!;
+}
+
+/** Waits until the widget matching `selector` is no longer loading; returns its status and message. */
+export async function settled(page: Page, selector: string): Promise<{ status: string; message: string }> {
+  await page.waitForFunction((sel) => document.querySelector<HTMLElement>(sel)?.dataset.status !== 'loading', selector, { timeout: 120_000 });
+  return page.locator(selector).evaluate((el) => ({
+    status: (el as HTMLElement).dataset.status ?? '',
+    message: el.querySelector('[data-widget-status]')?.textContent ?? '',
+  }));
+}
+
+export function expectClose(actual: readonly number[], expected: readonly number[], tolerance: number): void {
+  expect(actual).toHaveLength(expected.length);
+  actual.forEach((value, i) => expect(Math.abs(value - expected[i]), `entry ${i}: ${value} vs ${expected[i]}`).toBeLessThan(tolerance));
 }
