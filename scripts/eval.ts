@@ -18,6 +18,7 @@ import { parseConfig, type LlamaConfig } from '../src/llama/config';
 import { generate } from '../src/llama/generate';
 import { LlamaModel } from '../src/llama/model';
 import { readSafetensors } from '../src/llama/safetensors';
+import { layerTap } from '../src/llama/taps';
 import { SPACE_MARK, Tokenizer } from '../src/llama/tokenizer';
 import { evaluateLoss, PackedCorpus, type Batch } from '../src/llama/train';
 import { generateSet } from './corpus';
@@ -150,31 +151,56 @@ export function nameFirstTokens(tokenizer: Tokenizer): Set<number> {
  * causal forward pass shows it all prefixes at once) and is right when the argmax of the
  * logits just before that position is the name's first token.
  */
+/**
+ * How much one head looks back at the name: the mean attention, over the name-recall cases, from
+ * the token just before a second mention to the first token of the first mention.
+ */
+export interface NameLookupHead {
+  layer: number;
+  head: number;
+  attention: number;
+}
+
 /** Issue 4's acceptance: top-1 name recall at a character's second mention. */
 export const NAME_RECALL_TARGET = 0.7;
 
 export async function nameRecall(
   shipped: ShippedModel,
   stories: { text: string; names: string[] }[],
-): Promise<{ accuracy: number; nameChoiceAccuracy: number; cases: NameRecallCase[] }> {
+): Promise<{ accuracy: number; nameChoiceAccuracy: number; cases: NameRecallCase[]; lookupHeads: NameLookupHead[] }> {
   const { model, tokenizer, config } = shipped;
   const candidates = [...nameFirstTokens(tokenizer)];
   const cases: NameRecallCase[] = [];
+  const { num_hidden_layers: layers, num_attention_heads: heads } = config;
+  const lookup = new Float64Array(layers * heads);
+  let lookupCases = 0;
+  const probTaps = Array.from({ length: layers }, (_, layer) => layerTap(layer, 'attn.probs'));
   for (const story of stories) {
     const ids = tokenizer.encode(story.text).slice(0, config.max_position_embeddings);
     const offsets = tokenOffsets(tokenizer, ids);
-    const wanted: { name: string; position: number }[] = [];
+    // The token that starts a mention: "▁Name" starts at the space before it, or at the name
+    // itself after a quote mark.
+    const tokenAt = (offset: number) => offsets.findIndex((o, i) => (o === offset - 1 && tokenizer.idToPiece(ids[i]).startsWith(SPACE_MARK)) || o === offset);
+    const wanted: { name: string; position: number; first: number }[] = [];
     for (const name of story.names) {
       const mentions = [...story.text.matchAll(new RegExp(`\\b${name}\\b`, 'g'))].map((m) => m.index!);
       if (mentions.length < 2) continue;
-      // The token that starts the name: "▁Name" starts at the space before it, or at the name
-      // itself after a quote mark.
-      const position = offsets.findIndex((offset, i) => (offset === mentions[1] - 1 && tokenizer.idToPiece(ids[i]).startsWith(SPACE_MARK)) || offset === mentions[1]);
-      if (position > 0) wanted.push({ name, position });
+      const position = tokenAt(mentions[1]);
+      if (position > 0) wanted.push({ name, position, first: tokenAt(mentions[0]) });
     }
     if (wanted.length === 0) continue;
-    const { logits } = await model.run([ids]);
+    const { logits, taps } = await model.run([ids], { taps: probTaps });
     const vocab = config.vocab_size;
+    const n = ids.length;
+    for (const { position, first } of wanted) {
+      if (first < 0) continue;
+      lookupCases++;
+      // attention from the token before the second mention to the first mention's first token
+      for (let layer = 0; layer < layers; layer++) {
+        const probs = taps[probTaps[layer]].data;
+        for (let head = 0; head < heads; head++) lookup[layer * heads + head] += probs[(head * n + position - 1) * n + first];
+      }
+    }
     for (const { name, position } of wanted) {
       const row = logits.data.subarray((position - 1) * vocab, position * vocab);
       let best = 0;
@@ -184,10 +210,14 @@ export async function nameRecall(
     }
   }
   const fraction = (right: (c: NameRecallCase) => boolean) => cases.filter(right).length / cases.length;
+  const lookupHeads = [...lookup]
+    .map((total, i) => ({ layer: Math.floor(i / heads), head: i % heads, attention: total / lookupCases }))
+    .sort((a, b) => b.attention - a.attention);
   return {
     accuracy: fraction((c) => c.expectedId === c.predictedId),
     nameChoiceAccuracy: fraction((c) => c.expectedId === c.predictedNameId),
     cases,
+    lookupHeads,
   };
 }
 
@@ -202,6 +232,23 @@ export async function continueText(shipped: ShippedModel, prompt: string, temper
     eosTokenId: tokenizer.eosId,
   });
   return tokenizer.decode(result.ids);
+}
+
+/** Whether a sample introduces a character ("named X", "called X") with a name the text already used. */
+function reusesNames(sample: string): boolean {
+  return [...sample.matchAll(/\b(?:named|called) ([A-Z][a-z]+)/g)].some((m) => sample.slice(0, m.index).includes(m[1]));
+}
+
+/** The model card's sentence on data parallelism, from the throughput probe. */
+function workersSentence(throughput: { workers: number; secondsPerStep: number }[] | undefined, workers: number): string {
+  const one = throughput?.find((r) => r.workers === 1);
+  const two = throughput?.find((r) => r.workers === 2);
+  const how = 'Data parallelism over two worker threads (each computes the gradient of half the batch, the main thread averages them, every worker applies the same AdamW update; see `scripts/train-worker.ts`)';
+  if (!one || !two) return `${how} is available; this run used ${workers} worker(s).`;
+  const speedup = one.secondsPerStep / two.secondsPerStep;
+  return speedup > 1
+    ? `${how} made a step ${speedup.toFixed(2)}x as fast as one worker (less than 2x: exchanging and averaging the gradients, and the AdamW update that every worker repeats, are not split between them), so the run used ${workers} worker(s).`
+    : `${how} was slower than one worker in the probe (${speedup.toFixed(2)}x), so the run used ${workers} worker(s).`;
 }
 
 /** What the card says when the model has not learned to copy names (the target is 70%). */
@@ -226,6 +273,8 @@ export interface Evaluation {
   nameChoiceAccuracy: number;
   nameRecallCases: number;
   nameRecallStories: number;
+  /** Every head, most name-looking first (see NameLookupHead). */
+  nameLookupHeads: NameLookupHead[];
   /** Markdown list items: prompt, temperature, text. */
   samples: string[];
 }
@@ -253,6 +302,7 @@ export async function evaluateModel(shipped: ShippedModel): Promise<Evaluation> 
     nameChoiceAccuracy: recall.nameChoiceAccuracy,
     nameRecallCases: recall.cases.length,
     nameRecallStories: recallStories.length,
+    nameLookupHeads: recall.lookupHeads.map((h) => ({ ...h, attention: Number(h.attention.toFixed(4)) })),
     samples,
   };
 }
@@ -361,20 +411,29 @@ name, which separates copying from the separate question of whether a name comes
 the next sentence may as well start with "The sun was shining.").
 ${evaluation.nameRecall < 0.7 ? `\n${NAME_RECALL_LIMITATION}\n` : ''}
 
+Which heads do the copying: for every head, the mean attention from the token just before a second mention to the
+first token of the first mention (over the same cases; 0 to 1, the rest goes elsewhere). The three strongest:
+
+${table(evaluation.nameLookupHeads.slice(0, 3).map((h) => [`layer ${h.layer}, head ${h.head}`, h.attention.toFixed(2)]))}
+
+The attention chapter points readers at the strongest one; \`tests/unit/attention-chapter.test.ts\` checks it there.
+
 ## Samples
 
 ${samples.join('\n\n')}
-
+${reusesNames(samples[0]) ? `
+At temperature 0 the copying shows its other side: where a story brings in a *new* character, the single most likely
+name is one the story already has, so greedy text often gives both characters the same name. Sampling (temperature
+0.8) draws new names, since the probability is spread over the whole pool.
+` : ''}
 ## Why these dimensions
 
-The whole run had to finish in under an hour on a 2-core machine shared with other jobs. Measured step times
-(batch ${log.options.batchSize} x ${log.options.seqLength}, wasm backend):
+The whole run had to finish in under an hour on a 2-core machine. Measured step times (batch
+${log.options.batchSize} x ${log.options.seqLength}, wasm backend), with \`npm run train -- --probe-throughput 5\`:
 
 ${throughput ? table(throughput.map((r) => [`${r.workers} worker(s)`, `${r.secondsPerStep.toFixed(2)} s/step, ${r.tokensPerSecond.toFixed(0)} tokens/s`])) : '(no throughput probe recorded)'}
 
-${log.throughput?.note ?? ''} Data parallelism over two worker threads (gradients averaged every step) works (see
-\`scripts/train-worker.ts\`) but was slower than one worker while the other jobs kept both cores busy, so the run used one
-worker. At about ${secondsPerStep.toFixed(1)} s per ${log.options.batchSize * log.options.seqLength}-token step, hidden ${config.hidden_size} with
+${log.throughput?.note ?? ''} ${workersSentence(throughput, log.options.workers)} At about ${secondsPerStep.toFixed(1)} s per ${log.options.batchSize * log.options.seqLength}-token step, hidden ${config.hidden_size} with
 ${config.num_hidden_layers} layers allowed ${stepsDone} steps in the time budget: wide enough for 4 heads of dimension
 ${config.hidden_size / config.num_attention_heads} (2 key/value heads), deep enough for induction (copying a name needs one
 layer to mark the previous token and a later one to look it up), and small enough (${(log.parameterCount / 1e6).toFixed(2)}M
@@ -383,11 +442,11 @@ holds a whole story (stories average about ${Math.round(tokenCounts.stories.trai
 
 ## Reproduce
 
-A straight run with the final planned length (the shipped run changed its planned length on resume, see Training):
+${resumes.length ? 'A straight run with the final planned length (the shipped run changed its planned length on resume, see Training):' : 'The command that trained this model:'}
 
 \`\`\`
 npm run corpus && npm run tokenizer
-npm run train -- --workers ${log.options.workers} --steps ${log.options.steps} --warmup ${log.options.warmupSteps} --log-every 1 --eval-every 50
+npm run train -- --workers ${log.options.workers} --steps ${log.options.steps} --warmup ${log.options.warmupSteps} --log-every ${log.options.logEvery} --eval-every ${log.options.evalEvery} --checkpoint-every ${log.options.checkpointEvery} --max-minutes ${log.options.maxMinutes}
 npm run eval
 \`\`\`
 ${log.reproducibility ? `\nReproducibility: ${JSON.stringify(log.reproducibility)}\n` : ''}`;

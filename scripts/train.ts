@@ -288,7 +288,7 @@ function machineInfo(): TrainingLog['machine'] {
     cores: os.cpus().length,
     node: process.version,
     backend: 'tfjs-backend-wasm (SIMD, single-threaded per worker)',
-    note: 'The CPU was shared with other jobs during training, so step times are noisy.',
+    note: 'Step times are wall-clock; anything else running on the machine at the same time slows them.',
   };
 }
 
@@ -334,7 +334,7 @@ async function probeThroughput(options: TrainOptions, config: LlamaConfig, corpu
     console.log(`workers=${workers}: ${median.toFixed(2)} s/step, ${((options.batchSize * options.seqLength) / median).toFixed(0)} tokens/s`);
   }
   return {
-    note: 'Median step time over the probed steps (first step excluded), same batch. The 2 cores were shared with other jobs, so these are noisy.',
+    note: 'Median step time over the probed steps (first step excluded), same batch.',
     batchSize: options.batchSize,
     seqLength: options.seqLength,
     results,

@@ -31,6 +31,13 @@ export const SHIPPED_ATTENTION = {
   context: 256,
 } as const;
 
+/**
+ * A prompt on which the shipped model's name-lookup heads show what they do: at the last token,
+ * the full stop, the model's next token is "Ben", and the strongest name head (the model card's
+ * eval.json, nameLookupHeads[0]) puts nearly all its attention on the first "Ben".
+ */
+export const NAME_HEAD_PROMPT = 'Once upon a time, there was a boy named Ben. The sun was shining.';
+
 /** Query heads that share one key/value head: G = heads / kvHeads. */
 export function queriesPerKvHead(heads: number, kvHeads: number): number {
   return heads / kvHeads;

@@ -203,6 +203,11 @@ describe('mask it', () => {
       expect(await widgetSettled(widget)).toBe('note');
       expect(await widget.locator('[data-widget-status]').textContent()).toBe('The prompt is empty: type a few words.');
       expect(await widget.locator('table.am-table').count()).toBe(0);
+      await box.fill('🦙'.repeat(100));
+      await box.press('Enter');
+      expect(await widgetSettled(widget)).toBe('note');
+      expect(await widget.locator('[data-widget-status]').textContent()).toMatch(/^The prompt is \d+ tokens long, but the model reads at most 256 \(its context\)\. Shorten it\.$/);
+      expect(await widget.locator('table.am-table').count()).toBe(0);
       expect(restored.consoleErrors).toEqual([]);
     } finally {
       await restored.close();

@@ -10,6 +10,7 @@ import {
   firstTokenScore,
   kvCacheWidth,
   kvHeadOf,
+  NAME_HEAD_PROMPT,
   pieceLabel,
   previousTokenScore,
   promptProblem,
@@ -124,6 +125,36 @@ describe('prompt checks and labels', () => {
     expect(pieceLabel('\u2581the')).toBe('·the');
     expect(pieceLabel('<0x0A>')).toBe('⏎');
     expect(pieceLabel('<s>')).toBe('<s>');
+  });
+});
+
+describe('the name head the chapter points at', () => {
+  let chapter: ChapterModel;
+  beforeAll(async () => {
+    await useBackend('wasm');
+    chapter = loadChapterModel();
+  });
+  afterAll(() => chapter?.model.dispose());
+
+  test('on the chapter prompt it looks from the full stop back at "Ben", and the model predicts "Ben"', async () => {
+    const evaluation = JSON.parse(readFileSync(join(SHIPPED_MODEL_DIR, 'eval.json'), 'utf8'));
+    const { layer, head, attention } = evaluation.nameLookupHeads[0];
+    const second = evaluation.nameLookupHeads[1];
+    expect(layer).toBe(second.layer); // the prose: two heads of the same layer
+    expect(layer).toBe(chapter.model.config.num_hidden_layers - 1); // its last layer
+    expect(attention).toBeGreaterThan(0.5);
+    const { model, tokenizer } = chapter;
+    const ids = tokenizer.encode(NAME_HEAD_PROMPT, { bos: true });
+    const { logits, taps } = await model.run([ids], { taps: [layerTap(layer, 'attn.probs')] });
+    const last = ids.length - 1;
+    const ben = tokenizer.encode('Ben', { bos: false })[0];
+    expect(tokenizer.idToPiece(ids[last])).toBe('.');
+    const first = ids.indexOf(ben);
+    expect(last - first).toBe(7); // "seven tokens back"
+    const row = tapRow(taps[layerTap(layer, 'attn.probs')], head, last);
+    console.log(`layer ${layer}, head ${head}: ${(100 * row[first]).toFixed(1)}% on "Ben"`);
+    expect(row[first]).toBeGreaterThan(0.9); // "nearly all of its attention"
+    expect(topPrediction(logits, last).id).toBe(ben);
   });
 });
 
