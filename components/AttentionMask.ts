@@ -5,7 +5,7 @@
 import './AttentionMask.css';
 import { promptProblem } from '../src/chapters/attention';
 import {
-  MASK_MODES, MAX_EDIT_TOKENS, comparePredictions, formatFlips, futureCells, maskFor, meanLosses, parseFlips, toggleFlip,
+  MASK_MODES, MASK_PROMPT, MAX_EDIT_TOKENS, comparePredictions, formatFlips, futureCells, maskFor, meanLosses, parseFlips, toggleFlip,
   type Flip, type MaskMode, type PositionComparison,
 } from '../src/chapters/attentionMask';
 import { choice, integer, text } from '../src/widgets/state';
@@ -14,7 +14,7 @@ import type { WidgetContext } from '../src/widgets/types';
 import { element, formatNumber, loadModel, promptForm, radioGroup, reportRun, tableScroller, tokenLabels } from './modelWidgetParts';
 
 export const schema = {
-  prompt: text(200, 'Tom had a red ball. Tom gave the ball to Sam.'),
+  prompt: text(200, MASK_PROMPT),
   mode: choice(MASK_MODES, 'none'),
   /** The edited mask's flipped cells, "query-key" pairs: "5-6,3-1". */
   flips: text(400, ''),
@@ -140,8 +140,8 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
     }
     const editable = mode === 'edited';
     gridHelp.textContent = editable
-      ? 'Row = the token that looks (query), column = the token looked at (key). Click a cell, or move with the arrow keys and press Space or Enter, to show or hide that key from that query.'
-      : 'Row = the token that looks (query), column = the token looked at (key); a filled cell is visible. Choose “Edit the mask” to flip cells.';
+      ? 'Row = the token that looks (query), column = the token looked at (key). Click a cell, or move with the arrow keys and press Space or Enter, to show or hide that key from that query. Pick a position in the table to spell out its prediction.'
+      : 'Row = the token that looks (query), column = the token looked at (key); a filled cell is visible. Choose “Edit the mask” to flip cells. Pick a position in the table to spell out its prediction.';
     const table = element('table', 'am-grid');
     // Editable: an ARIA grid of toggle buttons with one tab stop (arrow keys move between cells).
     if (editable) table.setAttribute('role', 'grid');
@@ -250,7 +250,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
       `${MODE_LABELS[mode]}: top guess “${label(row.maskedTop)}”, p = ${formatNumber(row.maskedProbability, 3)}.`;
 
     const table = element('table', 'mw-table am-table');
-    table.createCaption().textContent = 'Every position: the next token, and the model’s guesses with each mask (select a row to spell it out above)';
+    table.createCaption().textContent = 'Each position’s next token and the top guesses';
     const head = table.createTHead().insertRow();
     for (const cell of ['position', 'next token', 'causal: top', 'causal: p(next)', 'this mask: top', 'this mask: p(next)', 'sees next?']) head.append(element('th', undefined, cell));
     const body = table.createTBody();

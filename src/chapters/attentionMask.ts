@@ -15,6 +15,9 @@ import { argmax, tokenLoss } from './attention';
 export const MASK_MODES = ['causal', 'none', 'edited'] as const;
 export type MaskMode = (typeof MASK_MODES)[number];
 
+/** The widget's default prompt: a story opening in the corpus's style, 21 tokens with <s>. */
+export const MASK_PROMPT = 'Once upon a time, there was a girl named Mia. Mia had a red ball.';
+
 /** Longest prompt whose mask the widget lets the reader edit cell by cell (a 32 x 32 grid). */
 export const MAX_EDIT_TOKENS = 32;
 

@@ -1,11 +1,11 @@
-// The attention chapter in Chromium on the model: both widgets load, their numbers are the
+// The attention chapter in Chromium on the model: the three widgets load, their numbers are the
 // engine's (computed again here in Node on the same weights), they follow their controls and the
 // link, and they say so plainly when the prompt is empty or too long.
 // The model: see helpers/chapterSite.ts.
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { kvHeadOf, tapRow } from '../../src/chapters/attention';
-import { comparePredictions, maskFor, meanLosses, type Flip, type MaskMode } from '../../src/chapters/attentionMask';
+import { comparePredictions, MASK_PROMPT, maskFor, meanLosses, type Flip, type MaskMode } from '../../src/chapters/attentionMask';
 import { layerTap } from '../../src/llama/taps';
 import { problemsOnPage, startAllWidgets, type OpenedPage } from './helpers';
 import { expectClose, openChapterSite, widgetSettled, type ChapterSite } from './helpers/chapterSite';
@@ -49,12 +49,12 @@ async function heatmapTable(widget: Locator): Promise<{ caption: string; probs: 
   return { caption, probs };
 }
 
-test('both widgets start on the model, and the page has no console error, axe violation or raw math', async () => {
+test('the three widgets start on the model, and the page has no console error, axe violation or raw math', async () => {
   const statuses = await startAllWidgets(page, 120_000);
   expect(statuses.filter((s) => s.id.startsWith('attention'))).toEqual([
+    { id: 'attention-mask', status: 'ready', message: '' },
     { id: 'attention-heatmap', status: 'ready', message: '' },
     { id: 'attention-step', status: 'ready', message: '' },
-    { id: 'attention-mask', status: 'ready', message: '' },
   ]);
   expect(await problemsOnPage(opened)).toEqual([]);
 }, 180_000);
@@ -136,7 +136,7 @@ describe('one head, step by step', () => {
 });
 
 describe('mask it', () => {
-  const prompt = 'Tom had a red ball. Tom gave the ball to Sam.';
+  const prompt = MASK_PROMPT;
 
   /** The engine's comparison in Node: causal forward against the forward with the widget's mask. */
   async function engineComparison(mode: MaskMode, flips: Flip[] = []) {
@@ -193,7 +193,7 @@ describe('mask it', () => {
       expect(statuses.find((s) => s.id === 'attention-mask')).toEqual({
         id: 'attention-mask',
         status: 'note',
-        message: '“x” is not a cell (expected query-key, such as 5-6). Cell 99-1 is outside this 14-token prompt.',
+        message: `“x” is not a cell (expected query-key, such as 5-6). Cell 99-1 is outside this ${engine.tokenizer.encode(MASK_PROMPT, { bos: true }).length}-token prompt.`,
       });
       const widget = restored.page.locator(MASK);
       expect(await widget.locator('button[data-query="3"][data-key="5"]').getAttribute('aria-pressed')).toBe('true');

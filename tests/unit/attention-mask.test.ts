@@ -1,8 +1,19 @@
 // The "Mask it" widget's arithmetic (src/chapters/attentionMask.ts).
 import { describe, expect, test } from 'vitest';
 import {
-  applyFlips, causalMask, comparePredictions, formatFlips, futureCells, maskFor, meanLosses, parseFlips, toggleFlip,
+  applyFlips, causalMask, MASK_PROMPT, MAX_EDIT_TOKENS, comparePredictions, formatFlips, futureCells, maskFor, meanLosses, parseFlips, toggleFlip,
 } from '../../src/chapters/attentionMask';
+
+test('the default prompt fits the editable grid', async () => {
+  const { loadChapterModel } = await import('./helpers/chapter-model');
+  const { useBackend } = await import('./helpers/backends');
+  await useBackend('cpu');
+  const { tokenizer, model } = loadChapterModel();
+  model.dispose();
+  const n = tokenizer.encode(MASK_PROMPT, { bos: true }).length;
+  expect(n).toBe(21);
+  expect(n).toBeLessThanOrEqual(MAX_EDIT_TOKENS);
+});
 
 describe('masks', () => {
   test('causal: row q sees keys 0..q', () => {
