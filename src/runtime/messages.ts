@@ -206,6 +206,11 @@ export interface GeneratedResponse {
    */
   text: string;
   stopReason: StopReason;
+  /**
+   * When the generation was cancelled: how many tokens it had sent when the worker read the
+   * cancel. At most one more token follows (the one being computed then).
+   */
+  cancelReadAfter?: number;
 }
 
 export interface BatchGeneratedResponse {

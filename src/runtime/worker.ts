@@ -44,15 +44,20 @@ interface LoadedModel {
 /** The backend is chosen once per worker: tfjs cannot move a loaded model between backends. */
 let backend: Promise<BackendInfo> | null = null;
 let loaded: LoadedModel | null = null;
-/** requestIds of generations asked to stop (cleared when each one ends). */
-const cancelled = new Set<number>();
+/**
+ * Generations asked to stop (cleared when each one ends): requestId -> how many tokens that
+ * generation had sent when the cancel was read, reported back as cancelReadAfter.
+ */
+const cancelled = new Map<number, number>();
+/** Tokens sent so far by each running generation. */
+const tokensSent = new Map<number, number>();
 /** Requests run one after another in arrival order. */
 let queue: Promise<void> = Promise.resolve();
 
 self.onmessage = (event: MessageEvent<RuntimeRequest>) => {
   const request = event.data;
   if (request.type === 'cancel') {
-    cancelled.add(request.target);
+    if (!cancelled.has(request.target)) cancelled.set(request.target, tokensSent.get(request.target) ?? 0);
     return;
   }
   queue = queue.then(async () => {
@@ -295,6 +300,7 @@ async function generateStream(request: GenerateRequest): Promise<void> {
           text += tokenText;
           reply({ type: 'token', requestId, index: newIds.length, tokenId, text: tokenText });
           newIds.push(tokenId);
+          tokensSent.set(requestId, newIds.length);
           // Let a waiting `cancel` message in before the next token is computed.
           await nextMacrotask();
           return !cancelled.has(requestId);
@@ -310,10 +316,12 @@ async function generateStream(request: GenerateRequest): Promise<void> {
       }
     }
   } finally {
-    cancelled.delete(requestId);
+    tokensSent.delete(requestId);
   }
+  const cancelReadAfter = cancelled.get(requestId);
+  cancelled.delete(requestId);
   text += decoder?.flush() ?? '';
-  reply({ type: 'generated', requestId, promptIds: prompt, newIds, text, stopReason });
+  reply({ type: 'generated', requestId, promptIds: prompt, newIds, text, stopReason, ...(cancelReadAfter === undefined ? {} : { cancelReadAfter }) });
 }
 
 /**

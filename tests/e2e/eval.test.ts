@@ -42,7 +42,7 @@ describe('the chapter with its default state', () => {
     expect(await stage(runs).getAttribute('data-identical')).toBe('false');
     expect(await runs.locator('.widget-summary').textContent()).toMatch(/^model\.train\(\), p = 0\.10: across 10 runs, the probability of .+ moved between \d+\.\d% and \d+\.\d%\.$/);
     // ten dots per token row
-    expect(await runs.locator('svg g.row').first().locator('circle').count()).toBe(10);
+    expect(await runs.locator('svg g.chart-row').first().locator('circle').count()).toBe(10);
 
     await runs.getByRole('radio', { name: 'model.eval()' }).check();
     await runs.locator('.widget-summary', { hasText: 'model.eval(): all 10 runs' }).waitFor();
@@ -50,7 +50,7 @@ describe('the chapter with its default state', () => {
     expect(param(opened, 'dropout-runs.mode')).toBe('eval');
     expect(await runs.getByRole('button', { name: 'New masks' }).isDisabled()).toBe(true);
     // the text alternative lists the same tokens as the chart
-    expect(await runs.locator('table.visually-hidden tr').count()).toBe(1 + (await runs.locator('svg g.row').count()));
+    expect(await runs.locator('table.visually-hidden tr').count()).toBe(1 + (await runs.locator('svg g.chart-row').count()));
   });
 
   test('the rate slider moves by keyboard and writes p to the link', async () => {

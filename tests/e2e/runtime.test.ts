@@ -174,9 +174,14 @@ describe('cancel', () => {
         return { tokensWhenCancelled, tokensSeen, result, secondResult };
       }, MODEL_URL);
       expect(outcome.result.stopReason).toBe('cancelled');
-      // The token being computed when the cancel arrived may still finish, and no other.
-      expect(outcome.result.newIds.length - outcome.tokensWhenCancelled).toBeGreaterThanOrEqual(0);
-      expect(outcome.result.newIds.length - outcome.tokensWhenCancelled).toBeLessThanOrEqual(1);
+      // The page asked after seeing 3 tokens; the worker may have sent more before the message
+      // reached it (that depends on speed), but after it read the cancel, the token being
+      // computed then may still finish, and no other.
+      const readAfter = outcome.result.cancelReadAfter!;
+      expect(readAfter).toBeGreaterThanOrEqual(outcome.tokensWhenCancelled);
+      expect(outcome.result.newIds.length - readAfter).toBeGreaterThanOrEqual(0);
+      expect(outcome.result.newIds.length - readAfter).toBeLessThanOrEqual(1);
+      expect(outcome.result.newIds.length).toBeLessThan(100);
       expect(outcome.tokensSeen).toBe(outcome.result.newIds.length);
       expect(outcome.secondResult.stopReason).toBe('cancelled');
       expect(outcome.secondResult.newIds.length).toBeLessThanOrEqual(2);
