@@ -240,19 +240,25 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
         (future > 0
           ? `${future} cell${future === 1 ? '' : 's'} let a token see a later one; at ${peeking} position${peeking === 1 ? '' : 's'} the token it must predict is in plain view. ` +
             'This model was trained with the mask, so it never learned to read the answer off the next position: what it sees there is noise to it, not a shortcut.'
-          : 'No token sees a later one, so this is still a causal model, with some past hidden.');
+          : flips.length === 0
+            ? 'Your mask is still the causal one: flip cells in the grid to change it.'
+            : 'No token sees a later one, so this is still a causal model, with some past hidden.');
     }
     const index = ctx.state.position < 0 || ctx.state.position >= comparison.length ? comparison.length - 1 : ctx.state.position;
     const row = comparison[index];
     detail.textContent =
       `After “${tokens[row.position]}” (position ${row.position}) the text goes on with “${label(row.target)}”. ` +
       `Causal: top guess “${label(row.causalTop)}”, p(“${label(row.target)}”) = ${formatNumber(row.causalProbability, 3)}. ` +
-      `${MODE_LABELS[mode]}: top guess “${label(row.maskedTop)}”, p = ${formatNumber(row.maskedProbability, 3)}.`;
+      `${mode === 'none' ? 'No mask' : mode === 'edited' ? 'Your mask' : 'Causal again'}: top guess “${label(row.maskedTop)}”, p = ${formatNumber(row.maskedProbability, 3)}.`;
 
     const table = element('table', 'mw-table am-table');
     table.createCaption().textContent = 'Each position’s next token and the top guesses';
     const head = table.createTHead().insertRow();
-    for (const cell of ['position', 'next token', 'causal: top', 'causal: p(next)', 'this mask: top', 'this mask: p(next)', 'sees next?']) head.append(element('th', undefined, cell));
+    for (const cell of ['position', 'next', 'causal: top', 'p(next)', `${mode === 'none' ? 'no mask' : 'your mask'}: top`, 'p(next)', 'sees next?']) {
+      const th = element('th', undefined, cell);
+      th.scope = 'col';
+      head.append(th);
+    }
     const body = table.createTBody();
     for (const r of comparison) {
       const tr = body.insertRow();
