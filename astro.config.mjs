@@ -17,6 +17,7 @@ import { tfjsWasmFiles } from './scripts/copy-tfjs-wasm.mjs';
 //   embed in a sandboxed iframe (origin "null") start that worker from a blob: URL it made itself
 //   (src/embed/sandboxWorker.ts); a blob: URL can only come from script this policy already allows.
 // - frame-src 'self': the slides' presenter view shows the deck's current and next slide in frames.
+/** @type {Exclude<NonNullable<import('astro').AstroUserConfig['experimental']>['csp'], boolean | undefined>} */
 const contentSecurityPolicy = {
   algorithm: /** @type {const} */ ('SHA-256'),
   directives: [

@@ -11,7 +11,10 @@ import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 
-/** Copy tfjs-backend-wasm.wasm, -simd.wasm and -threaded-simd.wasm into publicDir/tfjs/. */
+/**
+ * Copy tfjs-backend-wasm.wasm, -simd.wasm and -threaded-simd.wasm into publicDir/tfjs/.
+ * @param {string} publicDir
+ */
 export function copyTfjsWasm(publicDir) {
   const wasmDist = dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
   const wasmFiles = readdirSync(wasmDist).filter((file) => file.endsWith('.wasm'));
@@ -22,7 +25,10 @@ export function copyTfjsWasm(publicDir) {
   return wasmFiles;
 }
 
-/** Astro integration: copy before Astro reads public/. */
+/**
+ * Astro integration: copy before Astro reads public/.
+ * @returns {import('astro').AstroIntegration}
+ */
 export function tfjsWasmFiles() {
   return {
     name: 'glass-llama:tfjs-wasm',

@@ -9,7 +9,10 @@ import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 
-/** Directory of an installed package (resolved through its package.json). */
+/**
+ * Directory of an installed package (resolved through its package.json).
+ * @param {string} name
+ */
 function packageDir(name) {
   return dirname(require.resolve(`${name}/package.json`));
 }
@@ -22,7 +25,10 @@ export const FONT_FILES = [
   ['@fontsource-variable/jetbrains-mono', 'jetbrains-mono-latin-wght-normal.woff2'],
 ];
 
-/** Copy KaTeX's CSS (font-display: swap variant) and fonts to public/katex, fonts to public/fonts. */
+/**
+ * Copy KaTeX's CSS (font-display: swap variant) and fonts to public/katex, fonts to public/fonts.
+ * @param {string} publicDir
+ */
 export function copySelfHostedAssets(publicDir) {
   const katexDist = join(packageDir('katex'), 'dist');
   const katexOut = join(publicDir, 'katex');
@@ -41,7 +47,10 @@ export function copySelfHostedAssets(publicDir) {
   for (const [pkg, file] of FONT_FILES) cpSync(join(packageDir(pkg), 'files', file), join(fontsOut, file));
 }
 
-/** Astro integration: run the copy whenever Astro starts (dev, build, preview). */
+/**
+ * Astro integration: run the copy whenever Astro starts (dev, build, preview).
+ * @returns {import('astro').AstroIntegration}
+ */
 export function selfHostAssets() {
   return {
     name: 'glass-llama:self-host-assets',
