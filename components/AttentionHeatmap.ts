@@ -2,7 +2,7 @@
 // probabilities of every token over the tokens before it, straight from the model's
 // layers.N.attn.probs taps; an all-heads overview finds the heads that do something.
 import { attentionHeatmap } from '../src/charts/attentionHeatmap';
-import { argmax, previousTokenScore, promptProblem, tapHead } from '../src/chapters/attention';
+import { argmax, NAME_HEAD_PROMPT, previousTokenScore, promptProblem, tapHead } from '../src/chapters/attention';
 import { layerTap } from '../src/llama/taps';
 import { integer, text } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
@@ -10,7 +10,7 @@ import type { StateOf } from '../src/widgets/state';
 import { checkLinkedLayerHead, element, formatNumber, hiddenTable, loadModel, numberSelect, onWidthChange, promptForm, reportFailure, reportRun, tokenLabels } from './modelWidgetParts';
 
 export const schema = {
-  prompt: text(400, 'Tom had a red ball. Tom gave the ball to Sam.'),
+  prompt: text(400, NAME_HEAD_PROMPT),
   layer: integer(0, 31, 0),
   head: integer(0, 31, 0),
   /** The query row shown in the readout; -1 is the last token. */

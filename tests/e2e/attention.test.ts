@@ -4,7 +4,7 @@
 // The model: see helpers/chapterSite.ts.
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { kvHeadOf, tapRow } from '../../src/chapters/attention';
+import { kvHeadOf, NAME_HEAD_PROMPT, tapRow } from '../../src/chapters/attention';
 import { comparePredictions, MASK_PROMPT, maskFor, meanLosses, type Flip, type MaskMode } from '../../src/chapters/attentionMask';
 import { layerTap } from '../../src/llama/taps';
 import { problemsOnPage, startAllWidgets, type OpenedPage } from './helpers';
@@ -60,7 +60,7 @@ test('the three widgets start on the model, and the page has no console error, a
 }, 180_000);
 
 describe('attention map', () => {
-  const prompt = 'Tom had a red ball. Tom gave the ball to Sam.';
+  const prompt = NAME_HEAD_PROMPT;
 
   test('shows the engine probabilities of the last token, and follows the head select and the arrow keys', async () => {
     const widget = page.locator(HEATMAP);
