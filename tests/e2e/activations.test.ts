@@ -1,21 +1,16 @@
 // The Swish / SiLU / SwiGLU chapter in Chromium: the activation explorer and the live model's MLP
 // react to their controls, restore from the link, and explain bad input.
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { siluMinimum } from '../../src/chapters/activations';
 import { startAllWidgets } from './helpers';
-import { openChapterSite, settled, type ChapterSite } from './helpers/chapterSite';
+import { settled, type ChapterSite, useChapterSite } from './helpers/chapterSite';
 
 const CHAPTER = '/chapters/06-swish-silu-swiglu/';
 const EXPLORER = '[data-widget-id="activation-explorer"]';
 const MLP = '[data-widget-id="mlp-inside"]';
 
 let site: ChapterSite;
-beforeAll(async () => {
-  site = await openChapterSite();
-});
-afterAll(async () => {
-  await site?.close();
-});
+useChapterSite((opened) => (site = opened));
 
 
 /** "−0.1392" as the widgets print numbers (formatNumber: real minus sign). */

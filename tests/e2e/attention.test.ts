@@ -3,35 +3,24 @@
 // link, and they say so plainly when the prompt is empty or too long.
 // The model: see helpers/chapterSite.ts.
 import type { Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { kvHeadOf, NAME_HEAD_PROMPT, tapRow } from '../../src/chapters/attention';
 import { comparePredictions, MASK_PROMPT, maskFor, meanLosses, type Flip, type MaskMode } from '../../src/chapters/attentionMask';
 import { layerTap } from '../../src/llama/taps';
 import { problemsOnPage, startAllWidgets, type OpenedPage } from './helpers';
-import { expectClose, openChapterSite, widgetSettled, type ChapterSite } from './helpers/chapterSite';
+import { expectClose, useChapterPage, widgetSettled, type ChapterPage, type ChapterSite } from './helpers/chapterSite';
 
 const CHAPTER = '/chapters/02-attention/';
 const HEATMAP = '[data-widget-id="attention-heatmap"]';
 const STEP = '[data-widget-id="attention-step"]';
 const MASK = '[data-widget-id="attention-mask"]';
 
-/** The served site, and the same model in Node. */
+/** The served site, the same model in Node, and the chapter open in Chromium. */
 let site: ChapterSite;
-let engine: NonNullable<ChapterSite['engine']>;
+let engine: ChapterPage['engine'];
 let opened: OpenedPage;
 let page: Page;
-
-beforeAll(async () => {
-  site = await openChapterSite({ engine: true });
-  engine = site.engine!;
-  opened = await site.openPage(`${CHAPTER}?backend=wasm`);
-  page = opened.page;
-}, 120_000);
-
-afterAll(async () => {
-  await opened?.close();
-  await site?.close();
-});
+useChapterPage(CHAPTER, (chapter) => ({ site, engine, opened, page } = chapter));
 
 /** Attention probabilities of one head for one query, from the engine in Node. */
 async function engineProbs(prompt: string, layer: number, head: number, query: number): Promise<number[]> {

@@ -3,9 +3,9 @@
 // degeneration figure plots distinct-n; each reacts to its controls, restores from the link and
 // explains bad input.
 import type { Locator } from 'playwright-core';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { startAllWidgets } from './helpers';
-import { openChapterSite, settled, type ChapterSite } from './helpers/chapterSite';
+import { settled, type ChapterSite, useChapterSite } from './helpers/chapterSite';
 
 const CHAPTER = '/chapters/07-decoding/';
 const BARS = '[data-widget-id="next-token-bars"]';
@@ -13,12 +13,7 @@ const TREE = '[data-widget-id="beam-tree"]';
 const DEGENERATION = '[data-widget-id="degeneration"]';
 
 let site: ChapterSite;
-beforeAll(async () => {
-  site = await openChapterSite();
-});
-afterAll(async () => {
-  await site?.close();
-});
+useChapterSite((opened) => (site = opened));
 
 
 /** The bars' text alternative: [token, model probability, after processors] per row. */

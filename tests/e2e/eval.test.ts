@@ -4,7 +4,7 @@
 import type { Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { problemsOnPage, startAllWidgets, type OpenedPage } from './helpers';
-import { openChapterSite, type ChapterSite } from './helpers/chapterSite';
+import { type ChapterSite, useChapterSite, linkParam, statusText } from './helpers/chapterSite';
 
 const CHAPTER = '/chapters/05-eval-and-dropout/';
 const RUNS = '[data-widget-id="dropout-runs"]';
@@ -12,15 +12,9 @@ const INSIDE = '[data-widget-id="dropout-inside"]';
 const FORGOTTEN = '[data-widget-id="forgotten-eval"]';
 
 let site: ChapterSite;
-beforeAll(async () => {
-  site = await openChapterSite();
-});
-afterAll(async () => {
-  await site?.close();
-});
+useChapterSite((opened) => (site = opened));
 
-const param = (opened: OpenedPage, name: string) => new URL(opened.page.url()).searchParams.get(name);
-const statusOf = (widget: Locator) => widget.locator('[data-widget-status]').textContent();
+const param = (opened: OpenedPage, name: string) => linkParam(opened.page, name);
 const stage = (widget: Locator) => widget.locator('[data-widget-stage]');
 
 describe('the chapter with its default state', () => {
@@ -67,7 +61,7 @@ describe('the chapter with its default state', () => {
     const runs = opened.page.locator(RUNS);
     await runs.getByRole('textbox', { name: 'Prompt' }).fill('');
     await runs.locator('[data-widget-status]', { hasText: 'Write a prompt' }).waitFor();
-    expect(await statusOf(runs)).toBe('Write a prompt: the model needs some text to predict the next token from.');
+    expect(await statusText(runs)).toBe('Write a prompt: the model needs some text to predict the next token from.');
     expect(await runs.getAttribute('data-status')).toBe('note');
   });
 
@@ -115,15 +109,15 @@ test('the widgets restore their state from the link, and refuse a p outside [0, 
   const runs = opened.page.locator(RUNS);
   expect(await runs.getByRole('radio', { name: 'model.eval()' }).isChecked()).toBe(true);
   expect(await stage(runs).getAttribute('data-identical')).toBe('true');
-  expect(await statusOf(runs)).toBe('The link sets p to "1", but it must be a number from 0 to 0.9; showing 0.1 instead.');
+  expect(await statusText(runs)).toBe('The link sets p to "1", but it must be a number from 0 to 0.9; showing 0.1 instead.');
   expect(await runs.getByRole('slider', { name: 'Dropout p' }).inputValue()).toBe('0.1');
 
   const inside = opened.page.locator(INSIDE);
-  expect(await statusOf(inside)).toBe('The link sets p to "-0.2", but it must be a number from 0 to 0.9; showing 0.5 instead.');
+  expect(await statusText(inside)).toBe('The link sets p to "-0.2", but it must be a number from 0 to 0.9; showing 0.5 instead.');
   expect(await inside.getByRole('slider', { name: 'Draws averaged' }).inputValue()).toBe('500');
   expect(await inside.locator('table tr').last().locator('th').textContent()).toBe('mean of 500');
 
-  expect(await statusOf(opened.page.locator(FORGOTTEN))).toBe('The link sets p to "abc", but it must be a number from 0 to 0.9; showing 0.1 instead.');
+  expect(await statusText(opened.page.locator(FORGOTTEN))).toBe('The link sets p to "abc", but it must be a number from 0 to 0.9; showing 0.1 instead.');
   expect(opened.consoleErrors).toEqual([]);
   await opened.close();
 });

@@ -4,7 +4,7 @@
 import type { Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { problemsOnPage, startAllWidgets, type OpenedPage } from './helpers';
-import { openChapterSite, type ChapterSite } from './helpers/chapterSite';
+import { type ChapterSite, useChapterSite, linkParam, statusText } from './helpers/chapterSite';
 import type { getRuntime } from '../../src/runtime/client';
 
 const CHAPTER = '/chapters/04-padding-side/';
@@ -12,15 +12,9 @@ const BATCH = '[data-widget-id="padding-batch"]';
 const LOGITS = '[data-widget-id="logits-position"]';
 
 let site: ChapterSite;
-beforeAll(async () => {
-  site = await openChapterSite();
-});
-afterAll(async () => {
-  await site?.close();
-});
+useChapterSite((opened) => (site = opened));
 
-const param = (opened: OpenedPage, name: string) => new URL(opened.page.url()).searchParams.get(name);
-const statusOf = (widget: Locator) => widget.locator('[data-widget-status]').textContent();
+const param = (opened: OpenedPage, name: string) => linkParam(opened.page, name);
 
 describe('the chapter with its default state', () => {
   let opened: OpenedPage;
@@ -75,10 +69,10 @@ describe('the chapter with its default state', () => {
     const box = batch.getByRole('textbox', { name: /Prompts, one per line/ });
     await box.fill('Once upon a time\n\nThe dog');
     await batch.locator('[data-widget-status]', { hasText: 'Prompt 2 is empty' }).waitFor();
-    expect(await statusOf(batch)).toBe('Prompt 2 is empty: write some text on every line, or delete the line.');
+    expect(await statusText(batch)).toBe('Prompt 2 is empty: write some text on every line, or delete the line.');
     await box.fill('a\nb\nc\nd\ne');
     await batch.locator('[data-widget-status]', { hasText: '5 prompts' }).waitFor();
-    expect(await statusOf(batch)).toBe('This batch has 5 prompts; the figure takes at most 4, one per line.');
+    expect(await statusText(batch)).toBe('This batch has 5 prompts; the figure takes at most 4, one per line.');
     expect(await opened.page.locator(BATCH).getAttribute('data-status')).toBe('note');
   });
 
@@ -124,7 +118,7 @@ test('a link with a bad side falls back to the default and says so', async () =>
   const opened = await site.openPage(`${CHAPTER}?backend=wasm&padding-batch.side=middle`);
   await startAllWidgets(opened.page, 120_000);
   const batch = opened.page.locator(BATCH);
-  expect(await statusOf(batch)).toBe('The link sets side to "middle", but it must be one of left, right; showing left instead.');
+  expect(await statusText(batch)).toBe('The link sets side to "middle", but it must be one of left, right; showing left instead.');
   expect(await batch.getByRole('radio', { name: 'left' }).isChecked()).toBe(true);
   await opened.close();
 });

@@ -2,37 +2,26 @@
 // engine's (computed again in Node on the same weights, see helpers/chapterSite.ts), they follow their
 // controls and the link, and they answer an empty or too-long text with a message.
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { tokenLosses } from '../../src/chapters/attention';
 import { meanOver, ropeFrequencies, STRETCH_MAX_CONTEXTS, STRETCH_PROMPT } from '../../src/chapters/rope';
 import { layerTap } from '../../src/llama/taps';
 import { problemsOnPage, startAllWidgets, type OpenedPage } from './helpers';
-import { expectClose, openChapterSite, widgetSettled, type ChapterSite } from './helpers/chapterSite';
+import { expectClose, linkParam, useChapterPage, widgetSettled, type ChapterPage, type ChapterSite } from './helpers/chapterSite';
 
 const CHAPTER = '/chapters/03-rope/';
 const ROTATION = '[data-widget-id="rope-rotation"]';
 const RELATIVE = '[data-widget-id="rope-relative"]';
 const STRETCH = '[data-widget-id="rope-stretch"]';
 
-/** The served site, and the same model in Node. */
+/** The served site, the same model in Node, and the chapter open in Chromium. */
 let site: ChapterSite;
-let engine: NonNullable<ChapterSite['engine']>;
+let engine: ChapterPage['engine'];
 let opened: OpenedPage;
 let page: Page;
+useChapterPage(CHAPTER, (chapter) => ({ site, engine, opened, page } = chapter));
 
-beforeAll(async () => {
-  site = await openChapterSite({ engine: true });
-  engine = site.engine!;
-  opened = await site.openPage(`${CHAPTER}?backend=wasm`);
-  page = opened.page;
-}, 120_000);
-
-afterAll(async () => {
-  await opened?.close();
-  await site?.close();
-});
-
-const param = (name: string) => new URL(page.url()).searchParams.get(name);
+const param = (name: string) => linkParam(page, name);
 
 test('the three widgets start on the model, and the page has no console error, axe violation or raw math', async () => {
   const statuses = await startAllWidgets(page, 180_000);

@@ -134,16 +134,23 @@ describe.each(['webgpu', 'webgl', 'wasm', 'cpu'] as const)('backend %s', (backen
     expect(result.text.startsWith(streamed.map((token) => token.text).join(''))).toBe(true);
   }, MANY_FORWARDS_TIMEOUT_MS);
 
-  test('20 generate calls and a forward with taps leave the tensor count unchanged', async () => {
-    const { before, after } = await opened.page.evaluate(async (prompt) => {
+  test('20 generate calls, a forward with taps and forwards with an edited mask (one refused) leave the tensor count unchanged', async () => {
+    const { before, after, refused } = await opened.page.evaluate(async (prompt) => {
       const runtime = await (window as unknown as TestPageWindow).glassLlamaRuntime.getRuntime();
       const before = await runtime.memory();
       for (let call = 0; call < 20; call++) {
         await runtime.generate({ ids: prompt, maxNewTokens: 2, temperature: 0.8, topK: 20, seed: call }).result;
       }
       await runtime.forward({ text: 'Hi', taps: ['layers.0.attn.probs', 'final_norm'] });
-      return { before, after: await runtime.memory() };
+      // the attention chapter's "Mask it": an edited mask, and one the engine refuses
+      await runtime.forward({ ids: [[1, 5, 9]], queryKeyMask: [[1, 1, 0], [1, 1, 1], [0, 1, 1]] });
+      const refused = await runtime.forward({ ids: [[1, 5, 9]], queryKeyMask: [[1, 0, 0], [0, 0, 0], [1, 1, 1]] }).then(
+        () => 'ran',
+        (error: Error) => error.message,
+      );
+      return { before, after: await runtime.memory(), refused };
     }, PROMPT);
+    expect(refused).toBe('queryKeyMask row 1 hides every key. Expected each query to see at least one key');
     expect(before.numTensors).toBeGreaterThan(0);
     expect(after.numTensors).toBe(before.numTensors);
   }, MANY_FORWARDS_TIMEOUT_MS);

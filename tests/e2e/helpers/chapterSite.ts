@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { configToJSON } from '../../../src/llama/config';
 import type { LlamaModel } from '../../../src/llama/model';
 import { writeSafetensors } from '../../../src/llama/safetensors';
@@ -72,6 +72,57 @@ export async function openChapterSite({ engine = false }: { engine?: boolean } =
       if (standIn) rmSync(standIn, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Opens a chapter site before the test file's tests and closes it after them; `ready` receives
+ * it (assign it to the file's own variable).
+ */
+export function useChapterSite(ready: (site: ChapterSite) => void, options: { engine?: boolean } = {}): void {
+  let site: ChapterSite | undefined;
+  beforeAll(async () => {
+    site = await openChapterSite(options);
+    ready(site);
+  }, 120_000);
+  afterAll(async () => {
+    await site?.close();
+  });
+}
+
+export interface ChapterPage {
+  site: ChapterSite;
+  /** The same weights in Node. */
+  engine: NonNullable<ChapterSite['engine']>;
+  opened: OpenedPage;
+  page: Page;
+}
+
+/**
+ * Opens a chapter site with the engine loaded, and one page of it on `path` with ?backend=wasm,
+ * before the test file's tests; closes both after them. `ready` receives the pieces.
+ */
+export function useChapterPage(path: string, ready: (chapter: ChapterPage) => void): void {
+  let site: ChapterSite | undefined;
+  let opened: OpenedPage | undefined;
+  beforeAll(async () => {
+    site = await openChapterSite({ engine: true });
+    opened = await site.openPage(`${path}?backend=wasm`);
+    ready({ site, engine: site.engine!, opened, page: opened.page });
+  }, 120_000);
+  afterAll(async () => {
+    await opened?.close();
+    await site?.close();
+  });
+}
+
+/** A widget state parameter in the page's current URL ("attention-mask.mode"). */
+export function linkParam(page: Page, name: string): string | null {
+  return new URL(page.url()).searchParams.get(name);
+}
+
+/** The text of a widget's status line. */
+export function statusText(widget: Locator): Promise<string | null> {
+  return widget.locator('[data-widget-status]').textContent();
 }
 
 /** Waits until the widget is not running the model; returns its status. */
