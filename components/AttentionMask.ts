@@ -11,7 +11,7 @@ import {
 import { choice, integer, text } from '../src/widgets/state';
 import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
-import { element, formatNumber, loadModel, promptForm, radioGroup, reportRun, tableScroller, tokenLabels } from './modelWidgetParts';
+import { element, fillTable, formatNumber, loadModel, promptForm, radioGroup, reportRun, tableScroller, tokenLabels } from './modelWidgetParts';
 
 export const schema = {
   prompt: text(200, MASK_PROMPT),
@@ -251,35 +251,30 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
       `Causal: top guess “${label(row.causalTop)}”, p(“${label(row.target)}”) = ${formatNumber(row.causalProbability, 3)}. ` +
       `${mode === 'none' ? 'No mask' : mode === 'edited' ? 'Your mask' : 'Causal again'}: top guess “${label(row.maskedTop)}”, p = ${formatNumber(row.maskedProbability, 3)}.`;
 
-    const table = element('table', 'mw-table am-table');
-    table.createCaption().textContent = 'Each position’s next token and the top guesses';
-    const head = table.createTHead().insertRow();
-    for (const cell of ['position', 'next', 'causal: top', 'p(next)', `${mode === 'none' ? 'no mask' : 'your mask'}: top`, 'p(next)', 'sees next?']) {
-      const th = element('th', undefined, cell);
-      th.scope = 'col';
-      head.append(th);
-    }
-    const body = table.createTBody();
-    for (const r of comparison) {
-      const tr = body.insertRow();
-      tr.dataset.position = String(r.position);
+    const table = fillTable(
+      element('table', 'mw-table am-table'),
+      'Each position’s next token and the top guesses',
+      ['position', 'next', 'causal: top', 'p(next)', `${mode === 'none' ? 'no mask' : 'your mask'}: top`, 'p(next)', 'sees next?'],
+      comparison.map((r) => [
+        `${r.position} ${tokens[r.position]}`, label(r.target), label(r.causalTop), formatNumber(r.causalProbability, 3),
+        label(r.maskedTop), formatNumber(r.maskedProbability, 3), r.seesTarget ? 'yes' : 'no',
+      ]),
+    );
+    // Each row's first cell becomes the button that spells that position out above.
+    table.tBodies[0].querySelectorAll('tr').forEach((tr, i) => {
+      const r = comparison[i];
       if (r.causalTop !== r.maskedTop) tr.classList.add('am-row--changed');
       if (r.position === index) tr.classList.add('mw-row--best');
-      const cells = [`${r.position} ${tokens[r.position]}`, label(r.target), label(r.causalTop), formatNumber(r.causalProbability, 3), label(r.maskedTop), formatNumber(r.maskedProbability, 3), r.seesTarget ? 'yes' : 'no'];
-      cells.forEach((text, i) => {
-        const td = tr.insertCell();
-        if (i === 0) {
-          const button = element('button', 'am-pick', text);
-          button.type = 'button';
-          button.setAttribute('aria-pressed', String(r.position === index));
-          button.addEventListener('click', () => {
-            ctx.setState({ position: r.position });
-            draw(mode, mask);
-          });
-          td.append(button);
-        } else td.textContent = text;
+      const cell = tr.cells[0];
+      const button = element('button', 'am-pick', cell.textContent ?? '');
+      button.type = 'button';
+      button.setAttribute('aria-pressed', String(r.position === index));
+      button.addEventListener('click', () => {
+        ctx.setState({ position: r.position });
+        draw(mode, mask);
       });
-    }
+      cell.replaceChildren(button);
+    });
     tableBox.replaceChildren(tableScroller(table, 'Predictions table'));
   }
 

@@ -1,6 +1,7 @@
 // Several functions of x drawn on one pair of axes, with an optional marked point and a
 // read-out line at one x (the activation explorer of the Swish / SiLU chapter).
-import { axisBottom, axisLeft, create, line, scaleLinear } from 'd3';
+import { axisBottom, axisLeft, line, scaleLinear } from 'd3';
+import { chartSvg } from './chartSvg';
 
 export interface Curve {
   /** Shown in the legend, e.g. "swish β=1". */
@@ -51,12 +52,7 @@ export function functionCurves(curves: readonly Curve[], options: FunctionCurves
   const y = scaleLinear()
     .domain(yDomain)
     .range([height - MARGIN.bottom, MARGIN.top]);
-  const svg = create('svg')
-    .attr('viewBox', `0 0 ${width} ${height}`)
-    .attr('width', width)
-    .attr('height', height)
-    .attr('role', 'img')
-    .attr('aria-label', `Curves of ${curves.map((curve) => curve.name).join(', ')} for x from ${xDomain[0]} to ${xDomain[1]}`);
+  const svg = chartSvg(width, height, `Curves of ${curves.map((curve) => curve.name).join(', ')} for x from ${xDomain[0]} to ${xDomain[1]}`);
 
   const ticks = Math.max(3, Math.floor(width / 70));
   svg

@@ -1,6 +1,7 @@
 // A few series of (x, y) points as lines on shared axes, y in [0, 1] by default, with a legend
 // row above (the distinct-n curves of the degeneration figure).
-import { axisBottom, axisLeft, create, line, max, scaleLinear } from 'd3';
+import { axisBottom, axisLeft, line, max, scaleLinear } from 'd3';
+import { chartSvg } from './chartSvg';
 
 export interface Series {
   name: string;
@@ -28,15 +29,11 @@ export function lineCurves(series: readonly Series[], { width, height = 220, yDo
   const y = scaleLinear()
     .domain(yDomain)
     .range([height - MARGIN.bottom, MARGIN.top]);
-  const svg = create('svg')
-    .attr('viewBox', `0 0 ${width} ${height}`)
-    .attr('width', width)
-    .attr('height', height)
-    .attr('role', 'img')
-    .attr(
-      'aria-label',
-      `${yLabel} against ${xLabel}: ${series.map((s) => `${s.name} ends at ${s.points.at(-1)?.y.toFixed(2) ?? 'no value'}`).join('; ')}`,
-    );
+  const svg = chartSvg(
+    width,
+    height,
+    `${yLabel} against ${xLabel}: ${series.map((s) => `${s.name} ends at ${s.points.at(-1)?.y.toFixed(2) ?? 'no value'}`).join('; ')}`,
+  );
   svg
     .append('g')
     .attr('class', 'chart-axis')

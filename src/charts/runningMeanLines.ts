@@ -1,7 +1,8 @@
 // The running mean of dropout outputs over many draws, as a ratio to the undropped value: every
 // line starts somewhere in {0, 1/(1-p)} and settles at 1, while a dashed line at 1 - p shows where
 // the mean would settle without the 1/(1-p) scaling.
-import { create, line, scaleLinear } from 'd3';
+import { line, scaleLinear } from 'd3';
+import { chartSvg } from './chartSvg';
 
 export interface RunningMeanOptions {
   width: number;
@@ -24,15 +25,11 @@ export function runningMeanLines(ratios: readonly (readonly number[])[], { width
   const x = scaleLinear().domain([1, Math.max(2, draws)]).range([MARGIN.left, width - MARGIN.right]);
   const y = scaleLinear().domain([0, top]).range([height - MARGIN.bottom, MARGIN.top]);
   const last = ratios[draws - 1] ?? [];
-  const svg = create('svg')
-    .attr('viewBox', `0 0 ${width} ${height}`)
-    .attr('width', width)
-    .attr('height', height)
-    .attr('role', 'img')
-    .attr(
-      'aria-label',
-      `Mean of the dropout output divided by the input, after ${draws} draws, for ${elements} values: ${last.map((r) => r.toFixed(2)).join(', ')}. Without the 1/(1-p) scaling it would settle at ${(1 - p).toFixed(2)}.`,
-    );
+  const svg = chartSvg(
+    width,
+    height,
+    `Mean of the dropout output divided by the input, after ${draws} draws, for ${elements} values: ${last.map((r) => r.toFixed(2)).join(', ')}. Without the 1/(1-p) scaling it would settle at ${(1 - p).toFixed(2)}.`,
+  );
 
   const guide = (value: number, className: string, label: string) => {
     svg.append('line').attr('class', className).attr('x1', x.range()[0]).attr('x2', x.range()[1]).attr('y1', y(value)).attr('y2', y(value));

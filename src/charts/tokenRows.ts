@@ -2,7 +2,8 @@
 // runSpread): an SVG of the given width, a band per row, the token's label right-aligned in a
 // left margin, and a linear x scale for the bars between that margin and a right margin kept for
 // the value text.
-import { create, scaleBand, scaleLinear, type ScaleBand, type ScaleLinear, type Selection } from 'd3';
+import { scaleBand, scaleLinear, type ScaleBand, type ScaleLinear, type Selection } from 'd3';
+import { chartSvg } from './chartSvg';
 
 export interface TokenRowsLayout {
   /** Width of the chart in CSS pixels (the container's width). */
@@ -41,7 +42,7 @@ export function tokenRows<D extends { label: string }>(data: readonly D[], layou
     .domain(data.map((_, i) => i))
     .range([0, height - footer])
     .paddingInner(padding);
-  const svg = create('svg').attr('viewBox', `0 0 ${width} ${height}`).attr('width', width).attr('height', height);
+  const svg = chartSvg(width, height);
   const row = svg
     .selectAll<SVGGElement, D>('g.chart-row')
     .data(data)
