@@ -5,7 +5,7 @@ import { LlamaModel } from '../../src/llama/model';
 import { useBackend } from './helpers/backends';
 import { tinyConfig } from './helpers/configs';
 import { randomWeights } from './helpers/random-weights';
-import { referenceForward, referenceGreedy } from './reference';
+import { referenceForward, referenceGreedy } from '../../src/llama/reference';
 
 const config = tinyConfig({ max_position_embeddings: 24, bos_token_id: 1 });
 const weights = randomWeights(config, 99, 0.25);

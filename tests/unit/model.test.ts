@@ -7,7 +7,7 @@ import { causalPatternMask, type AttentionPattern } from '../../src/llama/attent
 import { TEST_BACKENDS, useBackend } from './helpers/backends';
 import { tinyConfig } from './helpers/configs';
 import { randomWeights, relativeError } from './helpers/random-weights';
-import { ReferenceLlama, referenceForward } from './reference';
+import { ReferenceLlama, referenceForward } from '../../src/llama/reference';
 import { allTapNames } from '../../src/llama/taps';
 
 interface Case {

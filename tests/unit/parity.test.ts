@@ -5,7 +5,7 @@ import { generate } from '../../src/llama/generate';
 import { readLlama2c, toRotateHalf } from '../../src/llama/llama2c';
 import { LlamaModel } from '../../src/llama/model';
 import { TEST_BACKENDS, useBackend } from './helpers/backends';
-import { referenceGreedy } from './reference';
+import { referenceGreedy } from '../../src/llama/reference';
 
 /**
  * The llama2.c test_all.py idea: two independent implementations of the same checkpoint must pick

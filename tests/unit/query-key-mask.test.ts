@@ -9,7 +9,7 @@ import { LlamaModel } from '../../src/llama/model';
 import { TEST_BACKENDS, useBackend } from './helpers/backends';
 import { tinyConfig } from './helpers/configs';
 import { randomWeights, relativeError } from './helpers/random-weights';
-import { referenceForward, referenceMaskedForward } from './reference';
+import { referenceForward, referenceMaskedForward } from '../../src/llama/reference';
 
 const ids = [3, 17, 8, 30, 1, 22, 9];
 const n = ids.length;

@@ -22,7 +22,7 @@ import {
 import type { WeightMap } from '../../src/llama/weights';
 import { useBackend } from './helpers/backends';
 import { tinyConfig } from './helpers/configs';
-import { referenceForward } from './reference';
+import { referenceForward } from '../../src/llama/reference';
 
 /** Float64 reference: mean over counted targets of -log softmax(logits)[target]. */
 function referenceLoss(config: ReturnType<typeof tinyConfig>, weights: WeightMap, batch: Batch): number {
