@@ -1,4 +1,4 @@
-/** The Glass Llama engine: config, weights, the tfjs forward, the KV cache and generation. */
+/** The Glass Llama engine: config, weights, the tfjs forward, LoRA adapters, the KV cache and generation. */
 export * from './config';
 export * from './weights';
 export * from './safetensors';
@@ -9,3 +9,5 @@ export * from './taps';
 export * from './kvcache';
 export * from './model';
 export * from './generate';
+export * from './loraConfig';
+export * from './lora';

@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import { headDim, type HiddenAct, type LlamaConfig } from './config';
 import { attention, buildAttentionMask, type AttentionPattern } from './attention';
 import type { KVCache } from './kvcache';
+import type { LoraAdapter } from './lora';
 import { createRandom, randomNormal } from './rng';
 import { ropePartner, ropeTables } from './rope';
 import { checkTapNames, layerTap, type TapName } from './taps';
@@ -132,19 +133,63 @@ export class LlamaModel {
   /** Parameters under Hugging Face names; tf.Variables when trainable. */
   readonly params: Map<string, tf.Variable | tf.Tensor>;
   readonly trainable: boolean;
-  /** A frozen model builds its Projections once; a trainable one rebuilds them in each forward. */
+  /**
+   * A frozen model (and frozen adapter) builds its Projections once; a trainable one rebuilds
+   * them in each forward.
+   */
   private frozenProjections: Projections | null = null;
+  private loraAdapter: LoraAdapter | null = null;
 
   private constructor(config: LlamaConfig, params: Map<string, tf.Variable | tf.Tensor>, trainable: boolean) {
     this.config = config;
     this.params = params;
     this.trainable = trainable;
-    if (!trainable) {
-      const projections = tf.tidy(() => this.buildProjections());
-      // kept, so a model built inside someone's tf.tidy outlives it
-      for (const tensor of [...projections.qkv, ...projections.o, ...projections.gateUp, ...projections.down, projections.lmHead]) tf.keep(tensor);
-      this.frozenProjections = projections;
+    this.rebuildFrozenProjections();
+  }
+
+  private rebuildFrozenProjections(): void {
+    if (this.frozenProjections) tf.dispose(this.frozenProjections);
+    this.frozenProjections = null;
+    if (this.trainable || this.loraAdapter?.trainable) return;
+    const projections = tf.tidy(() => this.buildProjections());
+    // kept, so a model built inside someone's tf.tidy outlives it
+    for (const tensor of [...projections.qkv, ...projections.o, ...projections.gateUp, ...projections.down, projections.lmHead]) tf.keep(tensor);
+    this.frozenProjections = projections;
+  }
+
+  /** The LoRA adapter the forward applies, or null. */
+  get adapter(): LoraAdapter | null {
+    return this.loraAdapter;
+  }
+
+  /**
+   * Applies a LoRA adapter from now on (null removes it): every projection it targets becomes
+   * W x + (alpha / r) B A x. The adapter stays the caller's to dispose; the base weights are not
+   * touched. With an adapter attached, training updates only the adapter (see trainableParams).
+   */
+  attachAdapter(adapter: LoraAdapter | null): void {
+    if (adapter) {
+      const fields = ['hidden_size', 'intermediate_size', 'num_hidden_layers', 'num_attention_heads', 'num_key_value_heads', 'head_dim'] as const;
+      const differs = fields.find((field) => headDimOr(adapter.modelConfig, field) !== headDimOr(this.config, field));
+      if (differs) {
+        throw new Error(`attachAdapter: the adapter was made for ${differs} = ${headDimOr(adapter.modelConfig, differs)}, this model has ${headDimOr(this.config, differs)}`);
+      }
     }
+    this.loraAdapter = adapter;
+    this.rebuildFrozenProjections();
+  }
+
+  /**
+   * What training updates, by name: the adapter's A and B when one is attached, else every
+   * parameter of a trainable model. Throws when there is nothing to train.
+   */
+  trainableParams(): Map<string, tf.Variable> {
+    if (this.loraAdapter) {
+      if (!this.loraAdapter.trainable) throw new Error('trainableParams: the attached LoRA adapter is frozen (make it with trainable: true)');
+      return this.loraAdapter.params as Map<string, tf.Variable>;
+    }
+    if (!this.trainable) throw new Error('trainableParams: the model is frozen and has no adapter (use trainable: true or attach a LoRA adapter)');
+    return this.params as Map<string, tf.Variable>;
   }
 
   /** Uploads checked weights. A tied model ignores any lm_head.weight it is given. */
@@ -176,11 +221,7 @@ export class LlamaModel {
   }
 
   toWeightMap(): WeightMap {
-    const weights: WeightMap = new Map();
-    for (const [name, tensor] of this.params) {
-      weights.set(name, { shape: [...tensor.shape], data: Float32Array.from(tensor.dataSync() as Float32Array) });
-    }
-    return weights;
+    return readWeightMap(this.params);
   }
 
   dispose(): void {
@@ -194,6 +235,12 @@ export class LlamaModel {
     const tensor = this.params.get(name);
     if (!tensor) throw new Error(`LlamaModel: no parameter ${name} (was the model disposed?)`);
     return tensor;
+  }
+
+  /** A projection weight as the forward uses it: W, or W + (alpha / r) B A when the adapter targets it. */
+  private adaptedParam(name: string): tf.Tensor {
+    const delta = this.loraAdapter?.delta(name);
+    return delta ? tf.add(this.param(name), delta) : this.param(name);
   }
 
   /** x: [N, in] times a projection [in, out] -> [N, out] */
@@ -232,13 +279,14 @@ export class LlamaModel {
     const projections: Projections = { qkv: [], o: [], gateUp: [], down: [], lmHead: project([head], this.param(FINAL_NORM)) };
     for (let layer = 0; layer < config.num_hidden_layers; layer++) {
       const names = layerWeightNames(layer);
-      const q = tf.mul(this.param(names.q), scale) as tf.Tensor2D;
-      const k = this.param(names.k) as tf.Tensor2D;
+      const w = (name: string) => this.adaptedParam(name);
+      const q = tf.mul(w(names.q), scale) as tf.Tensor2D;
+      const k = w(names.k) as tf.Tensor2D;
       const partners = [ropePartner(q, d, config.rope_layout, 0), ropePartner(k, d, config.rope_layout, 0)];
-      projections.qkv.push(project([q, k, this.param(names.v), ...partners], this.param(names.inputNorm)));
-      projections.o.push(project([this.param(names.o)]));
-      projections.gateUp.push(project([this.param(names.gate), this.param(names.up)], this.param(names.postAttentionNorm)));
-      projections.down.push(project([this.param(names.down)]));
+      projections.qkv.push(project([q, k, w(names.v), ...partners], this.param(names.inputNorm)));
+      projections.o.push(project([w(names.o)]));
+      projections.gateUp.push(project([w(names.gate), w(names.up)], this.param(names.postAttentionNorm)));
+      projections.down.push(project([w(names.down)]));
     }
     return projections;
   }
@@ -412,6 +460,15 @@ export class LlamaModel {
   }
 }
 
+/** Named tensors read back into a WeightMap (copies, so the tensors may be disposed). */
+export function readWeightMap(tensors: Map<string, tf.Tensor>): WeightMap {
+  const weights: WeightMap = new Map();
+  for (const [name, tensor] of tensors) {
+    weights.set(name, { shape: [...tensor.shape], data: Float32Array.from(tensor.dataSync() as Float32Array) });
+  }
+  return weights;
+}
+
 /** Throws, naming the id, when a row is ragged or an id is outside [0, vocabSize). */
 export function checkTokenIds(ids: number[][], vocabSize: number): void {
   const width = ids[0]?.length ?? 0;
@@ -424,6 +481,11 @@ export function checkTokenIds(ids: number[][], vocabSize: number): void {
       }
     }
   }
+}
+
+/** A config field, with head_dim resolved to its default. */
+function headDimOr(config: LlamaConfig, field: 'hidden_size' | 'intermediate_size' | 'num_hidden_layers' | 'num_attention_heads' | 'num_key_value_heads' | 'head_dim'): number {
+  return field === 'head_dim' ? headDim(config) : config[field];
 }
 
 /** The sequence length dynamic NTK scaling sees: the longest position + 1 (a readback, only for 'dynamic'). */

@@ -19,6 +19,7 @@
  *   logits = Wlm (rmsnorm(x) * final_norm)                               (V)
  */
 import type { LlamaConfig } from './config';
+import { loraPairs, loraScale, type LoraConfig, type LoraTargetModule } from './loraConfig';
 import type { WeightMap } from './weights';
 
 export type ReferenceActivation = 'silu' | 'relu' | 'gelu' | 'gelu_tanh' | { name: 'swish'; beta: number };
@@ -34,6 +35,8 @@ export interface ReferenceOptions {
   attentionPattern?: ReferencePattern;
   /** The sequence length dynamic NTK scaling sees (the longest position + 1). */
   ropeSeqLen?: number;
+  /** A LoRA adapter (weights under PEFT names): each targeted projection adds (alpha / r) B A x. */
+  lora?: { config: LoraConfig; weights: WeightMap };
 }
 
 // ----------------------------------------------------------------------------------------------
@@ -49,6 +52,16 @@ export interface ReferenceLayerWeights {
   wGate: Float64Array; // (F, hidden)
   wUp: Float64Array; // (F, hidden)
   wDown: Float64Array; // (hidden, F)
+  /** The LoRA pairs of the projections an adapter targets, by module name. */
+  lora: Partial<Record<LoraTargetModule, ReferenceLoraPair>>;
+}
+
+export interface ReferenceLoraPair {
+  a: Float64Array; // (r, in)
+  b: Float64Array; // (out, r)
+  r: number;
+  /** alpha / r */
+  scale: number;
 }
 
 export interface ReferenceWeights {
@@ -58,10 +71,10 @@ export interface ReferenceWeights {
   lmHead: Float64Array; // (V, hidden): the embedding again when tied
 }
 
-/** Copies the Hugging Face-named float32 weights into float64 fields. */
-export function referenceWeights(config: LlamaConfig, weights: WeightMap): ReferenceWeights {
-  const get = (name: string): Float64Array => {
-    const tensor = weights.get(name);
+/** Copies the Hugging Face-named float32 weights (and a LoRA adapter's, if given) into float64 fields. */
+export function referenceWeights(config: LlamaConfig, weights: WeightMap, lora?: ReferenceOptions['lora']): ReferenceWeights {
+  const get = (name: string, from = weights): Float64Array => {
+    const tensor = from.get(name);
     if (!tensor) throw new Error(`reference: missing weight ${name}`);
     return Float64Array.from(tensor.data);
   };
@@ -77,8 +90,19 @@ export function referenceWeights(config: LlamaConfig, weights: WeightMap): Refer
       wGate: get(p + 'mlp.gate_proj.weight'),
       wUp: get(p + 'mlp.up_proj.weight'),
       wDown: get(p + 'mlp.down_proj.weight'),
+      lora: {} as ReferenceLayerWeights['lora'],
     };
   });
+  if (lora) {
+    for (const pair of loraPairs(config, lora.config)) {
+      layers[pair.layer].lora[pair.module] = {
+        a: get(pair.a.name, lora.weights),
+        b: get(pair.b.name, lora.weights),
+        r: lora.config.r,
+        scale: loraScale(lora.config),
+      };
+    }
+  }
   const embed = get('model.embed_tokens.weight');
   return { embed, layers, finalNorm: get('model.norm.weight'), lmHead: config.tie_word_embeddings ? embed : get('lm_head.weight') };
 }
@@ -96,6 +120,18 @@ export function matVec(w: Float64Array, x: Float64Array, out: number): Float64Ar
     y[o] = sum;
   }
   return y;
+}
+
+/**
+ * y = W x + (alpha / r) B (A x): a projection, plus its LoRA update when it has one (Hu et al.
+ * 2021). W (out, in), A (r, in), B (out, r), x (in) -> y (out). A x is only r numbers.
+ */
+export function project(w: Float64Array, x: Float64Array, out: number, lora?: ReferenceLoraPair): Float64Array {
+  const y = matVec(w, x, out);
+  if (!lora) return y;
+  const down = matVec(lora.a, x, lora.r); // (r)
+  const up = matVec(lora.b, down, out); // (out)
+  return y.map((value, i) => value + lora.scale * up[i]);
 }
 
 /** rmsnorm(x)_i = x_i / sqrt(mean_j x_j^2 + eps) * weight_i   (Zhang & Sennrich 2019). */
@@ -201,10 +237,10 @@ export function attendHead(
 
 /** The MLP block on one normed vector: Wdown (act(Wgate n) * Wup n). */
 function mlp(layer: ReferenceLayerWeights, normed: Float64Array, config: LlamaConfig, activation: ReferenceActivation) {
-  const gate = matVec(layer.wGate, normed, config.intermediate_size); // (F)
-  const up = matVec(layer.wUp, normed, config.intermediate_size); // (F)
+  const gate = project(layer.wGate, normed, config.intermediate_size, layer.lora.gate_proj); // (F)
+  const up = project(layer.wUp, normed, config.intermediate_size, layer.lora.up_proj); // (F)
   const act = gate.map((g) => activate(g, activation)); // (F)
-  const out = matVec(layer.wDown, act.map((a, i) => a * up[i]), config.hidden_size); // (hidden)
+  const out = project(layer.wDown, act.map((a, i) => a * up[i]), config.hidden_size, layer.lora.down_proj); // (hidden)
   return { gate, up, act, out };
 }
 
@@ -250,7 +286,7 @@ export class ReferenceLlama {
     weights: WeightMap,
     private readonly opts: ReferenceOptions = {},
   ) {
-    this.w = referenceWeights(config, weights);
+    this.w = referenceWeights(config, weights, opts.lora);
     this.keys = Array.from({ length: config.num_hidden_layers }, () => []);
     this.values = Array.from({ length: config.num_hidden_layers }, () => []);
   }
@@ -277,9 +313,9 @@ export class ReferenceLlama {
 
       // Attention block
       const normed = rmsNorm(x, layer.inputNorm, c.rms_norm_eps); // (hidden)
-      const q = matVec(layer.wq, normed, c.num_attention_heads * d); // (H * d)
-      const k = matVec(layer.wk, normed, c.num_key_value_heads * d); // (KV * d)
-      const v = matVec(layer.wv, normed, c.num_key_value_heads * d); // (KV * d)
+      const q = project(layer.wq, normed, c.num_attention_heads * d, layer.lora.q_proj); // (H * d)
+      const k = project(layer.wk, normed, c.num_key_value_heads * d, layer.lora.k_proj); // (KV * d)
+      const v = project(layer.wv, normed, c.num_key_value_heads * d, layer.lora.v_proj); // (KV * d)
       const rotatedQueries = splitHeads(q, c.num_attention_heads, d).map((head) => rope(head, position, c, seqLen)); // (H)(d)
       const rotatedKeys = splitHeads(k, c.num_key_value_heads, d).map((head) => rope(head, position, c, seqLen)); // (KV)(d)
       this.keys[l].push(rotatedKeys);
@@ -295,7 +331,7 @@ export class ReferenceLlama {
       this.lastProbs.push(heads.map((head) => head.probs));
       taps.set(t + 'attn.scores', Float64Array.from(heads.flatMap((head) => head.scores)));
       taps.set(t + 'attn.probs', Float64Array.from(heads.flatMap((head) => head.probs)));
-      const attnOut = matVec(layer.wo, concat(heads.map((head) => head.out)), c.hidden_size); // (hidden)
+      const attnOut = project(layer.wo, concat(heads.map((head) => head.out)), c.hidden_size, layer.lora.o_proj); // (hidden)
       x = x.map((value, i) => value + attnOut[i]);
       taps.set(t + 'attn.out', attnOut).set(t + 'attn_residual', x);
 
@@ -374,9 +410,9 @@ export function referenceMaskedForward(
   const probs: number[][][][] = [];
   for (const layer of w.layers) {
     const normed = xs.map((x) => rmsNorm(x, layer.inputNorm, c.rms_norm_eps));
-    const qs = normed.map((x, pos) => splitHeads(matVec(layer.wq, x, c.num_attention_heads * d), c.num_attention_heads, d).map((h) => rope(h, pos, c, n)));
-    const ks = normed.map((x, pos) => splitHeads(matVec(layer.wk, x, c.num_key_value_heads * d), c.num_key_value_heads, d).map((h) => rope(h, pos, c, n)));
-    const vs = normed.map((x) => splitHeads(matVec(layer.wv, x, c.num_key_value_heads * d), c.num_key_value_heads, d));
+    const qs = normed.map((x, pos) => splitHeads(project(layer.wq, x, c.num_attention_heads * d, layer.lora.q_proj), c.num_attention_heads, d).map((h) => rope(h, pos, c, n)));
+    const ks = normed.map((x, pos) => splitHeads(project(layer.wk, x, c.num_key_value_heads * d, layer.lora.k_proj), c.num_key_value_heads, d).map((h) => rope(h, pos, c, n)));
+    const vs = normed.map((x) => splitHeads(project(layer.wv, x, c.num_key_value_heads * d, layer.lora.v_proj), c.num_key_value_heads, d));
     const layerProbs: number[][][] = Array.from({ length: c.num_attention_heads }, () => []);
     xs = xs.map((x, query) => {
       const heads = qs[query].map((qHead, h) => {
@@ -385,7 +421,7 @@ export function referenceMaskedForward(
         layerProbs[h].push(head.probs);
         return head.out;
       });
-      const attnOut = matVec(layer.wo, concat(heads), c.hidden_size);
+      const attnOut = project(layer.wo, concat(heads), c.hidden_size, layer.lora.o_proj);
       return x.map((value, i) => value + attnOut[i]);
     });
     probs.push(layerProbs);

@@ -252,8 +252,10 @@ export class AdamW {
 }
 
 /**
- * Loss and gradients of every parameter for one batch (no update). The embedding lookup defaults
- * to a one-hot matMul because stock wasm lacks the gradient of gather (see useFastWasmEmbeddingGradient).
+ * Loss and gradients of what the model trains (model.trainableParams(): every parameter, or only
+ * the LoRA adapter's A and B when one is attached) for one batch, with no update. The embedding
+ * lookup defaults to a one-hot matMul because stock wasm lacks the gradient of gather (see
+ * useFastWasmEmbeddingGradient).
  */
 export function lossAndGradients(
   model: LlamaModel,
@@ -263,7 +265,8 @@ export function lossAndGradients(
   const inputs = tf.tensor2d(batch.inputs, undefined, 'int32'); // [batch, seq]
   const targets = tf.tensor2d(batch.targets, undefined, 'int32'); // [batch, seq]
   const lossMask = tf.tensor2d(batch.lossMask, undefined, 'float32'); // [batch, seq]
-  const variables = [...model.params.values()] as tf.Variable[];
+  const trained = model.trainableParams();
+  const variables = [...trained.values()];
   const { value, grads } = tf.variableGrads(() => {
     const { logits } = model.forward(inputs, { training: true, embeddingLookup });
     return maskedCrossEntropy(logits, targets, lossMask);
@@ -275,7 +278,7 @@ export function lossAndGradients(
   lossMask.dispose();
   // variableGrads keys gradients by variable name; give them back under the HF parameter names.
   const byParamName: Record<string, tf.Tensor> = {};
-  for (const [name, variable] of model.params) byParamName[name] = grads[(variable as tf.Variable).name];
+  for (const [name, variable] of trained) byParamName[name] = grads[variable.name];
   return { loss, grads: byParamName };
 }
 

@@ -22,31 +22,7 @@ import {
 import type { WeightMap } from '../../src/llama/weights';
 import { useBackend } from './helpers/backends';
 import { tinyConfig } from './helpers/configs';
-import { referenceForward } from '../../src/llama/reference';
-
-/** Float64 reference: mean over counted targets of -log softmax(logits)[target]. */
-function referenceLoss(config: ReturnType<typeof tinyConfig>, weights: WeightMap, batch: Batch): number {
-  let sum = 0;
-  let counted = 0;
-  batch.inputs.forEach((row, b) => {
-    const { logits } = referenceForward(config, weights, row);
-    logits.forEach((position, t) => {
-      if (!batch.lossMask[b][t]) return;
-      const max = Math.max(...position);
-      const logSumExp = max + Math.log(position.reduce((s, x) => s + Math.exp(x - max), 0));
-      sum += logSumExp - position[batch.targets[b][t]];
-      counted++;
-    });
-  });
-  return sum / counted;
-}
-
-/** A corpus of short "stories" over a 32-token vocabulary: 1, then a repeated pattern, then 2. */
-function toyCorpus(): PackedCorpus {
-  return new PackedCorpus(
-    Array.from({ length: 40 }, (_, i) => ({ ids: [1, ...Array.from({ length: 9 }, (_, j) => 3 + ((i + j * 5) % 29)), 2] })),
-  );
-}
+import { referenceLoss, toyCorpus } from './helpers/training';
 
 beforeAll(async () => {
   await useBackend('cpu');
