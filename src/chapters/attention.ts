@@ -8,7 +8,10 @@
  *
  * Checked by tests/unit/attention-chapter.test.ts, against the engine's taps.
  */
+import { softmax as softmaxOf, tokenLoss } from '../llama/math';
 import type { PlainTensor } from '../llama/model';
+
+export { tokenLoss };
 
 /** Where the notebook's model lives, relative to the site root. */
 export const MODEL_URL = `${import.meta.env?.BASE_URL ?? '/'}models/glass-llama/`;
@@ -58,11 +61,7 @@ export function kvCacheWidth(kvHeads: number, headDim: number): number {
 
 /** The softmax of a row, computed stably (the maximum is subtracted first); -Infinity gives 0. */
 export function softmax(row: readonly number[]): number[] {
-  const max = Math.max(...row);
-  if (max === -Infinity) return row.map(() => 0); // a row with no visible key
-  const exps = row.map((x) => Math.exp(x - max));
-  const total = exps.reduce((sum, x) => sum + x, 0);
-  return exps.map((x) => x / total);
+  return Array.from(softmaxOf(row)); // a row with no visible key gives zeros
 }
 
 export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -172,15 +171,6 @@ export function promptProblem(text: string, tokenCount: number, context: number)
 export function cleanPrompt(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u0008\u000B-\u001F\u007F]/g, '');
-}
-
-/** Log-softmax of a logits row at the target: the next-token loss -ln p(target), in nats. */
-export function tokenLoss(logits: ArrayLike<number>, target: number): number {
-  let max = -Infinity;
-  for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i]);
-  let total = 0;
-  for (let i = 0; i < logits.length; i++) total += Math.exp(logits[i] - max);
-  return Math.log(total) + max - logits[target];
 }
 
 /** Per-position next-token losses from logits [1, S, V]: loss[t] = -ln p(ids[t + 1] | ids[..t]). */

@@ -18,6 +18,8 @@ import {
   type SamplingOptions,
 } from '../llama/sampling';
 
+export { logSoftmaxAt, meanLoss, tokenLogProbs } from '../llama/math';
+
 /** The processors in the order Hugging Face applies them. */
 export const PROCESSOR_ORDER = ['repetition penalty', 'temperature', 'top-k', 'top-p', 'min-p', 'typical', 'greedy'] as const;
 export type ProcessorName = (typeof PROCESSOR_ORDER)[number];
@@ -70,31 +72,6 @@ export function topIds(values: ArrayLike<number>, count: number): number[] {
   return Array.from({ length: values.length }, (_, id) => id)
     .sort((a, b) => values[b] - values[a] || a - b)
     .slice(0, count);
-}
-
-/** log softmax(row)[id] in float64, where row = values[offset .. offset + length). */
-export function logSoftmaxAt(values: ArrayLike<number>, id: number, offset = 0, length = values.length - offset): number {
-  let max = -Infinity;
-  for (let i = offset; i < offset + length; i++) if (values[i] > max) max = values[i];
-  let total = 0;
-  for (let i = offset; i < offset + length; i++) total += Math.exp(values[i] - max);
-  return values[offset + id] - max - Math.log(total);
-}
-
-/**
- * log p(ids[t] | ids[<t]) for t = from .. ids.length - 1, from the logits of one forward pass
- * over `ids` (data [seq * vocab]; row t - 1 predicts token t).
- */
-export function tokenLogProbs(logits: ArrayLike<number>, vocab: number, ids: readonly number[], from = 1): number[] {
-  const values: number[] = [];
-  for (let t = Math.max(1, from); t < ids.length; t++) values.push(logSoftmaxAt(logits, ids[t], (t - 1) * vocab, vocab));
-  return values;
-}
-
-/** Mean cross-entropy −(1/n) Σ log p of the given log-probabilities, in nats. */
-export function meanLoss(logProbs: readonly number[]): number {
-  if (logProbs.length === 0) return NaN;
-  return -logProbs.reduce((sum, value) => sum + value, 0) / logProbs.length;
 }
 
 /**

@@ -7,6 +7,8 @@
  */
 import { createRandom } from '../llama/rng';
 
+export { softmax as softmaxRow, perplexity } from '../llama/math';
+
 /** The shipped model, as the page fetches it. */
 export const MODEL_URL = `${import.meta.env?.BASE_URL ?? '/'}models/glass-llama/`;
 
@@ -116,17 +118,6 @@ export function allRunsIdentical(runs: readonly (ArrayLike<number>)[]): boolean 
   return runs.every((run) => run.length === runs[0].length && Array.prototype.every.call(run, (v: number, i: number) => Object.is(v, runs[0][i])));
 }
 
-/** softmax of one logits row, in float64. */
-export function softmaxRow(logits: ArrayLike<number>): Float64Array {
-  let max = -Infinity;
-  for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i]);
-  const out = new Float64Array(logits.length);
-  let sum = 0;
-  for (let i = 0; i < logits.length; i++) sum += out[i] = Math.exp(logits[i] - max);
-  for (let i = 0; i < out.length; i++) out[i] /= sum;
-  return out;
-}
-
 /** The mean over every token of every row (a token-weighted mean, as a training loss is). */
 export function meanTokenLoss(losses: readonly (readonly number[])[]): number {
   let sum = 0;
@@ -137,9 +128,4 @@ export function meanTokenLoss(losses: readonly (readonly number[])[]): number {
   }
   if (count === 0) throw new Error('meanTokenLoss: no tokens to average.');
   return sum / count;
-}
-
-/** Perplexity e^loss of a mean loss in nats. */
-export function perplexity(meanLoss: number): number {
-  return Math.exp(meanLoss);
 }

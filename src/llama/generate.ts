@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { KVCache } from './kvcache';
+import { logSoftmax } from './math';
 import { checkTokenIds, LlamaModel, positionIdsFromMask } from './model';
 import { createRandom } from './rng';
 import { argmax, chooseNextToken, validateSamplingOptions, type SamplingOptions } from './sampling';
@@ -111,16 +112,6 @@ export async function generate(model: LlamaModel, promptIds: number[], opts: Gen
     cache.dispose();
   }
   return { ids, newIds, stopReason };
-}
-
-/** log softmax in float64: x_i - max - log sum exp(x_j - max). */
-function logSoftmax(logits: Float32Array): Float64Array {
-  let max = -Infinity;
-  for (const x of logits) max = Math.max(max, x);
-  let sum = 0;
-  for (const x of logits) sum += Math.exp(x - max);
-  const logSum = max + Math.log(sum);
-  return Float64Array.from(logits, (x) => x - logSum);
 }
 
 /**

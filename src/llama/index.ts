@@ -11,3 +11,5 @@ export * from './model';
 export * from './generate';
 export * from './loraConfig';
 export * from './lora';
+export * from './math';
+export * from './tensorMath';

@@ -1,8 +1,8 @@
 /**
  * The Llama forward in float64 plain loops: the "read the maths" version of model.ts, written to
  * be read, not to be fast (after karpathy/llama2.c's run.c). Tests check the tfjs engine against
- * it, and chapters may show it. It shares no code with the tfjs engine: only the config and
- * weight-map types, and no tensor library.
+ * it, and chapters may show it. It shares no code with the tfjs engine and uses no tensor library:
+ * it imports only plain modules (the config and weight-map types, the LoRA names, math.ts's softmax).
  *
  * Shapes use: hidden = hidden_size, H = attention heads, KV = key/value heads, d = head_dim,
  * F = intermediate_size, V = vocab_size, T = tokens seen so far. Matrices are row-major
@@ -20,6 +20,7 @@
  */
 import type { LlamaConfig } from './config';
 import { loraPairs, loraScale, type LoraConfig, type LoraTargetModule } from './loraConfig';
+import { softmax } from './math';
 import type { WeightMap } from './weights';
 
 export type ReferenceActivation = 'silu' | 'relu' | 'gelu' | 'gelu_tanh' | { name: 'swish'; beta: number };
@@ -197,18 +198,6 @@ export function rope(head: Float64Array, position: number, config: LlamaConfig, 
 }
 
 /**
- * softmax(s)_t = exp(s_t - max s) / sum_u exp(s_u - max s); -Infinity gives 0, and a row with
- * nothing visible (left padding) gives all zeros, as the engine does.
- */
-function softmax(scores: number[]): number[] {
-  const max = Math.max(...scores);
-  if (max === -Infinity) return scores.map(() => 0);
-  const exps = scores.map((s) => (s === -Infinity ? 0 : Math.exp(s - max)));
-  const total = exps.reduce((a, b) => a + b, 0);
-  return exps.map((e) => e / total);
-}
-
-/**
  * One head's attention for one query: scores_t = q . k_t / sqrt(d) for the keys it may see
  * (-Infinity elsewhere), p = softmax(scores), out = sum_t p_t v_t.
  * q (d); keys, values (T)(d); sees(t) says whether key t is visible. Returns scores, probs (T), out (d).
@@ -226,7 +215,7 @@ export function attendHead(
     for (let i = 0; i < d; i++) dot += q[i] * k[i];
     return dot / Math.sqrt(d);
   });
-  const probs = softmax(scores);
+  const probs = Array.from(softmax(scores)); // softmax of math.ts; nothing visible (left padding) gives zeros, as in the engine
   const out = new Float64Array(d);
   probs.forEach((p, t) => {
     if (p === 0) return;

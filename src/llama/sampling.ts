@@ -15,6 +15,7 @@
  * then applies only the repetition penalty and keeps only the argmax, and `chooseNextToken` takes
  * the argmax without consuming a random number. A negative temperature is an error.
  */
+import { softmax as softmaxOf } from './math';
 
 export interface SamplingOptions {
   /** false = greedy (argmax). Default true. */
@@ -277,20 +278,12 @@ function requireValid(opts: SamplingOptions): void {
   if (message !== null) throw new Error(message);
 }
 
-/** softmax in float64: probabilities for thresholds and cumulative sums. */
+/** softmax in float64 (probabilities for thresholds and cumulative sums); refuses a row with nothing left. */
 function softmax64(logits: Float32Array): Float64Array {
-  let max = -Infinity;
-  for (const logit of logits) if (logit > max) max = logit;
-  if (!(max > -Infinity)) {
+  if (!logits.some((logit) => logit > -Infinity)) {
     throw new Error('softmax: every token has been removed (all logits are -Infinity or NaN).');
   }
-  const probs = new Float64Array(logits.length);
-  let total = 0;
-  logits.forEach((logit, id) => {
-    probs[id] = Math.exp(logit - max);
-    total += probs[id];
-  });
-  return probs.map((weight) => weight / total);
+  return softmaxOf(logits);
 }
 
 /** Token ids from least to most likely; on equal logits the higher id counts as less likely. */

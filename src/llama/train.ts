@@ -13,6 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LlamaModel } from './model';
 import { createRandom } from './rng';
+import { targetLogProbs } from './tensorMath';
 import type { WeightMap } from './weights';
 
 /** One tokenized example. `lossMask[i]` = 1 when token i is a target the loss counts. */
@@ -120,10 +121,7 @@ export class PackedCorpus {
  */
 export function maskedCrossEntropy(logits: tf.Tensor3D, targets: tf.Tensor2D, lossMask: tf.Tensor2D): tf.Scalar {
   return tf.tidy(() => {
-    const vocab = logits.shape[2];
-    const logProbs = tf.logSoftmax(logits); // [batch, seq, vocab]
-    const targetOneHot = tf.oneHot(tf.cast(targets, 'int32'), vocab); // [batch, seq, vocab]
-    const targetLogProb = tf.sum(tf.mul(logProbs, targetOneHot), -1); // [batch, seq]
+    const targetLogProb = targetLogProbs(logits, targets); // [batch, seq]
     const counted = tf.maximum(tf.sum(lossMask), 1);
     return tf.div(tf.neg(tf.sum(tf.mul(targetLogProb, lossMask))), counted) as tf.Scalar;
   });
