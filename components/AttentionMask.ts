@@ -4,6 +4,7 @@
 // src/chapters/attentionMask.ts.
 import './AttentionMask.css';
 import { promptProblem } from '../src/chapters/attention';
+import { pieceLabel } from '../src/widgets/pieces';
 import {
   MASK_MODES, MASK_PROMPT, MAX_EDIT_TOKENS, comparePredictions, formatFlips, futureCells, maskFor, meanLosses, parseFlips, toggleFlip,
   type Flip, type MaskMode, type PositionComparison,
@@ -33,7 +34,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   const { runtime, model } = await loadModel(ctx);
   const { max_position_embeddings: context, vocab_size: vocab } = model.config;
 
-  const { form } = promptForm(ctx.state.prompt, { signal: ctx.signal }, (prompt) => {
+  const { form } = promptForm(ctx, { maxLength: schema.prompt.maxLength }, (prompt) => {
     ctx.setState({ prompt, flips: '', position: -1 });
     void run();
   });
@@ -67,7 +68,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
     const missing = [...new Set(wanted)].filter((id) => !labelCache.has(id));
     if (missing.length === 0) return;
     const { pieces } = await runtime.pieces(missing);
-    missing.forEach((id, i) => labelCache.set(id, pieces[i].replaceAll('\u2581', '·').replace('<0x0A>', '⏎')));
+    missing.forEach((id, i) => labelCache.set(id, pieceLabel(pieces[i])));
   }
 
   async function run(): Promise<void> {

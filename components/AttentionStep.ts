@@ -24,7 +24,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   const { num_hidden_layers: layers, num_attention_heads: heads, num_key_value_heads: kvHeads, max_position_embeddings: context } = model.config;
   const notes = checkLinkedLayerHead(ctx, layers, heads);
 
-  const { form } = promptForm(ctx.state.prompt, { signal: ctx.signal }, (prompt) => {
+  const { form } = promptForm(ctx, { maxLength: schema.prompt.maxLength }, (prompt) => {
     ctx.setState({ prompt, query: -1 });
     void run();
   });

@@ -10,7 +10,7 @@ import type { GenerateOptions } from '../src/runtime/messages';
 import { integer, text } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { element, formatNumber, hiddenTable, loadModel, onWidthChange, slider } from './modelWidgetParts';
-import { backendNote, promptIds, storedPromptForm } from './promptTokens';
+import { promptIds, storedPromptForm } from './promptTokens';
 
 export const schema = {
   prompt: text(600, 'Once upon a time, there was a'),
@@ -36,7 +36,6 @@ export function decoders(state: State): { name: string; options: Omit<GenerateOp
 export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise<void> {
   const { runtime, model } = await loadModel(ctx);
   const vocab = model.config.vocab_size;
-  const standingNote = backendNote(model);
 
   const form = storedPromptForm(ctx, schema.prompt.maxLength, () => void run());
   const grid = element('div', 'dw-grid');
@@ -98,7 +97,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
         }),
         hiddenTable('Each continuation with its total log-probability', ['decoder', 'text', 'sum of log p'], decoded.map((path, i) => [path.name, paths[i].text, formatNumber(totals[i], 3)])),
       );
-      ctx.status(standingNote ? 'note' : 'ready', standingNote);
+      ctx.status('ready');
     } catch (error) {
       ctx.status('error', error instanceof Error ? error.message : String(error));
     }

@@ -10,7 +10,7 @@ import type { GenerateOptions } from '../src/runtime/messages';
 import { integer, number, text } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { element, formatNumber, hiddenTable, loadModel, onWidthChange, slider } from './modelWidgetParts';
-import { backendNote, promptIds, storedPromptForm } from './promptTokens';
+import { promptIds, storedPromptForm } from './promptTokens';
 
 export const schema = {
   prompt: text(600, 'Once upon a time, there was a little dog. The dog'),
@@ -36,7 +36,6 @@ export function strategies(state: State): { name: string; className: string; opt
 
 export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise<void> {
   const { runtime, model } = await loadModel(ctx);
-  const standingNote = backendNote(model);
 
   const form = storedPromptForm(ctx, schema.prompt.maxLength, () => void run());
   const grid = element('div', 'dw-grid');
@@ -106,7 +105,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
       }
       results = done;
       draw();
-      ctx.status(standingNote ? 'note' : 'ready', standingNote);
+      ctx.status('ready');
     } catch (error) {
       ctx.status('error', error instanceof Error ? error.message : String(error));
     }

@@ -16,7 +16,7 @@ import {
 import type { RuntimeClient } from '../src/runtime/client';
 import { choice, integer, number, text } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
-import { debounced, element, fillTable, loadModel, radioGroup, readyStatus, slider } from './modelWidgetParts';
+import { debounced, element, fillTable, loadModel, radioGroup, slider } from './modelWidgetParts';
 
 const MODES = ['train', 'eval'] as const;
 const TOP_TOKENS = 6;
@@ -126,7 +126,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
       measured = { runs, identical: allRunsIdentical(lastLogits), tokens };
       draw();
       el.dataset.state = 'done';
-      readyStatus(ctx, runtime);
+      ctx.status('ready');
     } catch (error) {
       if (thisRun !== runNumber || ctx.signal.aborted) return;
       el.dataset.state = 'invalid';

@@ -6,7 +6,7 @@ import { MAX_DROPOUT_RATE, MODEL_URL, describeBadRate, meanTokenLoss, perplexity
 import type { RuntimeClient } from '../src/runtime/client';
 import { integer, number } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
-import { debounced, element, fillTable, readyStatus, slider } from './modelWidgetParts';
+import { debounced, element, fillTable, slider } from './modelWidgetParts';
 
 /** Written by scripts/make-validation-sample.ts. */
 const SAMPLE_URL = `${import.meta.env.BASE_URL}data/validation-sample.json`;
@@ -63,15 +63,14 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
     try {
       if (!runtime) {
         ctx.status('loading', 'Loading the model and the validation sample…');
-        const [client, sample] = await Promise.all([
-          ctx.runtime(),
+        const [loaded, sample] = await Promise.all([
+          ctx.model(MODEL_URL),
           fetch(SAMPLE_URL).then((response) => {
             if (!response.ok) throw new Error(`Could not load ${SAMPLE_URL}: HTTP ${response.status}`);
             return response.json() as Promise<{ texts: string[] }>;
           }),
         ]);
-        await client.load(MODEL_URL);
-        runtime = client;
+        runtime = loaded.runtime;
         texts = sample.texts;
       }
       ctx.status('loading', `Computing the loss over ${texts!.length} validation texts, three times…`);
@@ -81,7 +80,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
       if (thisRun !== runNumber || ctx.signal.aborted) return;
       draw(p, evalLosses, first, second);
       el.dataset.state = 'done';
-      readyStatus(ctx, runtime);
+      ctx.status('ready');
     } catch (error) {
       if (thisRun !== runNumber || ctx.signal.aborted) return;
       el.dataset.state = 'invalid';

@@ -15,7 +15,7 @@ import type { ForwardResult } from '../src/runtime/client';
 import { choice, integer, number, text } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { element, formatNumber, hiddenTable, loadModel, numberSelect, onWidthChange, slider } from './modelWidgetParts';
-import { backendNote, promptIds, storedPromptForm } from './promptTokens';
+import { promptIds, storedPromptForm } from './promptTokens';
 
 export const schema = {
   prompt: text(600, 'Once upon a time, there was a little girl named'),
@@ -58,7 +58,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   const { runtime, model } = await loadModel(ctx);
   const layers = model.config.num_hidden_layers;
   // A note that outlives each run: the backend fallback, or a layer the model does not have.
-  let standingNote = backendNote(model);
+  let standingNote = '';
 
   const form = storedPromptForm(ctx, schema.prompt.maxLength, () => void run());
   const controls = element('div', 'mw-controls');
@@ -158,7 +158,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   }
 
   layer.select.addEventListener('change', () => {
-    standingNote = backendNote(model);
+    standingNote = '';
     ctx.setState({ layer: Number(layer.select.value) });
     void run();
   }, { signal: ctx.signal });

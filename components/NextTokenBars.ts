@@ -9,10 +9,10 @@ import { formatPercent } from '../src/charts/probabilityBars';
 import { displayPiece, stageLogits, topIds } from '../src/chapters/decoding';
 import { createRandom } from '../src/llama/rng';
 import { chooseNextToken, validateSamplingOptions, type SamplingOptions } from '../src/llama/sampling';
-import { integer, number, text } from '../src/widgets/state';
+import { integer, number, parseIntegerList, text } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { element, hiddenTable, loadModel, onWidthChange, slider } from './modelWidgetParts';
-import { backendNote, pageTokenizer, promptIds, storedPromptForm } from './promptTokens';
+import { pageTokenizer, promptIds, storedPromptForm } from './promptTokens';
 
 export const schema = {
   prompt: text(600, 'Once upon a time, there was a little'),
@@ -43,9 +43,7 @@ const ROWS = 12;
 
 /** "12,7,300" -> [12, 7, 300]; null when any entry is not a token id of this vocabulary. */
 export function parseAdded(added: string, vocab: number): number[] | null {
-  if (added.trim() === '') return [];
-  const ids = added.split(',').map((part) => Number(part.trim()));
-  return ids.every((id) => Number.isInteger(id) && id >= 0 && id < vocab) ? ids : null;
+  return parseIntegerList(added, 0, vocab - 1);
 }
 
 export function samplingOptions(state: State): SamplingOptions {
@@ -55,7 +53,7 @@ export function samplingOptions(state: State): SamplingOptions {
 export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise<void> {
   const { runtime, model } = await loadModel(ctx);
   const vocab = model.config.vocab_size;
-  let standingNote = backendNote(model);
+  let standingNote = '';
 
   const form = storedPromptForm(ctx, schema.prompt.maxLength, () => void run(), { added: '' });
   const grid = element('div', 'dw-grid');

@@ -17,7 +17,8 @@ import {
 import type { BatchGenerationResult, RuntimeClient } from '../src/runtime/client';
 import { choice, flag, text } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
-import { debounced, element, loadModel, radioGroup, readyStatus } from './modelWidgetParts';
+import { pieceLabel } from '../src/widgets/pieces';
+import { debounced, element, loadModel, radioGroup } from './modelWidgetParts';
 
 export const schema = {
   /** One prompt per line. */
@@ -32,11 +33,6 @@ type State = { prompts: string; side: (typeof PADDING_SIDES)[number]; mask: bool
 interface Alone {
   newIds: number[];
   text: string;
-}
-
-/** "▁the" -> "␣the", so a space is visible in a cell. */
-function showPiece(piece: string): string {
-  return piece.replaceAll('\u2581', '␣');
 }
 
 export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise<void> {
@@ -130,7 +126,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
       if (thisRun !== runNumber || ctx.signal.aborted) return;
       draw(state, prompts, batch, alones);
       el.dataset.state = 'done';
-      readyStatus(ctx, runtime);
+      ctx.status('ready');
     } catch (error) {
       if (thisRun !== runNumber || ctx.signal.aborted) return;
       el.dataset.state = 'invalid';
@@ -160,7 +156,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
     batch.input.forEach((ids, row) => {
       const body = element('tbody');
       const lines: [string, (column: number) => string][] = [
-        ['token', (column) => (batch.attentionMask[row][column] ? showPiece(batch.inputPieces[row][column]) : 'pad')],
+        ['token', (column) => (batch.attentionMask[row][column] ? pieceLabel(batch.inputPieces[row][column]) : 'pad')],
         ['id', (column) => String(ids[column])],
         ['mask', (column) => String(state.mask ? batch.attentionMask[row][column] : '–')],
         ['position', (column) => String(batch.positionIds[row][column])],

@@ -26,7 +26,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   const { num_hidden_layers: layers, num_attention_heads: heads, max_position_embeddings: context, rope_theta: modelBase, rope_layout: layout } = model.config;
   const notes = checkLinkedLayerHead(ctx, layers, heads);
 
-  const { form } = promptForm(ctx.state.prompt, { signal: ctx.signal }, (prompt) => {
+  const { form } = promptForm(ctx, { maxLength: schema.prompt.maxLength }, (prompt) => {
     ctx.setState({ prompt });
     void run();
   });

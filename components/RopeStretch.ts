@@ -33,7 +33,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   const d = config.head_dim ?? config.hidden_size / config.num_attention_heads;
   const longest = STRETCH_MAX_CONTEXTS * context;
 
-  const { form } = promptForm(ctx.state.prompt, { label: 'A long text (Ctrl+Enter runs it)', multiline: true, signal: ctx.signal }, (prompt) => {
+  const { form } = promptForm(ctx, { maxLength: schema.prompt.maxLength, label: 'A long text (Ctrl+Enter runs it)', multiline: true }, (prompt) => {
     ctx.setState({ prompt });
     void run();
   });

@@ -2,7 +2,8 @@
 // select, radio buttons, a debounced re-run, tables (visible or visually hidden). Plain DOM,
 // native controls (keyboard for free).
 import './modelWidgetParts.css';
-import { MODEL_URL, cleanPrompt, pieceLabel } from '../src/chapters/attention';
+import { MODEL_URL, cleanPrompt } from '../src/chapters/attention';
+import { pieceLabel } from '../src/widgets/pieces';
 import type { ForwardResult, ModelSummary, RuntimeClient } from '../src/runtime/client';
 import type { WidgetContext } from '../src/widgets/types';
 
@@ -11,14 +12,12 @@ export interface LoadedRuntime {
   model: ModelSummary;
 }
 
-/** Load the notebook's model, saying so in the status line; a backend fallback stays as a note. */
-export async function loadModel(ctx: WidgetContext<any>): Promise<LoadedRuntime> {
-  ctx.status('loading', 'Loading the model…');
-  const runtime = await ctx.runtime();
-  const model = await runtime.load(MODEL_URL);
-  if (model.backend.fallbacks.length > 0) ctx.status('note', model.backend.reason);
-  else ctx.status('ready');
-  return { runtime, model };
+/**
+ * The notebook's model, through the kit (ctx.model): the status line says "Loading the model…",
+ * the backend note gets its own line, and a model that cannot load is shown with a Retry button.
+ */
+export function loadModel(ctx: WidgetContext<any>): Promise<LoadedRuntime> {
+  return ctx.model(MODEL_URL);
 }
 
 /**
@@ -49,7 +48,7 @@ export function reportFailure(ctx: WidgetContext<any>, error: unknown, what = 'T
   ctx.status('error', `${what}: ${error instanceof Error ? error.message : String(error)}`);
 }
 
-/** Token labels of a forward's first row ("<s>", "·Once", "⏎"). */
+/** Token labels of a forward's first row ("<s>", "␣Once", "↵"). */
 export function tokenLabels(result: ForwardResult): string[] {
   const pieces = result.pieces?.[0] ?? result.inputIds[0].map(String);
   return pieces.map(pieceLabel);
@@ -62,18 +61,27 @@ export function element<K extends keyof HTMLElementTagNameMap>(tag: K, className
   return node;
 }
 
-/** A prompt box with a Run button; onRun gets the cleaned text (Enter in the box runs too). */
+/**
+ * The prompt box of every widget that reads typed text: a box with a Run button (Enter runs; in a
+ * multi-line box Ctrl/Cmd+Enter). The box has the setting's maxlength, so typing stops there; a
+ * longer text (set by a script, or a maxlength the browser did not apply) is refused with a
+ * message in the status line and onRun is not called, so the widget's setState never sees it.
+ * onRun gets the text with control characters dropped. Empty prompts and prompts longer than the
+ * context are the widget's to report (promptIds in ./promptTokens), after it has tokenized them.
+ */
 export function promptForm(
-  initial: string,
-  { label = 'Prompt', multiline = false, signal }: { label?: string; multiline?: boolean; signal: AbortSignal },
+  ctx: WidgetContext<any>,
+  { maxLength, label = 'Prompt', multiline = false, initial = ctx.state.prompt as string }: { maxLength: number; label?: string; multiline?: boolean; initial?: string },
   onRun: (text: string) => void,
 ): { form: HTMLFormElement; input: HTMLInputElement | HTMLTextAreaElement } {
+  const signal = ctx.signal;
   const form = element('form', 'mw-prompt');
   const field = element('label', 'mw-prompt__label');
   const input = multiline ? element('textarea') : element('input');
   if (input instanceof HTMLTextAreaElement) input.rows = 4;
   else input.type = 'text';
   input.value = initial;
+  input.maxLength = maxLength;
   input.spellcheck = false;
   field.append(label, input);
   const button = element('button', 'mw-button', 'Run');
@@ -83,7 +91,10 @@ export function promptForm(
     'submit',
     (event) => {
       event.preventDefault();
-      onRun(cleanPrompt(input.value));
+      const text = cleanPrompt(input.value);
+      const problem = promptLengthProblem(text, maxLength);
+      if (problem) ctx.status('note', problem);
+      else onRun(text);
     },
     { signal },
   );
@@ -99,6 +110,11 @@ export function promptForm(
     );
   }
   return { form, input };
+}
+
+/** The message for a prompt longer than its setting allows, or null. */
+export function promptLengthProblem(text: string, maxLength: number): string | null {
+  return text.length > maxLength ? `The prompt is ${text.length} characters long; this figure takes at most ${maxLength}. Shorten it.` : null;
 }
 
 let controlsMade = 0;
@@ -136,13 +152,6 @@ export function slider(label: string, { min, max, step, value }: { min: number; 
   const output = element('output');
   wrapper.append(label, input, output);
   return { label: wrapper, input, output };
-}
-
-/** After a run: a note naming the backend when a faster one failed (not when the link chose it), else ready. */
-export function readyStatus(ctx: WidgetContext<any>, runtime: RuntimeClient): void {
-  const backend = runtime.backendInfo;
-  if (backend && backend.fallbacks.length > 0) ctx.status('note', backend.reason);
-  else ctx.status('ready');
 }
 
 /**

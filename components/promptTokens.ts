@@ -45,9 +45,8 @@ export async function promptIds(
 }
 
 /**
- * The prompt box of these widgets: on Run, a prompt longer than the `prompt` setting allows is
- * refused with a message; otherwise it is stored in the state (with `extra`, e.g. clearing added
- * tokens) and `run` is called.
+ * The prompt box (promptForm) that stores what the reader runs: the prompt, with `extra` (e.g.
+ * clearing added tokens), goes into the state, then `run` is called.
  */
 export function storedPromptForm<State extends { prompt: string }>(
   ctx: WidgetContext<State>,
@@ -55,17 +54,8 @@ export function storedPromptForm<State extends { prompt: string }>(
   run: () => void,
   extra: Partial<State> = {},
 ): HTMLFormElement {
-  return promptForm(ctx.state.prompt, { signal: ctx.signal }, (prompt) => {
-    if (prompt.length > maxLength) {
-      ctx.status('error', `The prompt is ${prompt.length} characters long; this figure takes at most ${maxLength}.`);
-      return;
-    }
+  return promptForm(ctx, { maxLength }, (prompt) => {
     ctx.setState({ ...extra, prompt } as Partial<State>);
     run();
   }).form;
-}
-
-/** The backend note that stays in the status line after each run ('' on the preferred backend). */
-export function backendNote(model: ModelSummary): string {
-  return model.backend.fallbacks.length > 0 ? model.backend.reason : '';
 }

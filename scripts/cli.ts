@@ -11,6 +11,7 @@
  * generate --json prints {"promptIds": [...], "ids": [...generated ids], "text": "..."}; "text"
  * only when a tokenizer.json is beside the model.
  */
+import { env } from '@tensorflow/tfjs';
 import { parseArgs } from 'node:util';
 import { generate } from '../src/llama/generate';
 import { validateSamplingOptions, type SamplingOptions } from '../src/llama/sampling';
@@ -40,6 +41,9 @@ class UsageError extends Error {}
 
 /** Runs one command; returns the exit code (0 ok, 1 failed, 2 bad command line). */
 export async function main(argv: string[], output: CliOutput = processOutput): Promise<number> {
+  // tfjs prints "install our node backend" on first use in Node; @tensorflow/tfjs-node cannot be
+  // installed here, and the banner is not for CLI users. PROD silences tfjs's own log lines only.
+  env().set('PROD', true);
   try {
     const [command, ...rest] = argv;
     if (command === undefined || command === '--help' || command === '-h') {
@@ -97,16 +101,14 @@ export function parseGenerateArgs(argv: string[]): GenerateArgs {
   if ((values.prompt === undefined) === (values.ids === undefined)) {
     throw new UsageError('Pass exactly one of --prompt TEXT or --ids 1,2,3.');
   }
+  if (values.prompt === '') throw new UsageError('--prompt is empty. Give some text, or --ids 1 to start from <s> alone.');
   const prompt = values.ids !== undefined ? { ids: parseIds(values.ids) } : { text: values.prompt! };
-  const maxNewTokens = parseNumber(requireFlag(values['max-new-tokens'], '--max-new-tokens'), '--max-new-tokens');
-  if (!(Number.isInteger(maxNewTokens) && maxNewTokens >= 1)) {
-    throw new UsageError(`--max-new-tokens must be an integer >= 1. Received ${values['max-new-tokens']}.`);
-  }
+  const maxNewTokens = parseInteger(requireFlag(values['max-new-tokens'], '--max-new-tokens'), '--max-new-tokens', 1);
   const sampling: SamplingOptions = {
     temperature: parseNumber(requireFlag(values.temperature, '--temperature'), '--temperature'),
     ...optionalNumber('topK', values['top-k'], '--top-k'),
     ...optionalNumber('topP', values['top-p'], '--top-p'),
-    ...optionalNumber('seed', values.seed, '--seed'),
+    ...(values.seed === undefined ? {} : { seed: parseInteger(values.seed, '--seed', 0, MAX_SEED) }),
   };
   const problem = validateSamplingOptions(sampling);
   if (problem) {
@@ -124,6 +126,15 @@ async function runGenerate(args: GenerateArgs, output: CliOutput): Promise<void>
       throw new UsageError(`--prompt needs a tokenizer.json beside the model; pass --ids instead.`);
     }
     const promptIds = 'ids' in args.prompt ? args.prompt.ids : tokenizer!.encode(args.prompt.text);
+    const context = model.config.max_position_embeddings;
+    if (promptIds.length >= context) {
+      throw new Error(`The prompt is ${promptIds.length} tokens; the model's context holds ${context}, which leaves no room for a new token.`);
+    }
+    if (promptIds.length + args.maxNewTokens > context) {
+      output.stderr(
+        `glass-llama: note: ${promptIds.length} prompt tokens + ${args.maxNewTokens} new tokens pass the model's context of ${context}; generating at most ${context - promptIds.length}.`,
+      );
+    }
     // Like Hugging Face, stop after the end-of-text token (it is included in the output).
     const eosTokenId = tokenizer?.eosId ?? model.config.eos_token_id;
     const { newIds } = await generate(model, promptIds, {
@@ -171,9 +182,26 @@ async function runBench(args: BenchArgs, output: CliOutput): Promise<void> {
 
 type FlagSpec = Record<string, { type: 'string' | 'boolean' }>;
 
+/** Seeds are folded to 32 bits by the generator; a larger one would silently equal a smaller one. */
+const MAX_SEED = 2 ** 32 - 1;
+
+/** A decimal number as people type it: no hex, no spaces, no Infinity (Number() takes all three). */
+const NUMBER_TEXT = /^-?(\d+(\.\d*)?|\.\d+)(e[-+]?\d+)?$/i;
+
 function parseFlags<Spec extends FlagSpec>(argv: string[], options: Spec) {
+  // node:util reads "--temperature -1" as a flag missing its value ("argument is ambiguous");
+  // a negative number after a flag that takes a value is that value, so pass it as --flag=-1.
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].startsWith('--') ? argv[i].slice(2) : '';
+    const next = argv[i + 1];
+    if (options[name]?.type === 'string' && next !== undefined && /^-[\d.]/.test(next)) {
+      args.push(`${argv[i]}=${next}`);
+      i++;
+    } else args.push(argv[i]);
+  }
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false });
+    return parseArgs({ args, options, strict: true, allowPositionals: false });
   } catch (error) {
     // node:util's messages ("Unknown option '--topk'") are clear; keep them, mark them as usage.
     throw new UsageError(error instanceof Error ? error.message : String(error));
@@ -187,8 +215,18 @@ function requireFlag(value: string | undefined, flag: string): string {
 
 function parseNumber(value: string, flag: string): number {
   const number = Number(value);
-  if (value.trim() === '' || !Number.isFinite(number)) {
+  if (!NUMBER_TEXT.test(value) || !Number.isFinite(number)) {
     throw new UsageError(`${flag} must be a number. Received '${value}'.`);
+  }
+  return number;
+}
+
+/** A whole number in [min, max], written in decimal digits ("16", not "0x10" or "1e1"). */
+function parseInteger(value: string, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const number = Number(value);
+  if (!/^-?\d+$/.test(value) || number < min || number > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
+    throw new UsageError(`${flag} must be a whole number ${range}. Received '${value}'.`);
   }
   return number;
 }

@@ -139,13 +139,5 @@ export function pathTree(paths: readonly DecodedPath[]): PathNode {
   return root;
 }
 
-/** How a tokenizer piece reads in a figure: "▁the" → "␣the", "<0x0A>" → "↵", other bytes as hex. */
-export function displayPiece(piece: string): string {
-  if (piece === '<0x0A>') return '↵';
-  const byte = /^<0x([0-9A-F]{2})>$/.exec(piece);
-  if (byte) {
-    const code = parseInt(byte[1], 16);
-    return code >= 0x20 && code < 0x7f ? String.fromCharCode(code) : piece;
-  }
-  return piece.replace(/\u2581/g, '␣');
-}
+/** How a tokenizer piece reads in a figure: the kit's one label for every widget. */
+export { pieceLabel as displayPiece } from '../widgets/pieces';

@@ -24,7 +24,10 @@ if (window.parent !== window) {
   report();
 }
 
+/** Parameters of the page rather than of the figure, read as on chapter pages (?backend=wasm). */
+const PAGE_PARAMETERS = ['backend'];
+const figureSearch = new URLSearchParams([...new URLSearchParams(location.search)].filter(([key]) => !PAGE_PARAMETERS.includes(key)));
+
 void startLiveWidget(root, {
-  search: prefixedSearch(new URLSearchParams(location.search), root.dataset.widgetId!),
-  reportUnknownSettings: true,
+  search: prefixedSearch(figureSearch, root.dataset.widgetId!),
 }).catch((error) => console.error(`Embedded widget "${name}" failed to start:`, error));

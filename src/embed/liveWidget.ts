@@ -2,10 +2,14 @@
 // Unlike the chapter loader (src/widgets/loader.ts), the caller decides when it starts, hears of
 // every state change (to share it with another window), and can restart the widget with a state
 // that came from elsewhere (the presenter moved a slider; the audience window follows).
-import { findShellParts, loadModelFor, loadRuntime, showStatus } from '../widgets/mount';
+// The context itself is built by the kit's one builder, hostWidget (src/widgets/mount.ts).
+import { findShellParts, hostWidget, showStatus, stateSearch } from '../widgets/mount';
 import { widgetRegistry, type WidgetName } from '../widgets/registry';
-import { checkPatch, resolveState, type StateOf, type StateSchema } from '../widgets/state';
-import type { WidgetContext, WidgetModule } from '../widgets/types';
+import type { StateSchema } from '../widgets/state';
+import type { WidgetModule } from '../widgets/types';
+
+export { stateSearch } from '../widgets/mount';
+export { unknownSettings } from '../widgets/state';
 
 export type WidgetState = Record<string, string | number | boolean>;
 
@@ -14,8 +18,8 @@ export interface LiveWidgetOptions {
   search: URLSearchParams;
   /** Called after every change the reader makes, with the whole new state. */
   onStateChange?(state: WidgetState): void;
-  /** Name settings in `search` that this widget does not have (an embed's link has no other widgets). */
-  reportUnknownSettings?: boolean;
+  /** Notes about the link that the caller found (an embed page's own parameters). */
+  notes?: string[];
 }
 
 export interface LiveWidget {
@@ -29,9 +33,7 @@ export interface LiveWidget {
 /** Start the widget in `root` (a shell rendered by components/Widget.astro). */
 export async function startLiveWidget(root: HTMLElement, options: LiveWidgetOptions): Promise<LiveWidget> {
   const shell = findShellParts(root);
-  const id = root.dataset.widgetId!;
   const name = root.dataset.widget as WidgetName;
-  const authored = JSON.parse(root.dataset.widgetState ?? '{}') as Record<string, unknown>;
   showStatus(shell, 'loading', 'Loading the interactive figure…');
   let module: WidgetModule<StateSchema>;
   try {
@@ -42,68 +44,18 @@ export async function startLiveWidget(root: HTMLElement, options: LiveWidgetOpti
     showStatus(shell, 'error', `This figure could not start: ${error instanceof Error ? error.message : String(error)}`);
     throw error;
   }
-
-  let state: WidgetState = {};
-  let teardown = new AbortController();
-
-  async function mount(search: URLSearchParams, notes: string[]): Promise<void> {
-    teardown.abort();
-    teardown = new AbortController();
-    const signal = teardown.signal;
-    const resolved = resolveState(module.schema, id, authored, search);
-    for (const problem of resolved.authorProblems) console.error(problem);
-    state = resolved.state as WidgetState;
-    const context: WidgetContext<StateOf<StateSchema>> = {
-      id,
-      get state() {
-        return state as StateOf<StateSchema>;
-      },
-      setState(patch) {
-        checkPatch(module.schema, id, patch);
-        state = { ...state, ...patch } as WidgetState;
-        options.onStateChange?.(state);
-        return state as StateOf<StateSchema>;
-      },
-      runtime: loadRuntime,
-      model: (modelUrl) => loadModelFor(shell, modelUrl),
-      status: (kind, message) => showStatus(shell, kind, message),
-      signal,
-    };
-    shell.stage.replaceChildren();
-    root.dataset.mounted = 'true';
-    showStatus(shell, 'ready');
-    try {
-      await module.mount(shell.stage, context);
-    } catch (error) {
-      showStatus(shell, 'error', `This figure could not start: ${error instanceof Error ? error.message : String(error)}`);
-      console.error(`Widget "${id}" failed to start:`, error);
-      return;
-    }
-    const problems = [...notes, ...resolved.linkProblems];
-    if (problems.length > 0 && root.dataset.status !== 'error') showStatus(shell, 'note', problems.join(' '));
-  }
-
-  const settings = Object.keys(module.schema);
-  const unknown = options.reportUnknownSettings ? unknownSettings(options.search, id, settings) : [];
-  const notes = unknown.map((setting) => `The link sets "${setting}", which is not a setting of this figure (${settings.join(', ')}).`);
-  await mount(options.search, notes);
+  const host = await hostWidget(shell, module, {
+    search: options.search,
+    writeUrl: false,
+    onStateChange: (state) => options.onStateChange?.(state as WidgetState),
+    notes: options.notes,
+  });
   return {
-    id,
+    id: host.id,
     get state() {
-      return state;
+      return host.state as WidgetState;
     },
-    restart: (next) => mount(stateSearch(id, next), []),
-    stop: () => teardown.abort(),
+    restart: (next) => host.restart(stateSearch(host.id, next)),
+    stop: () => host.stop(),
   };
-}
-
-/** `state` as the `${id}.${setting}` search parameters that resolveState reads. */
-export function stateSearch(id: string, state: WidgetState): URLSearchParams {
-  return new URLSearchParams(Object.entries(state).map(([setting, value]) => [`${id}.${setting}`, String(value)]));
-}
-
-/** Settings named for widget `id` in `search` that are not among `settings`. */
-export function unknownSettings(search: URLSearchParams, id: string, settings: string[]): string[] {
-  const prefix = `${id}.`;
-  return [...search.keys()].filter((key) => key.startsWith(prefix) && !settings.includes(key.slice(prefix.length))).map((key) => key.slice(prefix.length));
 }

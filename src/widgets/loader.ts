@@ -7,19 +7,21 @@ import type { WidgetModule } from './types';
 const LOAD_AHEAD = '400px';
 
 async function start(root: HTMLElement, teardown: AbortController): Promise<void> {
-  const { findShellParts, mountWidget, showStatus } = await import('./mount');
+  const { findShellParts, hostWidget, showStatus } = await import('./mount');
   const shell = findShellParts(root);
+  let module: WidgetModule;
   try {
     showStatus(shell, 'loading', 'Loading the interactive figure…');
     // Each module's schema is its own; here they are all just "a widget module".
-    const module = (await widgetRegistry[root.dataset.widget as WidgetName]()) as unknown as WidgetModule;
-    await mountWidget(shell, module, teardown.signal);
+    module = (await widgetRegistry[root.dataset.widget as WidgetName]()) as unknown as WidgetModule;
   } catch (error) {
-    teardown.abort();
     const reason = error instanceof Error ? error.message : String(error);
     showStatus(shell, 'error', `This figure could not start: ${reason}`);
     console.error(`Widget "${root.dataset.widgetId}" failed to start:`, error);
+    return;
   }
+  const host = await hostWidget(shell, module, { search: new URL(location.href).searchParams, writeUrl: true });
+  teardown.signal.addEventListener('abort', () => host.stop());
 }
 
 const shells = [...document.querySelectorAll<HTMLElement>('[data-widget]')];

@@ -1,12 +1,15 @@
-// Bringing a server-rendered widget shell to life: build its context and call its module's mount().
+// Bringing a server-rendered widget shell to life: the one context builder for chapter pages,
+// slides and embeds. It resolves the state, builds the WidgetContext, keeps the text alternative
+// while the widget loads, and shows a model that cannot load with its reason and a Retry button.
 import { checkPatch, resolveState, writeState, type StateOf, type StateSchema } from './state';
 import type { StatusKind, WidgetContext, WidgetModule } from './types';
+import { BACKEND_NAMES } from '../runtime/backend';
 import type { BackendInfo, ModelSummary, RuntimeClient } from '../runtime/client';
 
 /** The model the notebook ships (public/models/glass-llama/). */
-export const DEFAULT_MODEL_URL = '/models/glass-llama/';
+export const DEFAULT_MODEL_URL = `${import.meta.env?.BASE_URL ?? '/'}models/glass-llama/`;
 
-const BACKEND_NAMES: Record<string, string> = {
+const BACKEND_READER_NAMES: Record<string, string> = {
   webgpu: 'WebGPU',
   webgl: 'WebGL',
   wasm: 'WebAssembly',
@@ -14,14 +17,32 @@ const BACKEND_NAMES: Record<string, string> = {
 };
 
 /**
- * The status-line note for a backend other than WebGPU ("No WebGPU here: running on WebAssembly."),
- * or null on WebGPU. The runtime's full reason (what failed and why) is kept for the tooltip.
+ * The note for a backend other than WebGPU ("No WebGPU here: running on WebAssembly."), or null
+ * on WebGPU. One sentence in the reader's words; the runtime's full reason stays in the tooltip.
  */
 export function backendNote(backend: BackendInfo): string | null {
   if (backend.name === 'webgpu') return null;
-  const running = BACKEND_NAMES[backend.name] ?? backend.name;
+  const running = BACKEND_READER_NAMES[backend.name] ?? backend.name;
   return backend.fallbacks.includes('webgpu') ? `No WebGPU here: running on ${running}.` : `Running on ${running}, as requested.`;
 }
+
+/**
+ * A `?backend=` the runtime does not know ("cuda") would make every model load fail. The kit
+ * drops it from the page URL before the runtime reads it, and says so: the usual choice is made.
+ * Returns the note, or null when the parameter is absent or valid.
+ */
+export function dropUnknownBackend(): string | null {
+  const url = new URL(location.href);
+  const requested = url.searchParams.get('backend');
+  if (requested === null || (BACKEND_NAMES as readonly string[]).includes(requested)) return null;
+  url.searchParams.delete('backend');
+  history.replaceState(history.state, '', url);
+  const shown = requested.length > 40 ? `${requested.slice(0, 40)}…` : requested;
+  return `The link asks for backend "${shown}", which is not one of ${BACKEND_NAMES.join(', ')}; choosing one as usual.`;
+}
+
+/** Read once per page: the first widget drops the parameter, and every widget shows the note. */
+let unknownBackendNote: string | null | undefined;
 
 /** The model runtime, imported on first use (the runtime module may be absent from a build). */
 const runtimeModules = import.meta.glob<{ getRuntime(): Promise<RuntimeClient> }>('../runtime/client.ts');
@@ -32,74 +53,252 @@ export function loadRuntime(): Promise<RuntimeClient> {
   return load().then((module) => module.getRuntime());
 }
 
-/** The parts of a widget shell that mount() reads or writes (rendered by components/Widget.astro). */
+/**
+ * The parts of a widget shell (rendered by components/Widget.astro). The status line holds two
+ * spans: the kit's notes about the link (bad settings, a prompt too long for the URL) and the
+ * widget's own message, so a widget's status never hides a link note. The backend note has its
+ * own line, which widgets cannot write.
+ */
 export interface WidgetShell {
   root: HTMLElement; // <figure data-widget=name data-widget-id=id data-widget-state=JSON>
   stage: HTMLElement; // [data-widget-stage]: the widget draws here
+  fallback: HTMLElement | null; // the text alternative, shown until the widget draws
   statusLine: HTMLElement; // [data-widget-status], role="status"
+  linkNote: HTMLElement; // [data-widget-link-note] inside the status line
+  message: HTMLElement; // [data-widget-message] inside the status line
+  backendLine: HTMLElement; // [data-widget-backend]
+  retry: HTMLButtonElement; // [data-widget-retry]: shown when the model could not load
+}
+
+function part<T extends HTMLElement>(root: HTMLElement, selector: string, make: () => T, place: (made: T) => void): T {
+  const found = root.querySelector<T>(selector);
+  if (found) return found;
+  const made = make();
+  place(made);
+  return made;
+}
+
+function made<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, data: string): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  node.className = className;
+  node.setAttribute(data, '');
+  return node;
 }
 
 export function findShellParts(root: HTMLElement): WidgetShell {
   const stage = root.querySelector<HTMLElement>('[data-widget-stage]');
   const statusLine = root.querySelector<HTMLElement>('[data-widget-status]');
   if (!stage || !statusLine) throw new Error(`Widget shell "${root.dataset.widgetId}" lacks its stage or status line.`);
-  return { root, stage, statusLine };
+  // The text alternative moves out of the stage, so the widget draws into an empty element
+  // while the reader still has the text until the figure is there.
+  const fallback = root.querySelector<HTMLElement>('.widget__fallback');
+  if (fallback && fallback.parentElement === stage) stage.before(fallback);
+  const linkNote = part(root, '[data-widget-link-note]', () => made('span', 'widget__link-note', 'data-widget-link-note'), (node) => statusLine.replaceChildren(node));
+  const message = part(root, '[data-widget-message]', () => made('span', 'widget__message', 'data-widget-message'), (node) => statusLine.append(node));
+  const backendLine = part(root, '[data-widget-backend]', () => made('p', 'widget__backend', 'data-widget-backend'), (node) => statusLine.before(node));
+  const retry = part(
+    root,
+    '[data-widget-retry]',
+    () => {
+      const button = made('button', 'widget__retry', 'data-widget-retry');
+      button.type = 'button';
+      button.textContent = 'Retry';
+      button.hidden = true;
+      return button;
+    },
+    (node) => statusLine.after(node),
+  );
+  return { root, stage, fallback, statusLine, linkNote, message, backendLine, retry };
 }
 
-/** Show a status on the shell: the text in the status line, the kind as data-status for CSS. */
+interface ShellText {
+  kind: StatusKind;
+  message: string;
+  linkNotes: string[];
+}
+const shellTexts = new WeakMap<HTMLElement, ShellText>();
+
+function render(shell: WidgetShell, text: ShellText): void {
+  shellTexts.set(shell.root, text);
+  const note = text.linkNotes.join(' ');
+  shell.linkNote.textContent = note;
+  shell.message.textContent = note && text.message ? ` ${text.message}` : text.message;
+  // A link note makes a ready widget's status a note (the CSS says "Note:", tests read data-status).
+  shell.root.dataset.status = text.kind === 'ready' && note ? 'note' : text.kind;
+}
+
+/** Show the widget's status: the kind as data-status for CSS, the message after any link note. */
 export function showStatus(shell: WidgetShell, kind: StatusKind, message = ''): void {
-  shell.root.dataset.status = kind;
-  shell.statusLine.textContent = message;
+  const current = shellTexts.get(shell.root) ?? { kind, message, linkNotes: [] };
+  render(shell, { ...current, kind, message });
 }
 
-/** WidgetContext.model() for the widget in `shell` (also used by slides and embeds, src/embed/liveWidget.ts). */
+/** The kit's notes about the link: bad or unknown settings, a state too long for the URL. */
+export function showLinkNotes(shell: WidgetShell, notes: string[]): void {
+  const current = shellTexts.get(shell.root) ?? { kind: 'ready' as StatusKind, message: '', linkNotes: [] };
+  render(shell, { ...current, linkNotes: notes });
+}
+
+/** The backend line: one sentence, written by the kit only. */
+function showBackend(shell: WidgetShell, notes: (string | null)[], tooltip = ''): void {
+  const text = notes.filter((note): note is string => !!note).join(' ');
+  shell.backendLine.textContent = text;
+  shell.backendLine.hidden = text === '';
+  shell.backendLine.title = tooltip;
+}
+
+/** The figure is drawn: the text alternative steps aside (the widget carries its own). */
+function reveal(shell: WidgetShell): void {
+  shell.root.dataset.live = 'ready';
+  if (shell.fallback) shell.fallback.hidden = true;
+}
+
+/** Thrown by WidgetContext.model() when the model cannot load; the shell already says why. */
+export class ModelLoadError extends Error {}
+
+/** WidgetContext.model() for the widget in `shell`. */
 export async function loadModelFor(shell: WidgetShell, modelUrl = DEFAULT_MODEL_URL): Promise<{ runtime: RuntimeClient; model: ModelSummary }> {
+  unknownBackendNote ??= dropUnknownBackend();
+  showBackend(shell, [unknownBackendNote]);
   showStatus(shell, 'loading', 'Loading the model…');
-  const runtime = await loadRuntime();
-  const model = await runtime.load(modelUrl);
-  const note = backendNote(model.backend);
-  showStatus(shell, note ? 'note' : 'ready', note ?? '');
-  shell.statusLine.title = model.backend.reason;
+  let runtime: RuntimeClient;
+  let model: ModelSummary;
+  try {
+    runtime = await loadRuntime();
+    model = await runtime.load(modelUrl);
+  } catch (error) {
+    throw new ModelLoadError(`The model could not load: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const runtimeNote = 'note' in model.backend && typeof model.backend.note === 'string' ? model.backend.note : null;
+  showBackend(shell, [unknownBackendNote, runtimeNote, backendNote(model.backend)], model.backend.reason);
+  showStatus(shell, 'ready');
+  reveal(shell);
   return { runtime, model };
 }
 
-/** Create the context for one widget and run its mount(); resolves when mount() finishes. */
-export async function mountWidget<Schema extends StateSchema>(
+/** `state` as the `${id}.${setting}` search parameters that resolveState reads. */
+export function stateSearch(id: string, state: Record<string, string | number | boolean>): URLSearchParams {
+  return new URLSearchParams(Object.entries(state).map(([setting, value]) => [`${id}.${setting}`, String(value)]));
+}
+
+export interface WidgetHostOptions<Schema extends StateSchema> {
+  /** Where the reader's settings come from: `${id}.${setting}` parameters. */
+  search: URLSearchParams;
+  /** Chapter pages keep the state in the page URL (history.replaceState); slides and embeds do not. */
+  writeUrl: boolean;
+  /** Called after every change the widget makes, with the whole new state. */
+  onStateChange?(state: StateOf<Schema>): void;
+  /** Notes the caller adds to the link notes (e.g. an embed's settings of the page). */
+  notes?: string[];
+}
+
+/** A mounted widget: its state, and a way to start it again (a new state, or a Retry). */
+export interface WidgetHost<Schema extends StateSchema> {
+  id: string;
+  readonly state: StateOf<Schema>;
+  /** Tear the widget down and mount it again, reading its state from `search`. */
+  restart(search: URLSearchParams, notes?: string[]): Promise<void>;
+  stop(): void;
+}
+
+/**
+ * Mount `module` into `shell`: the one place a WidgetContext is built. Resolves when the first
+ * mount() has finished (or failed: the shell then says why; this never rejects).
+ */
+export async function hostWidget<Schema extends StateSchema>(
   shell: WidgetShell,
   module: WidgetModule<Schema>,
-  signal: AbortSignal,
-): Promise<void> {
+  options: WidgetHostOptions<Schema>,
+): Promise<WidgetHost<Schema>> {
   const id = shell.root.dataset.widgetId!;
   const authored = JSON.parse(shell.root.dataset.widgetState ?? '{}') as Record<string, unknown>;
-  const resolved = resolveState(module.schema, id, authored, new URL(location.href).searchParams);
-  // A wrong `state` prop is a bug in the chapter: log it so the browser tests fail on it.
-  for (const problem of resolved.authorProblems) console.error(problem);
+  let teardown = new AbortController();
+  let state: StateOf<Schema>;
 
-  let state = resolved.state;
-  const context: WidgetContext<StateOf<Schema>> = {
+  async function mount(search: URLSearchParams, notes: string[]): Promise<void> {
+    teardown.abort();
+    const attempt = new AbortController();
+    teardown = attempt;
+    const signal = attempt.signal;
+    const resolved = resolveState(module.schema, id, authored, search);
+    // A wrong `state` prop is a bug in the chapter: log it so the browser tests fail on it.
+    for (const problem of resolved.authorProblems) console.error(problem);
+    const linkNotes = [...notes, ...resolved.linkProblems];
+    state = resolved.state;
+
+    const context: WidgetContext<StateOf<Schema>> = {
+      id,
+      get state() {
+        return state;
+      },
+      setState(patch) {
+        checkPatch(module.schema, id, patch);
+        state = { ...state, ...patch };
+        if (options.writeUrl) {
+          const url = new URL(location.href);
+          const leftOut = writeState(url, id, module.schema, state, resolved.defaults);
+          history.replaceState(history.state, '', url);
+          const capNotes = leftOut.map(
+            (name) => `The ${name} is too long for a link (${String(state[name as keyof typeof state]).length} characters), so the page's link keeps the chapter's ${name}.`,
+          );
+          showLinkNotes(shell, [...linkNotes, ...capNotes]);
+        }
+        options.onStateChange?.(state);
+        return state;
+      },
+      runtime: loadRuntime,
+      model: async (modelUrl) => {
+        try {
+          return await loadModelFor(shell, modelUrl);
+        } catch (error) {
+          if (error instanceof ModelLoadError && !signal.aborted) modelFailed(error.message);
+          throw error;
+        }
+      },
+      // A torn-down widget (restarted, or its model failed) no longer writes the status line.
+      status: (kind, message) => {
+        if (!signal.aborted) showStatus(shell, kind, message);
+      },
+      signal,
+    };
+
+    /** The model cannot load: keep the text alternative, say why, offer Retry; this attempt stops. */
+    function modelFailed(message: string): void {
+      attempt.abort();
+      shell.stage.replaceChildren();
+      shell.root.dataset.live = 'failed';
+      if (shell.fallback) shell.fallback.hidden = false;
+      showStatus(shell, 'error', message);
+      shell.retry.hidden = false;
+    }
+
+    shell.stage.replaceChildren();
+    shell.retry.hidden = true;
+    shell.root.dataset.mounted = 'true';
+    shell.root.dataset.live = 'loading';
+    if (shell.fallback) shell.fallback.hidden = false;
+    showLinkNotes(shell, linkNotes);
+    showStatus(shell, 'ready');
+    try {
+      await module.mount(shell.stage, context);
+      if (!signal.aborted) reveal(shell);
+    } catch (error) {
+      if (signal.aborted) return;
+      if (error instanceof ModelLoadError) return modelFailed(error.message);
+      showStatus(shell, 'error', `This figure could not start: ${error instanceof Error ? error.message : String(error)}`);
+      console.error(`Widget "${id}" failed to start:`, error);
+    }
+  }
+
+  // Retry starts again from the state the reader had, not from the link.
+  shell.retry.onclick = () => void mount(stateSearch(id, state), []);
+  await mount(options.search, options.notes ?? []);
+  return {
     id,
     get state() {
       return state;
     },
-    setState(patch) {
-      checkPatch(module.schema, id, patch);
-      state = { ...state, ...patch };
-      const url = writeState(new URL(location.href), id, module.schema, state, resolved.defaults);
-      history.replaceState(history.state, '', url);
-      return state;
-    },
-    runtime: loadRuntime,
-    model: (modelUrl) => loadModelFor(shell, modelUrl),
-    status: (kind, message) => showStatus(shell, kind, message),
-    signal,
+    restart: (search, notes = []) => mount(search, notes),
+    stop: () => teardown.abort(),
   };
-
-  // The server-rendered text alternative stays for screen readers only once the widget draws.
-  shell.stage.replaceChildren();
-  shell.root.dataset.mounted = 'true';
-  showStatus(shell, 'ready');
-  await module.mount(shell.stage, context);
-  if (resolved.linkProblems.length > 0 && shell.root.dataset.status !== 'error') {
-    showStatus(shell, 'note', resolved.linkProblems.join(' '));
-  }
 }

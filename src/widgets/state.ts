@@ -63,15 +63,28 @@ export const flag = (defaultValue: boolean): FlagSetting => ({ kind: 'flag', def
 
 type Checked = { ok: true; value: number | string | boolean } | { ok: false; expected: string };
 
+/** A whole number as a link writes it: digits with an optional minus sign; no spaces, hex or exponent. */
+const INTEGER_TEXT = /^-?\d+$/;
+/** A decimal number as a link writes it (String(0.0000001) is "1e-7", so an exponent is allowed); no spaces or hex. */
+const NUMBER_TEXT = /^-?(\d+(\.\d*)?|\.\d+)(e[-+]?\d+)?$/i;
+
+/** A number setting's value from the URL (strict text) or the chapter (a number), or NaN. */
+function numberFrom(raw: unknown, pattern: RegExp): number {
+  if (typeof raw === 'number') return raw;
+  if (typeof raw === 'string' && pattern.test(raw)) return Number(raw);
+  return Number.NaN;
+}
+
 /** Check one value (a string from the URL, or a typed value from the chapter) against its setting. */
 function check(setting: Setting, raw: unknown): Checked {
   switch (setting.kind) {
     case 'integer':
     case 'number': {
-      const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
       const wholeNeeded = setting.kind === 'integer';
+      // Number() would read "0x10" as 16, "1e2" as 100 and " 3" as 3: a link says exactly what it means.
+      const value = numberFrom(raw, wholeNeeded ? INTEGER_TEXT : NUMBER_TEXT);
       const range = `${wholeNeeded ? 'a whole number' : 'a number'} from ${setting.min} to ${setting.max}`;
-      if (typeof value !== 'number' || !Number.isFinite(value)) return { ok: false, expected: range };
+      if (!Number.isFinite(value)) return { ok: false, expected: range };
       if (wholeNeeded && !Number.isInteger(value)) return { ok: false, expected: range };
       if (value < setting.min || value > setting.max) return { ok: false, expected: range };
       return { ok: true, value };
@@ -112,9 +125,17 @@ export interface ResolvedState<Schema extends StateSchema> {
   linkProblems: string[];
 }
 
+/** Settings named for widget `id` in `search` (`${id}.name`) that are not among `settings`: misspelt or unknown. */
+export function unknownSettings(search: URLSearchParams, id: string, settings: string[]): string[] {
+  const prefix = `${id}.`;
+  const names = [...search.keys()].filter((key) => key.startsWith(prefix)).map((key) => key.slice(prefix.length));
+  return [...new Set(names)].filter((name) => !settings.includes(name));
+}
+
 /**
  * The widget's starting state: schema default, then the chapter's `state` prop, then the URL.
- * Unknown names in the chapter's prop are reported; unknown URL parameters belong to other widgets.
+ * Unknown names in the chapter's prop are author problems; in the link (`${widgetId}.layr=2`),
+ * unknown and repeated settings are link problems. Parameters of other widgets are not read.
  */
 export function resolveState<Schema extends StateSchema>(
   schema: Schema,
@@ -126,11 +147,15 @@ export function resolveState<Schema extends StateSchema>(
   const state: Record<string, unknown> = {};
   const authorProblems: string[] = [];
   const linkProblems: string[] = [];
+  const settings = Object.keys(schema);
 
   for (const name of Object.keys(authored)) {
     if (!(name in schema)) {
-      authorProblems.push(`Widget "${widgetId}": the chapter sets "${name}", which is not one of its settings (${Object.keys(schema).join(', ')}).`);
+      authorProblems.push(`Widget "${widgetId}": the chapter sets "${name}", which is not one of its settings (${settings.join(', ')}).`);
     }
+  }
+  for (const name of unknownSettings(search, widgetId, settings)) {
+    linkProblems.push(`The link sets "${quote(name)}", which is not a setting of this figure (${settings.join(', ')}).`);
   }
   for (const [name, setting] of Object.entries(schema)) {
     defaults[name] = setting.default;
@@ -140,19 +165,43 @@ export function resolveState<Schema extends StateSchema>(
       else authorProblems.push(`Widget "${widgetId}": the chapter sets ${name} = ${quote(authored[name])}; expected ${result.expected}.`);
     }
     state[name] = defaults[name];
-    const fromLink = search.get(stateParam(widgetId, name));
-    if (fromLink !== null) {
-      const result = check(setting, fromLink);
-      if (result.ok) state[name] = result.value;
-      else linkProblems.push(`The link sets ${name} to "${quote(fromLink)}", but it must be ${result.expected}; showing ${String(defaults[name])} instead.`);
+    const fromLink = search.getAll(stateParam(widgetId, name));
+    if (fromLink.length === 0) continue;
+    if (fromLink.length > 1) {
+      linkProblems.push(`The link sets ${name} ${fromLink.length} times; using the first, "${quote(fromLink[0])}".`);
     }
+    const result = check(setting, fromLink[0]);
+    if (result.ok) state[name] = result.value;
+    else linkProblems.push(`The link sets ${name} to "${quote(fromLink[0])}", but it must be ${result.expected}; showing ${quote(String(defaults[name]))} instead.`);
   }
   return { state: state as StateOf<Schema>, defaults: defaults as StateOf<Schema>, authorProblems, linkProblems };
 }
 
 /**
+ * A list of whole numbers in [min, max] as a link writes it ("12,7,300"; spaces around the commas
+ * are allowed), or null when any item is not one (" , " is two empty items, not two zeros).
+ * The empty string is the empty list.
+ */
+export function parseIntegerList(text: string, min: number, max: number): number[] | null {
+  if (text === '') return [];
+  const items = text.split(',').map((item) => item.trim());
+  if (!items.every((item) => INTEGER_TEXT.test(item))) return null;
+  const values = items.map(Number);
+  return values.every((value) => value >= min && value <= max) ? values : null;
+}
+
+/**
+ * The longest URL a widget writes. Browsers take far longer ones, but servers refuse long request
+ * lines (a 72 KB link gets "431 Request Header Fields Too Large"), and links are pasted into chats
+ * and slides; about 2,000 characters is what every server and tool accepts.
+ */
+export const MAX_URL_LENGTH = 2000;
+
+/**
  * Write `state` into `url`'s search parameters (only the settings that differ from the chapter's
- * defaults, so a plain link stays plain). Returns the same URL object for chaining.
+ * defaults, so a plain link stays plain). When the URL would be longer than `maxLength`, this
+ * widget's longest text settings are left out (the link then shows the chapter's default for
+ * them). Returns the names of the settings left out.
  */
 export function writeState<Schema extends StateSchema>(
   url: URL,
@@ -160,13 +209,23 @@ export function writeState<Schema extends StateSchema>(
   schema: Schema,
   state: StateOf<Schema>,
   defaults: StateOf<Schema>,
-): URL {
+  maxLength = MAX_URL_LENGTH,
+): string[] {
   for (const name of Object.keys(schema)) {
     const param = stateParam(widgetId, name);
     if (state[name] === defaults[name]) url.searchParams.delete(param);
     else url.searchParams.set(param, String(state[name]));
   }
-  return url;
+  const leftOut: string[] = [];
+  const longestFirst = Object.keys(schema)
+    .filter((name) => url.searchParams.has(stateParam(widgetId, name)))
+    .sort((a, b) => String(state[b]).length - String(state[a]).length);
+  for (const name of longestFirst) {
+    if (url.href.length <= maxLength) break;
+    url.searchParams.delete(stateParam(widgetId, name));
+    leftOut.push(name);
+  }
+  return leftOut;
 }
 
 /**

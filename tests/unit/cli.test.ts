@@ -35,7 +35,7 @@ afterAll(() => rmSync(tinyDir, { recursive: true, force: true }));
 
 describe('glass-llama generate', () => {
   test('npx glass-llama on stories260K.bin, greedy from <s>, prints the engine greedy ids', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, [
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [
       BIN,
       'generate',
       '--model',
@@ -61,6 +61,19 @@ describe('glass-llama generate', () => {
     expect(printed.ids).toHaveLength(24);
     // No tokenizer.json beside a llama2.c checkpoint: no text.
     expect(printed.text).toBeUndefined();
+    // tfjs's "install our node backend" banner is not for CLI users.
+    expect(stderr).toBe('');
+  });
+
+  test('more new tokens than the context holds: a note on stderr, and generation stops at the context', async () => {
+    const { code, stdout, stderr } = await runCli([
+      'generate', '--model', tinyDir, '--ids', '1,5,6', '--max-new-tokens', '1000000', '--temperature', '0', '--backend', 'cpu', '--json',
+    ]);
+    expect(code).toBe(0);
+    const context = (JSON.parse(readFileSync(join(tinyDir, 'config.json'), 'utf8')) as { max_position_embeddings: number }).max_position_embeddings;
+    expect(stderr).toBe(`glass-llama: note: 3 prompt tokens + 1000000 new tokens pass the model's context of ${context}; generating at most ${context - 3}.`);
+    const printed = JSON.parse(stdout) as { ids: number[] };
+    expect(printed.ids.length).toBeLessThanOrEqual(context - 3);
   });
 
   test('--prompt with a tokenizer.json beside the model prints the decoded text', async () => {
@@ -88,7 +101,15 @@ describe('glass-llama generate', () => {
     [['--model', 'x', '--max-new-tokens', '4', '--temperature', '0'], 'Pass exactly one of --prompt TEXT or --ids 1,2,3.'],
     [['--model', 'x', '--ids', '1', '--prompt', 'a', '--max-new-tokens', '4', '--temperature', '0'], 'Pass exactly one of --prompt TEXT or --ids 1,2,3.'],
     [['--model', 'x', '--ids', '1;2', '--max-new-tokens', '4', '--temperature', '0'], "--ids must be comma-separated token ids like 1,2,3. Received '1;2'."],
-    [['--model', 'x', '--ids', '1', '--max-new-tokens', '0', '--temperature', '0'], '--max-new-tokens must be an integer >= 1. Received 0.'],
+    [['--model', 'x', '--ids', '1', '--max-new-tokens', '0', '--temperature', '0'], "--max-new-tokens must be a whole number >= 1. Received '0'."],
+    [['--model', 'x', '--ids', '1', '--max-new-tokens', '0x10', '--temperature', '0'], "--max-new-tokens must be a whole number >= 1. Received '0x10'."],
+    [['--model', 'x', '--ids', '1', '--max-new-tokens', '1e9', '--temperature', '0'], "--max-new-tokens must be a whole number >= 1. Received '1e9'."],
+    [['--model', 'x', '--ids', '1', '--max-new-tokens', '4', '--temperature', '1', '--seed', '-1'], "--seed must be a whole number from 0 to 4294967295. Received '-1'."],
+    [['--model', 'x', '--ids', '1', '--max-new-tokens', '4', '--temperature', '1', '--seed', '1.5'], "--seed must be a whole number from 0 to 4294967295. Received '1.5'."],
+    [['--model', 'x', '--ids', '1', '--max-new-tokens', '4', '--temperature', '1', '--seed', '1e20'], "--seed must be a whole number from 0 to 4294967295. Received '1e20'."],
+    [['--model', 'x', '--ids', '1', '--max-new-tokens', '4', '--temperature', '0x1'], "--temperature must be a number. Received '0x1'."],
+    [['--model', 'x', '--prompt=', '--max-new-tokens', '4', '--temperature', '0'], '--prompt is empty. Give some text, or --ids 1 to start from <s> alone.'],
+    [['--model', 'x', '--ids', '1', '--max-new-tokens', '4', '--temperature', '-1'], '--temperature must be a number >= 0 (0 means greedy). Received -1.'],
     [['--model', 'x', '--ids', '1', '--max-new-tokens', '4'], '--temperature is required.'],
     [['--model', 'x', '--ids', '1', '--max-new-tokens', '4', '--temperature', 'hot'], "--temperature must be a number. Received 'hot'."],
     [['--model', 'x', '--ids', '1', '--max-new-tokens', '4', '--temperature=-1'], '--temperature must be a number >= 0 (0 means greedy). Received -1.'],

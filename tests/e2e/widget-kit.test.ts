@@ -1,0 +1,154 @@
+// The widget kit against a hostile reader and a broken server: a model that cannot load keeps the
+// text alternative, says why and offers Retry; links and prompt boxes full of junk get a message,
+// never a page error. Embed pages keep it lean: one widget per page.
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { openSite, REPO_ROOT, type Site } from './helpers';
+import type { Page } from 'playwright-core';
+import { settled } from './helpers/chapterSite';
+
+const SHIPPED_MODEL = join(REPO_ROOT, 'public/models/glass-llama');
+const WIDGET = '[data-widget]';
+
+/** Every string a hostile reader might paste: each must give a message or a drawing, never an error page. */
+const HOSTILE_TEXT = [
+  '',
+  '   ',
+  'x'.repeat(100_000),
+  '🦙'.repeat(30),
+  '猫が好きです。'.repeat(5),
+  'مرحبا بالعالم',
+  'a\u200Bb\u200Dc\uFEFF',
+  'tab\tbell\u0007null\u0000end',
+  '<img src=x onerror=alert(1)><script>alert(1)</script>',
+];
+
+/** Values for a link's settings, whatever their type. */
+const HOSTILE_VALUES = ['', 'NaN', '-1', '1e309', '0x10', ' 3', '9'.repeat(400), '🦙', '<b>x</b>', '\u202Eabc'];
+
+let modelDir: string;
+let site: Site;
+beforeAll(async () => {
+  modelDir = mkdtempSync(join(tmpdir(), 'glass-llama-broken-model-'));
+  site = await openSite({ webgpu: false, mounts: { '/models/glass-llama/': modelDir } });
+}, 60_000);
+afterAll(async () => {
+  await site?.close();
+  rmSync(modelDir, { recursive: true, force: true });
+});
+
+/** The model directory as the server will serve it next: the shipped files with `changes` applied. */
+function serveModel(changes: Record<string, string | null>): void {
+  for (const file of readdirSync(modelDir)) rmSync(join(modelDir, file));
+  for (const file of readdirSync(SHIPPED_MODEL)) copyFileSync(join(SHIPPED_MODEL, file), join(modelDir, file));
+  for (const [file, content] of Object.entries(changes)) {
+    if (content === null) rmSync(join(modelDir, file));
+    else writeFileSync(join(modelDir, file), content);
+  }
+}
+
+/** Press `key` in `box` and wait for the widget's answer (its status changes from a marker we set). */
+async function runAndSettle(page: Page, press: () => Promise<void>): Promise<{ status: string; message: string }> {
+  await page.locator(WIDGET).evaluate((root) => ((root as HTMLElement).dataset.status = 'pending'));
+  await press();
+  await page.waitForFunction((sel) => !['pending', 'loading'].includes(document.querySelector<HTMLElement>(sel)!.dataset.status!), WIDGET, { timeout: 60_000 });
+  return settled(page, WIDGET);
+}
+
+describe('a model that cannot load', () => {
+  test('keeps the text alternative, says what failed, and Retry starts the widget once the model is back', async () => {
+    serveModel({ 'config.json': '{ this is not JSON' });
+    const opened = await site.openPage('/embed/rope-rotation/?backend=wasm');
+    const { page } = opened;
+    const { status, message } = await settled(page, WIDGET);
+    expect(status).toBe('error');
+    expect(message).toMatch(/^The model could not load: ./);
+    const fallback = page.locator('.widget__fallback');
+    expect(await fallback.isVisible()).toBe(true);
+    expect((await fallback.textContent())!.trim().length).toBeGreaterThan(20);
+    // No empty figure box: the stage holds nothing while the text alternative stands in.
+    expect(await page.locator('[data-widget-stage]').evaluate((stage) => [stage.childElementCount, stage.getBoundingClientRect().height])).toEqual([0, 0]);
+
+    serveModel({});
+    expect((await runAndSettle(page, () => page.getByRole('button', { name: 'Retry' }).click())).status).toBe('ready');
+    expect(await fallback.isVisible()).toBe(false);
+    expect(await page.getByRole('button', { name: 'Retry' }).isVisible()).toBe(false);
+    expect(await page.locator('[data-widget-stage] svg').count()).toBeGreaterThan(0);
+    expect(opened.pageErrors).toEqual([]);
+    await opened.close();
+  }, 120_000);
+
+  test('a missing safetensors file gets the same message, not an empty box', async () => {
+    serveModel({ 'model.safetensors': null });
+    const opened = await site.openPage('/embed/attention-step/?backend=wasm');
+    const { status, message } = await settled(opened.page, WIDGET);
+    expect(status).toBe('error');
+    expect(message).toMatch(/^The model could not load: .*model\.safetensors/);
+    expect(await opened.page.locator('.widget__fallback').isVisible()).toBe(true);
+    expect(opened.pageErrors).toEqual([]);
+    await opened.close();
+  }, 120_000);
+});
+
+describe('hostile input', () => {
+  beforeAll(() => serveModel({}));
+
+  test.each(['attention-step', 'rope-rotation', 'next-token-bars'])('%s: every hostile text in the prompt box gets a message or a drawing, no page error', async (name) => {
+    const opened = await site.openPage(`/embed/${name}/?backend=wasm`);
+    const { page } = opened;
+    expect((await settled(page, WIDGET)).status).toBe('ready');
+    const box = page.getByLabel('Prompt', { exact: true });
+    const maxLength = Number(await box.getAttribute('maxlength'));
+    expect(maxLength).toBeGreaterThan(0);
+    for (const text of HOSTILE_TEXT) {
+      // Set the value as a script would (past maxlength), then run it as the reader does.
+      await box.evaluate((input, value) => ((input as HTMLInputElement).value = value), text);
+      const { status, message } = await runAndSettle(page, () => box.press('Enter'));
+      if (text.length > maxLength) {
+        expect(message).toBe(`The prompt is ${text.length} characters long; this figure takes at most ${maxLength}. Shorten it.`);
+      } else if (text.trim() === '') {
+        expect(status, JSON.stringify(text)).toMatch(/^(note|error)$/);
+        expect(message).toBe('The prompt is empty: type a few words.');
+      } else {
+        expect(status, `${JSON.stringify(text)}: ${message}`).toMatch(/^(ready|note)$/);
+      }
+      // Markup is text, never elements.
+      expect(await page.locator('[data-widget-stage] script, [data-widget-stage] img').count()).toBe(0);
+    }
+    // The reader's typed prompt is kept in the link only while it is short enough.
+    expect(page.url().length).toBeLessThanOrEqual(2000);
+    expect(opened.pageErrors).toEqual([]);
+    await opened.close();
+  }, 240_000);
+
+  test('hostile link values for a number, a whole number and a list: a note naming each, no page error', async () => {
+    // Five pages cover the ten values: temperature (a number) gets the first half, topK (a whole
+    // number) the second; added (a list of token ids) is " , ", which is no list at all.
+    for (let k = 0; k < HOSTILE_VALUES.length / 2; k++) {
+      const search = new URLSearchParams({ temperature: HOSTILE_VALUES[k], topK: HOSTILE_VALUES[HOSTILE_VALUES.length - 1 - k], added: ' , ', backend: 'wasm' });
+      const opened = await site.openPage(`/embed/next-token-bars/?${search}`);
+      const { status, message } = await settled(opened.page, WIDGET);
+      expect(status, message).toBe('note');
+      expect(message).toContain(`The link sets temperature to "${HOSTILE_VALUES[k]}", but it must be a number from 0 to 2; showing 1 instead.`);
+      expect(message).toContain(`The link sets topK to "${HOSTILE_VALUES[HOSTILE_VALUES.length - 1 - k].slice(0, 40)}`);
+      expect(message).toContain('The link\'s added tokens " , " are not token ids of this model');
+      expect(opened.pageErrors).toEqual([]);
+      await opened.close();
+    }
+  }, 300_000);
+
+  test('an unknown ?backend= is ignored with a note; the widget runs', async () => {
+    const opened = await site.openPage('/embed/rope-rotation/?backend=cuda&layr=2');
+    const { status, message } = await settled(opened.page, WIDGET);
+    expect(status).toBe('note');
+    expect(message).toBe('The link sets "layr", which is not a setting of this figure (prompt, layer, head, position, base).');
+    expect(await opened.page.locator('[data-widget-backend]').textContent()).toMatch(
+      /^The link asks for backend "cuda", which is not one of webgpu, webgl, wasm, cpu; choosing one as usual\./,
+    );
+    expect(new URL(opened.page.url()).searchParams.has('backend')).toBe(false);
+    expect(opened.pageErrors).toEqual([]);
+    await opened.close();
+  }, 120_000);
+});
