@@ -16,6 +16,7 @@ import {
 import { generate, generateBatch } from '../../src/llama/generate';
 import { positionIdsFromMask as enginePositionIdsFromMask } from '../../src/llama/model';
 import { createRandom } from '../../src/llama/rng';
+import { layerTap } from '../../src/llama/taps';
 import { useBackend } from './helpers/backends';
 import { loadChapterModel, type ChapterModel } from './helpers/chapter-model';
 
@@ -197,6 +198,47 @@ describe('batched generation on the chapter model', () => {
       batchedRow.forEach((value, i) => (largest = Math.max(largest, Math.abs(value - single.logits.data[i]))));
       expect(largest).toBeLessThan(1e-4);
     }
+  });
+
+  test('the leading pads\' own query rows are fully masked: -Infinity gives 0/0, the engine\'s finite bias and zeroing give 0 rows and finite logits', async () => {
+    // A float64 softmax of a row where every key is masked with a true -Infinity: the max is
+    // -Infinity, every exp(score - max) is exp(NaN), the sum is NaN: 0/0.
+    const softmaxMasked = (scores: number[], allowed: number[], masked: number) => {
+      const shifted = scores.map((score, j) => (allowed[j] ? score : masked));
+      const max = Math.max(...shifted);
+      const exps = shifted.map((score) => Math.exp(score - max));
+      const total = exps.reduce((a, b) => a + b, 0);
+      return exps.map((e) => e / total);
+    };
+    expect(softmaxMasked([0.3, -1.2], [0, 0], -Infinity).every(Number.isNaN)).toBe(true);
+    // A finite minimum (the engine's -1e9, Hugging Face's finfo(dtype).min) gives finite weights.
+    expect(softmaxMasked([0.3, -1.2], [0, 0], -1e9)).toEqual([0.5, 0.5]);
+
+    const { input, attentionMask } = padBatch(prompts, 'left', 0);
+    const probsTap = layerTap(0, 'attn.probs');
+    const { logits, taps } = await chapter.model.run(input, { attentionMask, positionIds: positionIdsFromMask(attentionMask), taps: [probsTap] });
+    expect(logits.data.every(Number.isFinite)).toBe(true);
+    const [batch, heads, queries, keys] = taps[probsTap].shape;
+    const probs = taps[probsTap].data;
+    let fullyMaskedRows = 0;
+    for (let b = 0; b < batch; b++) {
+      for (let h = 0; h < heads; h++) {
+        for (let q = 0; q < queries; q++) {
+          const row = probs.subarray(((b * heads + h) * queries + q) * keys, ((b * heads + h) * queries + q + 1) * keys);
+          const total = row.reduce((a, v) => a + v, 0);
+          if (attentionMask[b][q] === 0) {
+            // a leading pad: it may see only earlier keys, all pads, so every key is masked
+            fullyMaskedRows++;
+            expect(Array.from(row).every((v) => v === 0)).toBe(true);
+          } else {
+            expect(total).toBeCloseTo(1, 5);
+          }
+        }
+      }
+    }
+    const pads = attentionMask.flat().filter((m) => m === 0).length;
+    expect(pads).toBeGreaterThan(0);
+    expect(fullyMaskedRows).toBe(pads * heads);
   });
 
   test('nothing leaks', async () => {
