@@ -11,6 +11,7 @@ import {
   logitsSources,
   padBatch,
   positionIdsFromMask,
+  shownColumns,
   splitPrompts,
 } from '../../src/chapters/padding';
 import { generate, generateBatch } from '../../src/llama/generate';
@@ -75,6 +76,30 @@ describe('logitsSources', () => {
       { readColumn: 2, lastRealColumn: 2, correct: true },
       { readColumn: 2, lastRealColumn: 0, correct: false },
     ]);
+  });
+});
+
+describe('shownColumns (the padded batch on a narrow screen)', () => {
+  const show = (width: number, count: number, mask: number[][]) =>
+    shownColumns(width, count, logitsSources(mask)).map((c) => ('column' in c ? String(c.column) : `${c.gap.from}-${c.gap.to}`)).join(' ');
+
+  test('everything fits: every column, no gap', () => {
+    expect(show(4, 4, [[0, 1, 1, 1], [1, 1, 1, 1]])).toBe('0 1 2 3');
+    expect(show(4, 9, [[0, 1, 1, 1]])).toBe('0 1 2 3');
+  });
+
+  test('left padding, 11 columns, 6 fit: column 0, a gap, the last five (the read column last)', () => {
+    const mask = [[0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1], [0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1], [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]];
+    expect(show(11, 6, mask)).toBe('0 1-5 6 7 8 9 10');
+  });
+
+  test('right padding keeps each row\'s last real token, even in the middle', () => {
+    const mask = [[1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0], [1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0], [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]];
+    expect(show(11, 4, mask)).toBe('0 1 2-2 3 4-9 10');
+  });
+
+  test('one column: the read column alone', () => {
+    expect(show(5, 1, [[1, 1, 1, 1, 1]])).toBe('0-3 4');
   });
 });
 
