@@ -44,9 +44,13 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   const length = slider('New tokens', { min: 2, max: 10, step: 1, value: ctx.state.length });
   grid.append(beams.label, samples.label, length.label);
   const legend = element('ul', 'dw-legend');
-  const chart = element('div', 'mw-chart');
+  // The tree keeps its 11 px labels at every width: a deep tree on a narrow screen scrolls
+  // sideways (and says so) instead of shrinking.
+  const chart = element('div', 'mw-chart dw-tree');
+  const scrollNote = element('p', 'dw-scroll-note', 'The tree is wider than this screen: scroll it sideways to follow the paths to their last token.');
+  scrollNote.hidden = true;
   const list = element('div');
-  el.append(form, grid, legend, chart, list);
+  el.append(form, grid, legend, scrollNote, chart, list);
 
   let draw: (() => void) | null = null;
   let runs = 0;
@@ -82,10 +86,22 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
       const root = pathTree(decoded);
       const totals = decoded.map((path) => path.logProbs.reduce((sum, value) => sum + value, 0));
       const beamName = decoded[0].name;
-      draw = () =>
+      draw = () => {
         chart.replaceChildren(
-          pathTreeChart(root, { width: Math.max(300, chart.clientWidth), label: (id) => labelOf.get(id) ?? String(id), highlight: { [beamName]: 'beam', greedy: 'greedy' } }),
+          pathTreeChart(root, { width: Math.max(200, chart.clientWidth), label: (id) => labelOf.get(id) ?? String(id), highlight: { [beamName]: 'beam', greedy: 'greedy' } }),
         );
+        const scrolls = chart.scrollWidth > chart.clientWidth + 1;
+        scrollNote.hidden = !scrolls;
+        if (scrolls) {
+          chart.tabIndex = 0;
+          chart.setAttribute('role', 'region');
+          chart.setAttribute('aria-label', 'Tree of continuations (scrolls sideways)');
+        } else {
+          chart.removeAttribute('tabindex');
+          chart.removeAttribute('role');
+          chart.removeAttribute('aria-label');
+        }
+      };
       draw();
       legend.replaceChildren(element('li', 'dw-key--3', 'beam search'), element('li', 'dw-key--1', 'greedy'), element('li', 'dw-key--0', 'samples'));
       const best = totals.indexOf(Math.max(...totals));

@@ -43,7 +43,15 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   const low = slider('Low temperature', { min: 0.05, max: 1, step: 0.05, value: ctx.state.lowTemperature });
   const topP = slider('Top-p', { min: 0.05, max: 1, step: 0.05, value: ctx.state.topP });
   const n = slider('n (distinct-n)', { min: 1, max: 4, step: 1, value: ctx.state.n });
-  grid.append(length.label, low.label, topP.label, n.label);
+  const seedLabel = element('label');
+  const seed = element('input');
+  seed.type = 'number';
+  seed.min = '0';
+  seed.max = String(schema.seed.max);
+  seed.step = '1';
+  seed.value = String(ctx.state.seed);
+  seedLabel.append('Seed', seed);
+  grid.append(length.label, low.label, topP.label, n.label, seedLabel);
   const chart = element('div', 'mw-chart');
   const legend = element('ul', 'dw-legend');
   const texts = element('div');
@@ -124,6 +132,15 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   bind(low, 'lowTemperature', 2, true);
   bind(topP, 'topP', 2, true);
   bind(n, 'n', 0, false);
+  seed.addEventListener('change', () => {
+    const value = Number(seed.value);
+    if (seed.value === '' || !Number.isInteger(value) || value < 0 || value > schema.seed.max) {
+      ctx.status('error', `The seed must be a whole number from 0 to ${schema.seed.max}; keeping ${ctx.state.seed}.`);
+      return;
+    }
+    ctx.setState({ seed: value });
+    void run();
+  }, { signal: ctx.signal });
   ctx.signal.addEventListener('abort', () => generation?.cancel());
   onWidthChange(chart, ctx.signal, draw);
   await run();

@@ -37,7 +37,7 @@ export function mount(el: HTMLElement, ctx: WidgetContext<State>): void {
   scroller.className = 'di-scroller';
   scroller.tabIndex = 0;
   scroller.setAttribute('role', 'region');
-  scroller.setAttribute('aria-label', 'One dropout draw (scrolls sideways)');
+  scroller.setAttribute('aria-label', 'One dropout draw');
   const summary = element('p', 'widget-summary');
   const chart = document.createElement('div');
   chart.className = 'widget-chart';
@@ -59,41 +59,51 @@ export function mount(el: HTMLElement, ctx: WidgetContext<State>): void {
     const means = runningMeans(x, p, drawCount, drawNumber);
     const finalMeans = means[drawCount - 1];
 
-    const table = document.createElement('table');
-    table.className = 'di-table';
-    const caption = document.createElement('caption');
     const kept = one.keep.filter(Boolean).length;
-    caption.textContent = `Draw ${drawNumber}: ${kept} of ${x.length} values kept, each scaled by 1/(1 − ${p.toFixed(2)}) = ${(1 / (1 - p)).toFixed(2)}`;
-    table.append(caption);
-    const head = document.createElement('tr');
-    head.append(document.createElement('td'));
-    x.forEach((_, i) => {
-      const th = document.createElement('th');
-      th.scope = 'col';
-      th.textContent = `x${i + 1}`;
-      head.append(th);
-    });
-    table.append(head);
-    const line = (name: string, cells: string[], classOf?: (i: number) => string) => {
-      const tr = document.createElement('tr');
-      const th = document.createElement('th');
-      th.scope = 'row';
-      th.textContent = name;
-      tr.append(th);
-      cells.forEach((cell, i) => {
-        const td = document.createElement('td');
-        td.textContent = cell;
-        if (classOf) td.className = classOf(i);
-        tr.append(td);
-      });
-      table.append(tr);
-    };
     const keptClass = (i: number) => (one.keep[i] ? 'di-kept' : 'di-dropped');
-    line('input x', x.map(format));
-    line('mask', one.keep.map((k) => (k ? 'keep' : 'drop')), keptClass);
-    line('output', one.output.map(format), keptClass);
-    line(`mean of ${drawCount}`, finalMeans.map(format));
-    scroller.replaceChildren(table);
+    const lines: [string, string[], ((i: number) => string)?][] = [
+      ['input x', x.map(format)],
+      ['mask', one.keep.map((k) => (k ? 'keep' : 'drop')), keptClass],
+      ['output', one.output.map(format), keptClass],
+      [`mean of ${drawCount}`, finalMeans.map(format)],
+    ];
+    const header = (text: string, scope: 'col' | 'row') => {
+      const th = document.createElement('th');
+      th.scope = scope;
+      th.textContent = text;
+      return th;
+    };
+    // Wide: one column per value. Tall (when the wide one does not fit): one row per value, so a
+    // phone shows all eight without scrolling.
+    const buildTable = (wide: boolean) => {
+      const table = document.createElement('table');
+      table.className = wide ? 'di-table' : 'di-table di-table--tall';
+      const caption = document.createElement('caption');
+      caption.textContent = `Draw ${drawNumber}: ${kept} of ${x.length} values kept, each scaled by 1/(1 − ${p.toFixed(2)}) = ${(1 / (1 - p)).toFixed(2)}`;
+      table.append(caption);
+      const head = document.createElement('tr');
+      head.append(document.createElement('td'));
+      if (wide) x.forEach((_, i) => head.append(header(`x${i + 1}`, 'col')));
+      else for (const [name] of lines) head.append(header(name, 'col'));
+      table.append(head);
+      const rows = wide ? lines.length : x.length;
+      for (let r = 0; r < rows; r++) {
+        const tr = document.createElement('tr');
+        tr.append(header(wide ? lines[r][0] : `x${r + 1}`, 'row'));
+        const cells = wide ? lines[r][1].map((text, i) => ({ text, className: lines[r][2]?.(i) })) : lines.map(([, values, classOf]) => ({ text: values[r], className: classOf?.(r) }));
+        for (const cell of cells) {
+          const td = document.createElement('td');
+          td.textContent = cell.text;
+          if (cell.className) td.className = cell.className;
+          tr.append(td);
+        }
+        table.append(tr);
+      }
+      return table;
+    };
+    scroller.replaceChildren(buildTable(true));
+    const wideTable = scroller.firstElementChild as HTMLTableElement;
+    if (scroller.clientWidth > 0 && wideTable.offsetWidth > scroller.clientWidth) scroller.replaceChildren(buildTable(false));
 
     const worst = Math.max(...finalMeans.map((m, i) => Math.abs(m / x[i] - 1)));
     summary.textContent =

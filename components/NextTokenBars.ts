@@ -15,13 +15,16 @@ import { element, hiddenTable, loadModel, onWidthChange, slider } from './modelW
 import { pageTokenizer, promptIds, storedPromptForm } from './promptTokens';
 
 export const schema = {
-  prompt: text(600, 'Once upon a time, there was a little'),
+  /** Six tokens share the mass here (little, happy, kind, small, girl, boy), so every cut shows. */
+  prompt: text(600, 'Once upon a time, there was a'),
   /** 0 = greedy. */
   temperature: number(0, 2, 1),
   /** Hugging Face's default top_k is 50. */
   topK: integer(1, 5000, 50),
   topP: number(0.01, 1, 1),
   minP: number(0, 1, 0),
+  /** Locally typical sampling mass; 1 = off. */
+  typicalP: number(0.01, 1, 1),
   repetitionPenalty: number(0.5, 3, 1),
   seed: integer(0, 99999, 1),
   /** Tokens added after the prompt, as comma-separated ids. */
@@ -34,6 +37,7 @@ type State = {
   topK: number;
   topP: number;
   minP: number;
+  typicalP: number;
   repetitionPenalty: number;
   seed: number;
   added: string;
@@ -47,7 +51,14 @@ export function parseAdded(added: string, vocab: number): number[] | null {
 }
 
 export function samplingOptions(state: State): SamplingOptions {
-  return { temperature: state.temperature, topK: state.topK, topP: state.topP, minP: state.minP, repetitionPenalty: state.repetitionPenalty };
+  return {
+    temperature: state.temperature,
+    topK: state.topK,
+    topP: state.topP,
+    minP: state.minP,
+    typicalP: state.typicalP,
+    repetitionPenalty: state.repetitionPenalty,
+  };
 }
 
 export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise<void> {
@@ -60,6 +71,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   const temperature = slider('Temperature', { min: 0, max: 2, step: 0.05, value: ctx.state.temperature });
   const topP = slider('Top-p', { min: 0.01, max: 1, step: 0.01, value: ctx.state.topP });
   const minP = slider('Min-p', { min: 0, max: 1, step: 0.01, value: ctx.state.minP });
+  const typicalP = slider('Typical', { min: 0.01, max: 1, step: 0.01, value: ctx.state.typicalP });
   const penalty = slider('Repetition penalty', { min: 0.5, max: 3, step: 0.05, value: ctx.state.repetitionPenalty });
   const topKLabel = element('label');
   const topK = element('input');
@@ -76,7 +88,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   seed.max = String(schema.seed.max);
   seed.value = String(ctx.state.seed);
   seedLabel.append('Seed', seed);
-  grid.append(temperature.label, topKLabel, topP.label, minP.label, penalty.label, seedLabel);
+  grid.append(temperature.label, topKLabel, topP.label, minP.label, typicalP.label, penalty.label, seedLabel);
 
   const buttons = element('div', 'dw-buttons');
   const sampleButton = element('button', 'mw-button', 'Sample next token');
@@ -206,6 +218,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
     [temperature, 'temperature', 2],
     [topP, 'topP', 2],
     [minP, 'minP', 2],
+    [typicalP, 'typicalP', 2],
     [penalty, 'repetitionPenalty', 2],
   ];
   for (const [control, name, digits] of sliders) {

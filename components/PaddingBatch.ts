@@ -12,13 +12,15 @@ import {
   firstDifference,
   huggingFaceWarnsRightPadding,
   logitsSources,
+  shownColumns,
   splitPrompts,
+  type ShownColumn,
 } from '../src/chapters/padding';
 import type { BatchGenerationResult, RuntimeClient } from '../src/runtime/client';
 import { choice, flag, text } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { pieceLabel } from '../src/widgets/pieces';
-import { debounced, element, loadModel, radioGroup } from './modelWidgetParts';
+import { debounced, element, loadModel, onWidthChange, radioGroup } from './modelWidgetParts';
 
 export const schema = {
   /** One prompt per line. */
@@ -71,7 +73,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   const gridScroller = element('div', 'pb-scroller');
   gridScroller.tabIndex = 0;
   gridScroller.setAttribute('role', 'region');
-  gridScroller.setAttribute('aria-label', 'Padded batch (scrolls sideways)');
+  gridScroller.setAttribute('aria-label', 'Padded batch');
   const results = element('div', 'pb-results');
   el.append(form, summary, warning, gridScroller, results);
 
@@ -135,55 +137,96 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
     }
   }
 
+  /** Redraws the padded-batch table for the current width (set by draw). */
+  let fitGrid: (() => void) | null = null;
+
   function draw(state: State, prompts: string[], batch: BatchGenerationResult, alones: Alone[]): void {
     const sources = logitsSources(batch.attentionMask);
     const width = batch.input[0].length;
 
     // The padded batch: for each row, its ids, its mask and its position ids, one column per token.
-    const table = element('table', 'pb-grid');
-    table.append(element('caption', undefined, `The padded batch: ${prompts.length} rows × ${width} columns; pad = id ${batch.padTokenId}`));
-    const head = element('thead');
-    const headRow = element('tr');
-    headRow.append(element('td'), element('td'));
-    for (let column = 0; column < width; column++) {
-      const th = element('th', column === width - 1 ? 'pb-read' : undefined, String(column));
-      th.scope = 'col';
-      if (column === width - 1) th.title = 'generate() reads the logits of this column for every row';
-      headRow.append(th);
-    }
-    head.append(headRow);
-    table.append(head);
-    batch.input.forEach((ids, row) => {
-      const body = element('tbody');
-      const lines: [string, (column: number) => string][] = [
-        ['token', (column) => (batch.attentionMask[row][column] ? pieceLabel(batch.inputPieces[row][column]) : 'pad')],
-        ['id', (column) => String(ids[column])],
-        ['mask', (column) => String(state.mask ? batch.attentionMask[row][column] : '–')],
-        ['position', (column) => String(batch.positionIds[row][column])],
-      ];
-      lines.forEach(([name, cell], line) => {
-        const tr = element('tr', `pb-line-${name}`);
-        if (line === 0) {
-          const rowHeader = element('th', 'pb-row', `Row ${row + 1}`);
-          rowHeader.scope = 'rowgroup';
-          rowHeader.rowSpan = lines.length;
-          tr.append(rowHeader);
+    // On a narrow screen the middle columns give way to a gap ("…"), so the column generate()
+    // reads stays in view without scrolling.
+    const gridTable = (columns: ShownColumn[]): HTMLTableElement => {
+      const table = element('table', 'pb-grid');
+      const hidden = columns.flatMap((c) => ('gap' in c ? [c.gap.from === c.gap.to ? `${c.gap.from}` : `${c.gap.from}–${c.gap.to}`] : []));
+      table.append(
+        element(
+          'caption',
+          undefined,
+          `The padded batch: ${prompts.length} rows × ${width} columns; pad = id ${batch.padTokenId}` +
+            (hidden.length > 0 ? `. Columns ${hidden.join(', ')} are hidden (…) to fit this width.` : ''),
+        ),
+      );
+      const head = element('thead');
+      const headRow = element('tr');
+      headRow.append(element('td'), element('td'));
+      for (const shown of columns) {
+        if ('gap' in shown) {
+          const th = element('th', 'pb-gap', '…');
+          th.scope = 'col';
+          th.title = `columns ${shown.gap.from} to ${shown.gap.to}, hidden to fit`;
+          headRow.append(th);
+          continue;
         }
-        const lineHeader = element('th', 'pb-linename', name);
-        lineHeader.scope = 'row';
-        tr.append(lineHeader);
-        for (let column = 0; column < width; column++) {
-          const td = element('td', undefined, cell(column));
-          if (!batch.attentionMask[row][column]) td.classList.add('pb-pad');
-          if (column === width - 1) td.classList.add('pb-read');
-          if (column === sources[row].lastRealColumn && !sources[row].correct) td.classList.add('pb-lastreal');
-          tr.append(td);
-        }
-        body.append(tr);
+        const { column } = shown;
+        const th = element('th', column === width - 1 ? 'pb-read' : undefined, String(column));
+        th.scope = 'col';
+        if (column === width - 1) th.title = 'generate() reads the logits of this column for every row';
+        headRow.append(th);
+      }
+      head.append(headRow);
+      table.append(head);
+      batch.input.forEach((ids, row) => {
+        const body = element('tbody');
+        const lines: [string, (column: number) => string][] = [
+          ['token', (column) => (batch.attentionMask[row][column] ? pieceLabel(batch.inputPieces[row][column]) : 'pad')],
+          ['id', (column) => String(ids[column])],
+          ['mask', (column) => String(state.mask ? batch.attentionMask[row][column] : '–')],
+          ['position', (column) => String(batch.positionIds[row][column])],
+        ];
+        lines.forEach(([name, cell], line) => {
+          const tr = element('tr', `pb-line-${name}`);
+          if (line === 0) {
+            const rowHeader = element('th', 'pb-row', `Row ${row + 1}`);
+            rowHeader.scope = 'rowgroup';
+            rowHeader.rowSpan = lines.length;
+            tr.append(rowHeader);
+          }
+          const lineHeader = element('th', 'pb-linename', name);
+          lineHeader.scope = 'row';
+          tr.append(lineHeader);
+          for (const shown of columns) {
+            if ('gap' in shown) {
+              tr.append(element('td', 'pb-gap', '…'));
+              continue;
+            }
+            const { column } = shown;
+            const td = element('td', undefined, cell(column));
+            if (!batch.attentionMask[row][column]) td.classList.add('pb-pad');
+            if (column === width - 1) td.classList.add('pb-read');
+            if (column === sources[row].lastRealColumn && !sources[row].correct) td.classList.add('pb-lastreal');
+            tr.append(td);
+          }
+          body.append(tr);
+        });
+        table.append(body);
       });
-      table.append(body);
-    });
-    gridScroller.replaceChildren(table);
+      return table;
+    };
+    fitGrid = () => {
+      let count = width;
+      let table = gridTable(shownColumns(width, count, sources));
+      gridScroller.replaceChildren(table);
+      const available = gridScroller.clientWidth;
+      // Drop columns from the middle until the table fits (or only the read column is left).
+      while (available > 0 && table.offsetWidth > available && count > 1) {
+        count = Math.max(1, Math.min(count - 1, Math.floor((count * available) / table.offsetWidth)));
+        table = gridTable(shownColumns(width, count, sources));
+        gridScroller.replaceChildren(table);
+      }
+    };
+    fitGrid();
 
     // Continuations, batched against alone.
     const list = element('ol', 'pb-rows');
@@ -222,6 +265,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   for (const input of [maskBox.input, positionsBox.input]) {
     input.addEventListener('change', () => changed(0), { signal: ctx.signal });
   }
+  onWidthChange(gridScroller, ctx.signal, () => fitGrid?.());
   // The first run is awaited, so a note about a bad link (shown after mount) is not overwritten.
   await run();
 }

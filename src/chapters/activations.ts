@@ -139,15 +139,33 @@ export const GELU_SIGMOID_BETA = 1.702;
 /**
  * The width of a Llama MLP (Meta's llama/model.py, FeedForward): start from the classic 4·d,
  * take 2/3 of it, because SwiGLU has three matrices where the classic MLP has two, so that the
- * parameter count stays 8·d², then round UP to a multiple of `multipleOf` (256 in Llama 1 and 2):
+ * parameter count stays 8·d², optionally scale by `ffnDimMultiplier` (truncating to an integer),
+ * then round UP to a multiple of `multipleOf`:
  *
- *   F = multipleOf · ⌈ ⌊8d/3⌋ / multipleOf ⌉
+ *   F = multipleOf · ⌈ ⌊m · ⌊8d/3⌋⌋ / multipleOf ⌉
  *
- * d = 4096 (7B) gives 11008 and d = 5120 (13B) gives 13824.
+ * Llama 1 and Llama 2 7B/13B use multipleOf 256 and no multiplier: d = 4096 gives 11008, d = 5120
+ * gives 13824. Llama 2 70B (params.json: dim 8192, ffn_dim_multiplier 1.3, multiple_of 4096)
+ * gives 28672; either setting alone does not.
  */
-export function llamaIntermediateSize(hiddenSize: number, multipleOf = 256): number {
+export function llamaIntermediateSize(hiddenSize: number, multipleOf = 256, ffnDimMultiplier?: number): number {
   const twoThirdsOfFourD = Math.floor((2 * 4 * hiddenSize) / 3);
-  return multipleOf * Math.ceil(twoThirdsOfFourD / multipleOf);
+  const scaled = ffnDimMultiplier === undefined ? twoThirdsOfFourD : Math.floor(ffnDimMultiplier * twoThirdsOfFourD);
+  return multipleOf * Math.ceil(scaled / multipleOf);
+}
+
+/**
+ * Mean validation loss (nats per token) of the shipped model over public/data/validation-sample.json
+ * with each activation put into every MLP, keeping the trained weights. Measured by
+ * tests/unit/activations-chapter.test.ts, which fails if the shipped model stops giving these
+ * values (to 1e-3); the chapter's prose is written from them. 'linear' is swish with β = 0, the
+ * straight line x/2.
+ */
+export const ACTIVATION_SWAP_LOSS = { silu: 0.297, gelu: 0.2968, relu: 0.2985, linear: 0.4296 } as const;
+
+/** Relative change of the validation loss when `activation` replaces SiLU: (L − L_silu) / L_silu. */
+export function lossChangeFromSilu(activation: keyof typeof ACTIVATION_SWAP_LOSS): number {
+  return (ACTIVATION_SWAP_LOSS[activation] - ACTIVATION_SWAP_LOSS.silu) / ACTIVATION_SWAP_LOSS.silu;
 }
 
 /** Weights in one MLP block: two d×F matrices for the classic MLP, three for SwiGLU. */

@@ -83,6 +83,30 @@ export function logitsSources(mask: readonly (readonly number[])[]): LogitsSourc
   });
 }
 
+/** A column of the padded-batch table, or a gap standing for the hidden columns from..to. */
+export type ShownColumn = { column: number } | { gap: { from: number; to: number } };
+
+/**
+ * Which columns of a `width`-column batch to show when only `count` fit (count >= 1). The column
+ * generate() reads (the last) comes first, then each row's last real token (where its logits
+ * should come from), then column 0, then the others from the right end leftwards, so the pads
+ * and the text ends stay in view. Runs of hidden columns become one gap, in column order.
+ */
+export function shownColumns(width: number, count: number, sources: readonly LogitsSource[]): ShownColumn[] {
+  const order = [width - 1, ...sources.map((source) => source.lastRealColumn), 0];
+  for (let column = width - 2; column > 0; column--) order.push(column);
+  const kept = [...new Set(order.filter((column) => column >= 0 && column < width))].slice(0, Math.max(1, count)).sort((a, b) => a - b);
+  const shown: ShownColumn[] = [];
+  let next = 0;
+  for (const column of kept) {
+    if (column > next) shown.push({ gap: { from: next, to: column - 1 } });
+    shown.push({ column });
+    next = column + 1;
+  }
+  if (next < width) shown.push({ gap: { from: next, to: width - 1 } });
+  return shown;
+}
+
 /**
  * The check behind Hugging Face's warning "A decoder-only architecture is being used, but
  * right-padding was detected!" (GenerationMixin.generate in transformers/generation/utils.py):

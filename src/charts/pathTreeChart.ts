@@ -13,16 +13,21 @@ export interface PathTreeChartOptions {
   rootLabel?: string;
 }
 
-const NODE_WIDTH = 78;
+const NODE_WIDTH = 72;
 const NODE_HEIGHT = 30;
 const ROW_GAP = 12;
-const COLUMN_MIN = 96;
+/** The least horizontal space between two nodes, for the link between them. */
+const COLUMN_GAP = 10;
+/** Characters of a token label: 9 of an 11 px monospace font fit a node. */
+const LABEL_CHARACTERS = 9;
 
 export function pathTreeChart(root: PathNode, { width, label, highlight, rootLabel = 'prompt' }: PathTreeChartOptions): SVGSVGElement {
   const nodes = hierarchy(root, (node) => node.children);
   const depth = nodes.height;
   const leaves = nodes.leaves().length;
-  const chartWidth = Math.max(width, (depth + 1) * COLUMN_MIN);
+  // Never narrower than the nodes need: the chart is drawn at 1:1 (11 px text) and scrolls
+  // sideways in its container when the tree is deeper than the width allows.
+  const chartWidth = Math.max(width, NODE_WIDTH + 4 + depth * (NODE_WIDTH + COLUMN_GAP));
   const height = leaves * (NODE_HEIGHT + ROW_GAP) + ROW_GAP;
   // d3.tree lays out x across rows and y along depth; we draw depth left to right.
   const layout = tree<PathNode>().size([height - NODE_HEIGHT - ROW_GAP, chartWidth - NODE_WIDTH - 4])(nodes);
@@ -63,7 +68,7 @@ export function pathTreeChart(root: PathNode, { width, label, highlight, rootLab
     .append('text')
     .attr('x', 6)
     .attr('y', 12)
-    .text((d) => (d.data.id < 0 ? rootLabel : truncate(label(d.data.id), 10)));
+    .text((d) => (d.data.id < 0 ? rootLabel : truncate(label(d.data.id), LABEL_CHARACTERS)));
   node
     .append('text')
     .attr('class', 'chart-tree-score')

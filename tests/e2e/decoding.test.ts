@@ -143,6 +143,46 @@ test('beam tree and degeneration: paths from the engine, log-probabilities, dist
   }
   // The text alternative says the shipped model's greedy text repeats most (the tiny model writes noise).
   if (!site.tinyModel) for (const value of distinct2.slice(1)) expect(distinct2[0]).toBeLessThan(value);
+  // At a desktop and a phone width: the tree's labels are drawn at 11 px or more (a deep tree
+  // scrolls, and says so, rather than shrinking) and every legend entry lies inside its widget.
+  for (const width of [1280, 390]) {
+    await opened.page.setViewportSize({ width, height: 900 });
+    // redrawn for this width: the scroll note agrees with the chart's overflow
+    await opened.page.waitForFunction((sel) => {
+      const chart = document.querySelector(`${sel} .dw-tree`) as HTMLElement | null;
+      const note = document.querySelector(`${sel} .dw-scroll-note`) as HTMLElement | null;
+      return !!chart?.querySelector('svg') && !!note && chart.scrollWidth > chart.clientWidth + 1 === !note.hidden;
+    }, TREE);
+    const sizes = await tree.locator('.chart-tree-node text').evaluateAll((texts) =>
+      texts.map((text) => {
+        const svg = text.closest('svg')!;
+        const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+        return parseFloat(getComputedStyle(text).fontSize) * scale;
+      }),
+    );
+    expect(sizes.length, `${width} px`).toBeGreaterThan(0);
+    expect(Math.min(...sizes), `${width} px`).toBeGreaterThanOrEqual(11);
+    const treeScrolls = await tree.locator('.dw-tree').evaluate((chart) => chart.scrollWidth > chart.clientWidth + 1);
+    expect(await tree.locator('.dw-scroll-note').isVisible(), `${width} px`).toBe(treeScrolls);
+    if (width === 1280) expect(treeScrolls).toBe(false);
+    for (const widget of [tree, degeneration]) {
+      const box = (await widget.boundingBox())!;
+      const entries = await widget.locator('.dw-legend li').evaluateAll((items) =>
+        items.map((item) => {
+          const r = item.getBoundingClientRect();
+          return { text: item.textContent, left: r.left, right: r.right, width: r.width, height: r.height, visible: getComputedStyle(item).visibility === 'visible' };
+        }),
+      );
+      expect(entries.length).toBe(3);
+      for (const entry of entries) {
+        expect(entry.visible && entry.width > 0 && entry.height > 0, `${entry.text} at ${width} px`).toBe(true);
+        expect(entry.left, `${entry.text} at ${width} px`).toBeGreaterThanOrEqual(box.x);
+        expect(entry.right, `${entry.text} at ${width} px`).toBeLessThanOrEqual(box.x + box.width);
+      }
+    }
+  }
+  await opened.page.setViewportSize({ width: 1280, height: 900 });
+
   await degeneration.getByRole('slider', { name: 'n (distinct-n)' }).fill('3');
   await degeneration.getByRole('slider', { name: 'n (distinct-n)' }).dispatchEvent('change');
   expect(new URL(opened.page.url()).searchParams.get('degeneration.n')).toBe('3');

@@ -116,6 +116,12 @@ test('the widgets restore their state from the link, and refuse a p outside [0, 
   expect(await statusText(inside)).toBe('The link sets p to "-0.2", but it must be a number from 0 to 0.9; showing 0.5 instead.');
   expect(await inside.getByRole('slider', { name: 'Draws averaged' }).inputValue()).toBe('500');
   expect(await inside.locator('table tr').last().locator('th').textContent()).toBe('mean of 500');
+  // On a phone the draw turns into one row per value, so all eight show without scrolling.
+  await opened.page.setViewportSize({ width: 390, height: 900 });
+  await inside.locator('table.di-table--tall').waitFor();
+  expect(await inside.locator('table tr').last().locator('th').textContent()).toBe('x8');
+  expect(await inside.locator('.di-scroller').evaluate((scroller) => scroller.scrollWidth <= scroller.clientWidth)).toBe(true);
+  await opened.page.setViewportSize({ width: 1280, height: 900 });
 
   expect(await statusText(opened.page.locator(FORGOTTEN))).toBe('The link sets p to "abc", but it must be a number from 0 to 0.9; showing 0.1 instead.');
   expect(opened.consoleErrors).toEqual([]);

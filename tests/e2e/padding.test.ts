@@ -46,6 +46,25 @@ describe('the chapter with its default state', () => {
     expect(await batch.locator('.pb-warning').textContent()).toBe('');
   });
 
+  test('on a phone (390 px) the batch fits: the column generate() reads is in view, middle columns give way to a gap', async () => {
+    await opened.page.setViewportSize({ width: 390, height: 900 });
+    try {
+      await opened.page.waitForFunction((sel) => !!document.querySelector(`${sel} .pb-grid .pb-gap`), BATCH);
+      const fit = await batch.locator('.pb-scroller').evaluate((scroller) => {
+        const read = scroller.querySelector('thead .pb-read')!.getBoundingClientRect();
+        const box = scroller.getBoundingClientRect();
+        return { scrolls: scroller.scrollWidth > scroller.clientWidth, readRight: read.right, boxRight: box.right, readLabel: scroller.querySelector('thead .pb-read')!.textContent };
+      });
+      expect(fit.scrolls).toBe(false);
+      expect(fit.readRight).toBeLessThanOrEqual(fit.boxRight);
+      // the default batch is 11 columns wide: the last, column 10, is the one generate() reads
+      expect(fit.readLabel).toBe('10');
+      expect(await batch.locator('.pb-grid caption').textContent()).toMatch(/Columns [\d–, ]+ are hidden \(…\) to fit this width\.$/);
+    } finally {
+      await opened.page.setViewportSize({ width: 1280, height: 900 });
+    }
+  });
+
   test('right padding without the mask or positions breaks the padded rows and writes the link', async () => {
     await batch.getByRole('radio', { name: 'right' }).check();
     await batch.getByRole('checkbox', { name: 'Attention mask' }).uncheck();

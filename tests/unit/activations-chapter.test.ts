@@ -1,6 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import {
+  ACTIVATION_SWAP_LOSS,
   activationFunction,
   erf,
   gelu,
@@ -9,6 +10,7 @@ import {
   geluDerivative,
   histogram,
   llamaIntermediateSize,
+  lossChangeFromSilu,
   mlpParameters,
   negativeShare,
   relu,
@@ -128,12 +130,54 @@ describe('llamaIntermediateSize', () => {
     expect(llamaIntermediateSize(96, 32)).toBe(256);
   });
 
-  test('the shipped model config follows the rule (when it has landed)', () => {
+  test('the shipped model config follows the rule', () => {
     const path = new URL('../../public/models/glass-llama/config.json', import.meta.url);
-    if (!existsSync(path)) return;
     const config = JSON.parse(readFileSync(path, 'utf8')) as { hidden_size: number; intermediate_size: number };
     expect(config.intermediate_size).toBe(llamaIntermediateSize(config.hidden_size, 32));
   });
+
+  test('Llama 2 70B: 28672 needs ffn_dim_multiplier 1.3 and multiple_of 4096 together', () => {
+    // floor(8 * 8192 / 3) = 21845; floor(1.3 * 21845) = 28398; rounded up to 4096: 7 * 4096.
+    expect(llamaIntermediateSize(8192, 4096, 1.3)).toBe(28672);
+    expect(llamaIntermediateSize(8192, 256, 1.3)).toBe(28416); // the multiplier alone
+    expect(llamaIntermediateSize(8192, 4096)).toBe(24576); // multiple_of alone
+    expect(llamaIntermediateSize(8192)).toBe(22016); // neither
+  });
+});
+
+describe('swapping the activation of the shipped model (validation sample)', () => {
+  test('GELU and ReLU change the validation loss by under 1%; a linear MLP (swish beta 0) by over 40%', async () => {
+    const { useBackend } = await import('./helpers/backends');
+    const { loadChapterModel } = await import('./helpers/chapter-model');
+    const { meanLoss, tokenLogProbs } = await import('../../src/chapters/decoding');
+    await useBackend('wasm');
+    const { model, tokenizer, which } = loadChapterModel();
+    expect(which).toBe('shipped');
+    const texts = (JSON.parse(readFileSync(new URL('../../public/data/validation-sample.json', import.meta.url), 'utf8')) as { texts: string[] }).texts;
+    const options = { silu: 'silu', gelu: 'gelu', relu: 'relu', linear: { name: 'swish', beta: 0 } } as const;
+    try {
+      const measured: Record<string, number> = {};
+      for (const [name, activation] of Object.entries(options)) {
+        const logProbs: number[] = [];
+        for (const text of texts) {
+          const ids = tokenizer.encode(text);
+          const { logits } = await model.run([ids], { activation });
+          logProbs.push(...tokenLogProbs(logits.data, logits.shape[2], ids));
+        }
+        expect(logProbs.length).toBe(1518);
+        measured[name] = meanLoss(logProbs);
+      }
+      for (const name of Object.keys(options) as (keyof typeof options)[]) {
+        expect(measured[name], name).toBeCloseTo(ACTIVATION_SWAP_LOSS[name], 3);
+      }
+    } finally {
+      model.dispose();
+    }
+    expect(Math.abs(lossChangeFromSilu('gelu'))).toBeLessThan(0.01);
+    expect(Math.abs(lossChangeFromSilu('relu'))).toBeLessThan(0.01);
+    expect(lossChangeFromSilu('relu')).toBeGreaterThan(0);
+    expect(lossChangeFromSilu('linear')).toBeGreaterThan(0.4);
+  }, 120_000);
 });
 
 describe('histogram and negativeShare', () => {

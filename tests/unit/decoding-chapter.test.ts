@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   displayPiece,
   distinctN,
@@ -53,6 +53,13 @@ describe('stageLogits', () => {
     const staged = stageLogits(Float32Array.from([2, 1]), [0, 0], { repetitionPenalty: 2 });
     expect(Array.from(staged.processed)).toEqual([1, 1]);
     expect(staged.probabilities[0]).toBeCloseTo(0.5, 6);
+  });
+
+  test('repetition penalty follows Hugging Face, not CTRL: a negative logit is multiplied, [-1, 0] -> [-2, 0]', () => {
+    // CTRL's rule (divide whatever the sign) would give -0.5 and make the seen token MORE likely.
+    const staged = stageLogits(Float32Array.from([-1, 0]), [0], { repetitionPenalty: 2 });
+    expect(Array.from(staged.processed)).toEqual([-2, 0]);
+    expect(staged.probabilities[0]).toBeCloseTo(1 / (1 + Math.exp(2)), 6);
   });
 
   test('the staged result is exactly processLogits (the engine) for many option sets', () => {
@@ -148,8 +155,8 @@ describe('the widgets pass options the engine accepts', () => {
     expect(parseAdded('3,10', 10)).toBeNull();
     expect(parseAdded('3,x', 10)).toBeNull();
     const defaults = Object.fromEntries(Object.entries(schema).map(([name, setting]) => [name, setting.default])) as never;
-    // Hugging Face's sampling defaults: T = 1, top_k = 50, top_p = 1, no min-p, no penalty.
-    expect(samplingOptions(defaults)).toEqual({ temperature: 1, topK: 50, topP: 1, minP: 0, repetitionPenalty: 1 });
+    // Hugging Face's sampling defaults: T = 1, top_k = 50, top_p = 1, no min-p, typical off, no penalty.
+    expect(samplingOptions(defaults)).toEqual({ temperature: 1, topK: 50, topP: 1, minP: 0, typicalP: 1, repetitionPenalty: 1 });
   });
 
   test('beam tree and degeneration ask for beam search, greedy and seeded samples', async () => {
@@ -161,4 +168,75 @@ describe('the widgets pass options the engine accepts', () => {
     const ways = strategies({ prompt: 'x', length: 50, lowTemperature: 0.3, topP: 0.9, n: 2, seed: 1 });
     expect(ways.map((way) => way.options)).toEqual([{ temperature: 0 }, { temperature: 0.3, seed: 1 }, { temperature: 1, topP: 0.9, seed: 1 }]);
   });
+});
+
+describe('the shipped model backs the chapter', () => {
+  let chapter: import('./helpers/chapter-model').ChapterModel;
+  beforeAll(async () => {
+    const { useBackend } = await import('./helpers/backends');
+    const { loadChapterModel } = await import('./helpers/chapter-model');
+    await useBackend('wasm');
+    chapter = loadChapterModel();
+    expect(chapter.which).toBe('shipped');
+  }, 60_000);
+  afterAll(() => chapter?.model.dispose());
+
+  /** The next-token logits after `prompt` (with BOS), as the next-token bars compute them. */
+  async function nextLogits(prompt: string): Promise<{ ids: number[]; logits: Float32Array }> {
+    const ids = chapter.tokenizer.encode(prompt);
+    const { logits } = await chapter.model.run([ids]);
+    const vocab = logits.shape[2];
+    return { ids, logits: Float32Array.from(logits.data.subarray((ids.length - 1) * vocab, ids.length * vocab)) };
+  }
+
+  test('the bars\' default prompt spreads the mass over six tokens, so top-p, min-p and typical each cut some of them', async () => {
+    const { schema } = await import('../../components/NextTokenBars');
+    const { ids, logits } = await nextLogits(schema.prompt.default);
+    const base = { temperature: 1, topK: 50 };
+    const raw = stageLogits(logits, ids, base).rawProbabilities;
+    const pieces = (list: number[]) => list.map((id) => chapter.tokenizer.idToPiece(id));
+    const top = topIds(raw, 6);
+    expect(pieces(top)).toEqual(['\u2581little', '\u2581happy', '\u2581kind', '\u2581small', '\u2581girl', '\u2581boy']);
+    for (const id of top) expect(raw[id]).toBeGreaterThan(0.09);
+    expect(raw[top[0]]).toBeLessThan(0.25);
+    const cutAmongTop = (opts: SamplingOptions) => {
+      const staged = stageLogits(logits, ids, { ...base, ...opts });
+      return pieces(top.filter((id) => staged.removedBy[id] !== null));
+    };
+    // top-p 0.8: little + happy + kind + small = 80.2% reach 0.8, girl and boy go.
+    expect(cutAmongTop({ topP: 0.8 })).toEqual(['\u2581girl', '\u2581boy']);
+    // min-p 0.5: the bar is half of little's 23.8%; girl (10.0%) and boy (9.6%) are under it.
+    expect(cutAmongTop({ minP: 0.5 })).toEqual(['\u2581girl', '\u2581boy']);
+    // typical 0.5: the entropy is 1.73 nats; kind, small and happy are closest to it in surprise,
+    // so the most likely token, little, is cut as too predictable (with girl and boy).
+    expect(cutAmongTop({ typicalP: 0.5 })).toEqual(['\u2581little', '\u2581girl', '\u2581boy']);
+  });
+
+  test('degeneration: greedy has the lowest distinct-2 at the figure\'s defaults for seeds 1 to 5; which sampler is next depends on the seed', async () => {
+    const { schema, strategies } = await import('../../components/Degeneration');
+    const { generate } = await import('../../src/llama/generate');
+    const ids = chapter.tokenizer.encode(schema.prompt.default);
+    const state = { prompt: schema.prompt.default, length: schema.length.default, lowTemperature: schema.lowTemperature.default, topP: schema.topP.default, n: 2, seed: 0 };
+    const distinct2 = async (seed: number) => {
+      const values: number[] = [];
+      for (const strategy of strategies({ ...state, seed })) {
+        const result = await generate(chapter.model, ids, { maxNewTokens: state.length, ...strategy.options });
+        expect(result.newIds).toHaveLength(120);
+        values.push(distinctN(result.newIds, 2));
+      }
+      return values; // greedy, low temperature, top-p
+    };
+    const bySeed = [];
+    for (let seed = 1; seed <= 5; seed++) bySeed.push(await distinct2(seed));
+    const greedy = bySeed[0][0];
+    expect(greedy).toBeCloseTo(0.765, 3); // repeats, but no word-for-word loop
+    for (const [greedyAgain, low, nucleus] of bySeed) {
+      expect(greedyAgain).toBe(greedy); // greedy ignores the seed
+      expect(low).toBeGreaterThan(greedy);
+      expect(nucleus).toBeGreaterThan(greedy);
+    }
+    // Seed 1 (the figure's default): top-p 0.815 < temperature 0.3 0.824; seed 2: the reverse.
+    expect(bySeed[0][2]).toBeLessThan(bySeed[0][1]);
+    expect(bySeed[1][2]).toBeGreaterThan(bySeed[1][1]);
+  }, 240_000);
 });

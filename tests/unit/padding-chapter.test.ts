@@ -11,11 +11,13 @@ import {
   logitsSources,
   padBatch,
   positionIdsFromMask,
+  shownColumns,
   splitPrompts,
 } from '../../src/chapters/padding';
 import { generate, generateBatch } from '../../src/llama/generate';
 import { positionIdsFromMask as enginePositionIdsFromMask } from '../../src/llama/model';
 import { createRandom } from '../../src/llama/rng';
+import { layerTap } from '../../src/llama/taps';
 import { useBackend } from './helpers/backends';
 import { loadChapterModel, type ChapterModel } from './helpers/chapter-model';
 
@@ -74,6 +76,30 @@ describe('logitsSources', () => {
       { readColumn: 2, lastRealColumn: 2, correct: true },
       { readColumn: 2, lastRealColumn: 0, correct: false },
     ]);
+  });
+});
+
+describe('shownColumns (the padded batch on a narrow screen)', () => {
+  const show = (width: number, count: number, mask: number[][]) =>
+    shownColumns(width, count, logitsSources(mask)).map((c) => ('column' in c ? String(c.column) : `${c.gap.from}-${c.gap.to}`)).join(' ');
+
+  test('everything fits: every column, no gap', () => {
+    expect(show(4, 4, [[0, 1, 1, 1], [1, 1, 1, 1]])).toBe('0 1 2 3');
+    expect(show(4, 9, [[0, 1, 1, 1]])).toBe('0 1 2 3');
+  });
+
+  test('left padding, 11 columns, 6 fit: column 0, a gap, the last five (the read column last)', () => {
+    const mask = [[0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1], [0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1], [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]];
+    expect(show(11, 6, mask)).toBe('0 1-5 6 7 8 9 10');
+  });
+
+  test('right padding keeps each row\'s last real token, even in the middle', () => {
+    const mask = [[1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0], [1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0], [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]];
+    expect(show(11, 4, mask)).toBe('0 1 2-2 3 4-9 10');
+  });
+
+  test('one column: the read column alone', () => {
+    expect(show(5, 1, [[1, 1, 1, 1, 1]])).toBe('0-3 4');
   });
 });
 
@@ -197,6 +223,47 @@ describe('batched generation on the chapter model', () => {
       batchedRow.forEach((value, i) => (largest = Math.max(largest, Math.abs(value - single.logits.data[i]))));
       expect(largest).toBeLessThan(1e-4);
     }
+  });
+
+  test('the leading pads\' own query rows are fully masked: -Infinity gives 0/0, the engine\'s finite bias and zeroing give 0 rows and finite logits', async () => {
+    // A float64 softmax of a row where every key is masked with a true -Infinity: the max is
+    // -Infinity, every exp(score - max) is exp(NaN), the sum is NaN: 0/0.
+    const softmaxMasked = (scores: number[], allowed: number[], masked: number) => {
+      const shifted = scores.map((score, j) => (allowed[j] ? score : masked));
+      const max = Math.max(...shifted);
+      const exps = shifted.map((score) => Math.exp(score - max));
+      const total = exps.reduce((a, b) => a + b, 0);
+      return exps.map((e) => e / total);
+    };
+    expect(softmaxMasked([0.3, -1.2], [0, 0], -Infinity).every(Number.isNaN)).toBe(true);
+    // A finite minimum (the engine's -1e9, Hugging Face's finfo(dtype).min) gives finite weights.
+    expect(softmaxMasked([0.3, -1.2], [0, 0], -1e9)).toEqual([0.5, 0.5]);
+
+    const { input, attentionMask } = padBatch(prompts, 'left', 0);
+    const probsTap = layerTap(0, 'attn.probs');
+    const { logits, taps } = await chapter.model.run(input, { attentionMask, positionIds: positionIdsFromMask(attentionMask), taps: [probsTap] });
+    expect(logits.data.every(Number.isFinite)).toBe(true);
+    const [batch, heads, queries, keys] = taps[probsTap].shape;
+    const probs = taps[probsTap].data;
+    let fullyMaskedRows = 0;
+    for (let b = 0; b < batch; b++) {
+      for (let h = 0; h < heads; h++) {
+        for (let q = 0; q < queries; q++) {
+          const row = probs.subarray(((b * heads + h) * queries + q) * keys, ((b * heads + h) * queries + q + 1) * keys);
+          const total = row.reduce((a, v) => a + v, 0);
+          if (attentionMask[b][q] === 0) {
+            // a leading pad: it may see only earlier keys, all pads, so every key is masked
+            fullyMaskedRows++;
+            expect(Array.from(row).every((v) => v === 0)).toBe(true);
+          } else {
+            expect(total).toBeCloseTo(1, 5);
+          }
+        }
+      }
+    }
+    const pads = attentionMask.flat().filter((m) => m === 0).length;
+    expect(pads).toBeGreaterThan(0);
+    expect(fullyMaskedRows).toBe(pads * heads);
   });
 
   test('nothing leaks', async () => {
