@@ -13,7 +13,8 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import type { LlamaConfig } from '../src/llama/config';
 import { LlamaModel } from '../src/llama/model';
-import { AdamW, clipByGlobalNorm, evaluateLoss, lossAndGradients, useFastWasmEmbeddingGradient, useFastWasmMatMul, type AdamWOptions, type Batch } from '../src/llama/train';
+import { AdamW, clipByGlobalNorm, evaluateLoss, lossAndGradients, type AdamWOptions, type Batch } from '../src/llama/train';
+import { useFastWasmEmbeddingGradient, useFastWasmMatMul } from '../src/llama/wasmKernels';
 import type { WeightMap } from '../src/llama/weights';
 
 export type WorkerRequest =
