@@ -1,19 +1,19 @@
 /**
- * Loading a model from disk in Node, for the CLI and the benchmarks. The browser loads the same
- * files over HTTP in src/runtime/worker.ts.
+ * Loading a model from disk in Node, for the CLI, the benchmarks and the tests: the files are read
+ * and handed to the engine's one loader (src/llama/load.ts parseModelFiles), the same code that
+ * loads a model in the page's worker, so the errors are the same too.
  *
  * PATH may be
  *   - a directory with config.json and one .safetensors file (tokenizer.json optional),
  *   - a .safetensors file with config.json beside it (tokenizer.json beside it optional),
- *   - a llama2.c checkpoint (.bin), which carries its own config and has no tokenizer here.
+ *   - a llama2.c checkpoint (.bin), which carries its own config (tokenizer.json beside it optional).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { basename, dirname, join } from 'node:path';
-import { parseConfig, type LlamaConfig } from '../src/llama/config';
-import { readLlama2c } from '../src/llama/llama2c';
+import { dirname, join } from 'node:path';
+import type { LlamaConfig } from '../src/llama/config';
+import { parseModelFiles } from '../src/llama/load';
 import { LlamaModel } from '../src/llama/model';
-import { readSafetensors } from '../src/llama/safetensors';
 import { Tokenizer } from '../src/llama/tokenizer';
 import type { WeightMap } from '../src/llama/weights';
 import { chooseBackend, type BackendInfo } from '../src/runtime/backend';
@@ -32,38 +32,23 @@ export interface ModelFiles {
 /** Reads config, weights and (when present) tokenizer.json; throws a message naming the path. */
 export function readModelFiles(path: string): ModelFiles {
   if (!existsSync(path)) throw new Error(`--model ${path}: no such file or directory.`);
-  if (statSync(path).isDirectory()) {
-    const safetensors = readdirSync(path).filter((file) => file.endsWith('.safetensors'));
-    if (safetensors.length !== 1) {
-      throw new Error(
-        `--model ${path}: expected one .safetensors file in the directory, found ${safetensors.length}.`,
-      );
-    }
-    return readSafetensorsModel(join(path, safetensors[0]));
+  const isDirectory = statSync(path).isDirectory();
+  if (!isDirectory && !path.endsWith('.safetensors') && !path.endsWith('.bin')) {
+    throw new Error(`--model ${path}: expected a model directory, a .safetensors file or a llama2.c .bin file.`);
   }
-  if (path.endsWith('.safetensors')) return readSafetensorsModel(path);
-  if (path.endsWith('.bin')) {
-    const { config, weights } = readLlama2c(readFileSync(path));
-    return { config, weights, tokenizer: null, weightsPath: path };
+  const directory = isDirectory ? path : dirname(path);
+  // the weights asked for, and the config and tokenizer beside them
+  const names = isDirectory
+    ? readdirSync(path).filter((name) => /\.(safetensors|bin)$|^(config|tokenizer)\.json$/.test(name))
+    : [path.slice(directory.length + 1), ...['config.json', 'tokenizer.json'].filter((name) => existsSync(join(directory, name)))];
+  if (isDirectory && names.some((name) => name.endsWith('.safetensors'))) names.splice(0, names.length, ...names.filter((name) => !name.endsWith('.bin')));
+  const files = new Map(names.map((name) => [join(directory, name), new Uint8Array(readFileSync(join(directory, name)))]));
+  try {
+    const { config, weights, tokenizer, weightsName } = parseModelFiles(files);
+    return { config, weights, tokenizer: tokenizer ? Tokenizer.fromJSON(tokenizer) : null, weightsPath: weightsName };
+  } catch (error) {
+    throw new Error(`--model ${path}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  throw new Error(
-    `--model ${path}: expected a model directory, a .safetensors file or a llama2.c .bin file.`,
-  );
-}
-
-function readSafetensorsModel(weightsPath: string): ModelFiles {
-  const directory = dirname(weightsPath);
-  const configPath = join(directory, 'config.json');
-  if (!existsSync(configPath)) {
-    throw new Error(`--model: ${basename(weightsPath)} needs a config.json beside it in ${directory}.`);
-  }
-  const config = parseConfig(JSON.parse(readFileSync(configPath, 'utf8')));
-  const weights = readSafetensors(readFileSync(weightsPath));
-  const tokenizerPath = join(directory, 'tokenizer.json');
-  const tokenizer = existsSync(tokenizerPath)
-    ? Tokenizer.fromJSON(JSON.parse(readFileSync(tokenizerPath, 'utf8')))
-    : null;
-  return { config, weights, tokenizer, weightsPath };
 }
 
 /** Starts the wasm or cpu backend in Node (no fallback: the caller asked for this one). */

@@ -25,6 +25,7 @@ import type {
   ForwardResponse,
   GenerateOptions,
   GeneratedResponse,
+  LoadRequest,
   ModelSummary,
   PromptInput,
   RuntimeRequest,
@@ -53,28 +54,36 @@ type WithoutRequestId<Request> = Request extends unknown ? Omit<Request, 'reques
 
 /** What the worker's replies settle: one entry per request in flight. */
 interface Pending {
+  /** The request as posted, to send again to a new worker if this one dies before answering. */
+  message: Exclude<RuntimeRequest, { type: 'cancel' }>;
   resolve(response: RuntimeResponse): void;
   reject(error: Error): void;
   onToken?(token: GeneratedToken): void;
+  /** The client's own reload of the model into a replacement worker. */
+  reload?: true;
 }
 
 export class RuntimeClient {
-  private readonly worker: Worker;
+  private readonly createWorker: () => Worker;
+  /** null after a crash, until the next request starts a new one. */
+  private worker: Worker | null = null;
   private readonly pending = new Map<number, Pending>();
   private readonly generations = new Set<GenerationStream>();
   private nextRequestId = 1;
   private loading: { modelUrl: string; summary: Promise<ModelSummary> } | null = null;
+  /** The load that gave `model`: a replacement worker gets it first. */
+  private loadedWith: LoadRequest | null = null;
   /** The loaded model, once `load` has resolved. */
   model: ModelSummary | null = null;
+  /** How many times the worker has been replaced after a crash. */
+  restarts = 0;
 
-  constructor(worker: Worker) {
-    this.worker = worker;
-    worker.onmessage = (event: MessageEvent<RuntimeResponse>) => this.receive(event.data);
-    worker.onerror = (event) => {
-      event.preventDefault();
-      this.failAll(new Error(`The model worker failed: ${event.message || 'it could not start'}.`));
-    };
-    worker.onmessageerror = () => this.failAll(new Error('The model worker sent a message that could not be read.'));
+  /**
+   * `createWorker` makes the model worker; it is called once at first, and again after a crash
+   * (an uncaught error in the worker, or a backend that aborted).
+   */
+  constructor(createWorker: () => Worker) {
+    this.createWorker = createWorker;
   }
 
   /** Which backend runs the model and why (null until a model is loaded). */
@@ -89,13 +98,15 @@ export class RuntimeClient {
   load(modelUrl: string): Promise<ModelSummary> {
     const directory = new URL(modelUrl.endsWith('/') ? modelUrl : `${modelUrl}/`, location.href).href;
     if (this.loading?.modelUrl === directory) return this.loading.summary;
-    const summary = this.request({
+    const message: Omit<LoadRequest, 'requestId'> = {
       type: 'load',
       modelUrl: directory,
       backend: backendFromQuery(location.search),
       wasmPath: new URL(`${import.meta.env.BASE_URL}tfjs/`, location.href).href,
-    }).then((response) => {
+    };
+    const summary = this.request(message).then((response) => {
       this.model = expect(response, 'loaded').model;
+      this.loadedWith = { ...message, requestId: 0 };
       return this.model;
     });
     this.loading = { modelUrl: directory, summary };
@@ -138,7 +149,7 @@ export class RuntimeClient {
     const stream: GenerationStream = {
       result,
       cancel: () => {
-        if (requestId && !settled) this.worker.postMessage({ type: 'cancel', target: requestId } satisfies RuntimeRequest);
+        if (requestId && !settled) this.worker?.postMessage({ type: 'cancel', target: requestId } satisfies RuntimeRequest);
       },
       [Symbol.asyncIterator]: () => tokens.iterate(stream.cancel),
     };
@@ -194,6 +205,7 @@ export class RuntimeClient {
     expect(await this.request({ type: 'dispose' }), 'disposed');
     this.model = null;
     this.loading = null;
+    this.loadedWith = null;
   }
 
   private request(
@@ -203,10 +215,75 @@ export class RuntimeClient {
   ): Promise<RuntimeResponse> {
     const requestId = this.nextRequestId++;
     onId?.(requestId);
+    const request = { ...message, requestId } as Exclude<RuntimeRequest, { type: 'cancel' }>;
     return new Promise((resolve, reject) => {
-      this.pending.set(requestId, { resolve, reject, onToken });
-      this.worker.postMessage({ ...message, requestId } as RuntimeRequest);
+      this.pending.set(requestId, { message: request, resolve, reject, onToken });
+      this.liveWorker().postMessage(request);
     });
+  }
+
+  /** The worker, started (and given the loaded model again) if there is none. */
+  private liveWorker(): Worker {
+    if (this.worker) return this.worker;
+    const worker = this.createWorker();
+    worker.onmessage = (event: MessageEvent<RuntimeResponse>) => {
+      if (worker === this.worker) this.receive(event.data);
+    };
+    worker.onerror = (event) => {
+      event.preventDefault();
+      if (worker === this.worker) this.crashed(`The model worker failed: ${event.message || 'it could not start'}.`);
+    };
+    worker.onmessageerror = () => {
+      if (worker === this.worker) this.crashed('The model worker sent a message that could not be read.');
+    };
+    this.worker = worker;
+    if (this.loadedWith) this.reload(worker, this.loadedWith);
+    return worker;
+  }
+
+  /**
+   * Loads the model again in a replacement worker. Requests posted after this one wait for it
+   * (the worker answers in order); if it fails, they fail with "No model is loaded".
+   */
+  private reload(worker: Worker, load: LoadRequest): void {
+    const requestId = this.nextRequestId++;
+    const message: LoadRequest = { ...load, requestId };
+    const forget = () => {
+      this.model = null;
+      this.loading = null;
+      this.loadedWith = null;
+    };
+    this.pending.set(requestId, {
+      message,
+      resolve: (response) => {
+        if (response.type === 'loaded') this.model = response.model;
+        else forget();
+      },
+      reject: forget,
+      reload: true,
+    });
+    worker.postMessage(message);
+  }
+
+  /**
+   * The worker is gone (an uncaught error) or its backend is broken (a fatal reply): the request
+   * it was running fails with `message` (requests run one at a time, in order, so that is the
+   * oldest one waiting), and the others go to a new worker, after the model is loaded again.
+   */
+  private crashed(message: string | null): void {
+    this.worker?.terminate();
+    this.worker = null;
+    this.restarts++;
+    const waiting = [...this.pending.values()];
+    this.pending.clear();
+    if (message !== null) waiting.shift()?.reject(new Error(`${message} It restarts for the next request.`));
+    if (waiting.length === 0) return;
+    const worker = this.liveWorker();
+    for (const entry of waiting) {
+      if (entry.reload) continue; // liveWorker has started a new one
+      this.pending.set(entry.message.requestId, entry);
+      worker.postMessage(entry.message);
+    }
   }
 
   private receive(response: RuntimeResponse): void {
@@ -220,11 +297,7 @@ export class RuntimeClient {
     this.pending.delete(response.requestId);
     if (response.type === 'error') pending.reject(new Error(response.message));
     else pending.resolve(response);
-  }
-
-  private failAll(error: Error): void {
-    for (const pending of this.pending.values()) pending.reject(error);
-    this.pending.clear();
+    if (response.type === 'error' && response.fatal) this.crashed(null);
   }
 }
 
@@ -235,7 +308,7 @@ export function getRuntime(): Promise<RuntimeClient> {
   runtime ??= Promise.resolve().then(
     () =>
       new RuntimeClient(
-        new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'glass-llama-model' }),
+        () => new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'glass-llama-model' }),
       ),
   );
   return runtime;

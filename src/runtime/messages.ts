@@ -268,6 +268,11 @@ export interface ErrorResponse {
   type: 'error';
   requestId: number;
   message: string;
+  /**
+   * The backend crashed (a WebAssembly trap, an abort): the worker cannot answer anything more, so
+   * the client replaces it, reloads the model and sends it the requests still waiting.
+   */
+  fatal?: boolean;
 }
 
 export interface TokenizerResponse {

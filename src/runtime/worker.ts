@@ -12,9 +12,10 @@ import * as tf from '@tensorflow/tfjs';
 import { parseConfig, type RopeScaling } from '../llama/config';
 import { generate, generateBatch } from '../llama/generate';
 import { checkTokenIds, LlamaModel, positionIdsFromMask } from '../llama/model';
-import { readSafetensors } from '../llama/safetensors';
+import { loadModelFiles } from '../llama/load';
 import { StreamDecoder, Tokenizer, type TokenizerJSON } from '../llama/tokenizer';
 import { chooseBackend, type BackendInfo } from './backend';
+import { checkInputLength, lengthLimit } from './limits';
 import type {
   BatchInput,
   ForwardRequest,
@@ -64,14 +65,27 @@ self.onmessage = (event: MessageEvent<RuntimeRequest>) => {
     try {
       await handle(request);
     } catch (error) {
+      const fatal = isBackendCrash(error);
+      const message = error instanceof Error ? error.message : String(error);
       reply({
         type: 'error',
         requestId: request.requestId,
-        message: error instanceof Error ? error.message : String(error),
+        message: fatal ? `The model's backend crashed (${message}); it restarts for the next request.` : message,
+        ...(fatal ? { fatal } : {}),
       });
     }
   });
 };
+
+/**
+ * A WebAssembly trap ("table index is out of bounds", "Aborted()" after running out of memory)
+ * leaves the wasm backend's heap in an unknown state: every later request on it fails. The client
+ * answers `fatal` by replacing this worker.
+ */
+function isBackendCrash(error: unknown): boolean {
+  if (typeof WebAssembly !== 'undefined' && error instanceof WebAssembly.RuntimeError) return true;
+  return error instanceof Error && /^Aborted\(/.test(error.message);
+}
 
 function reply(response: RuntimeResponse): void {
   self.postMessage(response);
@@ -125,21 +139,15 @@ async function load(request: LoadRequest): Promise<ModelSummary> {
     { gpu: self.navigator.gpu ?? undefined, wasmPath: request.wasmPath },
     { requested: request.backend },
   );
-  const [backendInfo, configJson, weightBytes, tokenizerJson] = await Promise.all([
-    backend,
-    fetchFile(directory, 'config.json').then((response) => response.json()),
-    fetchFile(directory, 'model.safetensors').then((response) => response.arrayBuffer()),
-    fetchOptionalFile(directory, 'tokenizer.json').then((response) => response?.json()),
-  ]);
-  const config = parseConfig(configJson);
-  const model = LlamaModel.fromWeights(config, readSafetensors(new Uint8Array(weightBytes)));
+  const [backendInfo, files] = await Promise.all([backend, loadModelFiles({ url: directory.href })]);
+  const { config, weights, tokenizer: tokenizerJson } = files;
   const tokenizer = tokenizerJson ? Tokenizer.fromJSON(tokenizerJson) : null;
   if (tokenizer && tokenizer.vocabSize !== config.vocab_size) {
-    model.dispose();
     throw new Error(
-      `tokenizer.json has ${tokenizer.vocabSize} tokens but config.json says vocab_size ${config.vocab_size}.`,
+      `tokenizer.json does not fit config.json: it has ${tokenizer.vocabSize} tokens, the config says vocab_size ${config.vocab_size}.`,
     );
   }
+  const model = LlamaModel.fromWeights(config, weights);
   loaded?.model.dispose();
   const summary: ModelSummary = {
     modelUrl: directory.href,
@@ -150,23 +158,6 @@ async function load(request: LoadRequest): Promise<ModelSummary> {
   };
   loaded = { model, tokenizer, tokenizerJson: tokenizer ? (tokenizerJson as TokenizerJSON) : null, summary };
   return summary;
-}
-
-async function fetchFile(directory: URL, name: string): Promise<Response> {
-  return checkResponse(await fetch(new URL(name, directory)));
-}
-
-/** Like fetchFile, but null when the file does not exist (HTTP 404). */
-async function fetchOptionalFile(directory: URL, name: string): Promise<Response | null> {
-  const response = await fetch(new URL(name, directory));
-  return response.status === 404 ? null : checkResponse(response);
-}
-
-function checkResponse(response: Response): Response {
-  if (!response.ok) {
-    throw new Error(`Could not load ${response.url}: HTTP ${response.status} ${response.statusText}`);
-  }
-  return response;
 }
 
 function requireModel(): LoadedModel {
@@ -200,6 +191,7 @@ function rowsIds(current: LoadedModel, input: RowsInput): number[][] {
 async function generateBatchOf(request: GenerateBatchRequest): Promise<void> {
   const current = requireModel();
   const prompts = rowsIds(current, request.input);
+  checkInputLength(prompts, lengthLimit(current.summary.config), request.options.maxNewTokens);
   const padTokenId = current.summary.config.pad_token_id ?? 0;
   const result = await generateBatch(current.model, prompts, { ...request.options, padTokenId });
   const width = result.input[0].length;
@@ -234,10 +226,10 @@ async function lossOf(request: LossRequest): Promise<void> {
   const { vocab_size: vocabSize, max_position_embeddings: context } = current.summary.config;
   const { training, dropoutRate = 0, seed, truncate = false } = request.options;
   const inputIds = rowsIds(current, request.input).map((ids) => (truncate ? ids.slice(0, context) : ids));
+  checkInputLength(inputIds, lengthLimit(current.summary.config));
   for (const [row, ids] of inputIds.entries()) {
     checkTokenIds([ids], vocabSize); // rows may differ in length
     if (ids.length < 2) throw new Error(`Row ${row} has ${ids.length} token(s); a loss needs at least 2.`);
-    if (ids.length > context) throw new Error(`Row ${row} has ${ids.length} tokens; the context holds ${context}.`);
   }
   const width = Math.max(...inputIds.map((ids) => ids.length));
   const padded = inputIds.map((ids) => [...ids, ...new Array<number>(width - ids.length).fill(0)]);
@@ -265,6 +257,7 @@ async function forward(request: ForwardRequest): Promise<void> {
   const current = requireModel();
   const inputIds = batchIds(current, request.input);
   const { ropeScaling, ...options } = request.options;
+  checkInputLength(inputIds, lengthLimit(current.summary.config, { extendedContext: ropeScaling !== undefined }));
   const model = ropeScaling === undefined ? current.model : withRopeScaling(current.model, ropeScaling);
   const { logits, taps } = await model.run(inputIds, options);
   const pieces = current.tokenizer ? inputIds.map((row) => row.map((id) => current.tokenizer!.idToPiece(id))) : undefined;
@@ -284,6 +277,7 @@ async function generateStream(request: GenerateRequest): Promise<void> {
   const { requestId } = request;
   const current = requireModel();
   const prompt = promptIds(current, request.input);
+  checkInputLength([prompt], lengthLimit(current.summary.config));
   const { ignoreEos, ...options } = request.options;
   const decoder = current.tokenizer ? new StreamDecoder(current.tokenizer) : null;
   const eosTokenId = ignoreEos ? undefined : (current.tokenizer?.eosId ?? current.summary.config.eos_token_id);

@@ -8,9 +8,10 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { generate } from '../../src/llama/generate';
 import { LlamaModel } from '../../src/llama/model';
+import { Tokenizer } from '../../src/llama/tokenizer';
 import type { getRuntime } from '../../src/runtime/client';
 import { useNodeBackend } from '../../scripts/load-model';
-import { tinyConfig, tinyWeights, writeTinyModel } from '../../scripts/make-tiny-model';
+import { tinyConfig, tinyTokenizerJSON, tinyWeights, writeTinyModel } from '../../scripts/make-tiny-model';
 import { DIST_DIR, launchChromium, openPage, serveDist, type OpenedPage, type ServedSite } from './helpers';
 
 /** What src/pages/test/runtime.astro puts on window. */
@@ -249,7 +250,7 @@ describe('errors', () => {
         };
       });
       expect(messages.missing).toBe(
-        `Could not load ${server.url}/test-models/none/config.json: HTTP 404 Not Found`,
+        `config.json is missing: ${server.url}/test-models/none/config.json answered HTTP 404 Not Found.`,
       );
       expect(messages.otherOrigin).toBe(
         `The model must be served by this site (${server.url}). Received https://example.com/models/x/.`,
@@ -259,4 +260,100 @@ describe('errors', () => {
       await opened.close();
     }
   });
+});
+
+describe('faults', () => {
+  /** The hostile link of issue 12: about 8,000 characters of "w0 w1 ... w1599". */
+  const longText = Array.from({ length: 1600 }, (_, i) => `w${i}`).join(' ');
+  const cjkText = '中'.repeat(8000);
+
+  test('an over-long text or id row is refused before the model runs; the worker keeps working and holds nothing more', async () => {
+    const tokenizer = Tokenizer.fromJSON(tinyTokenizerJSON());
+    const longTokens = tokenizer.encode(longText, { bos: true }).length;
+    const cjkTokens = tokenizer.encode(cjkText, { bos: true }).length;
+    const opened = await openRuntimePage(browser, '?backend=wasm');
+    try {
+      const outcome = await opened.page.evaluate(
+        async ({ modelUrl, longText, cjkText, prompt }) => {
+          const runtime = await (window as unknown as TestPageWindow).glassLlamaRuntime.getRuntime();
+          await runtime.load(modelUrl);
+          const failure = (promise: Promise<unknown>) => promise.then(() => 'resolved', (error: Error) => error.message);
+          const before = await runtime.forward({ ids: [prompt] });
+          const memoryBefore = await runtime.memory();
+          const messages = {
+            forward: await failure(runtime.forward({ text: longText })),
+            stretched: await failure(runtime.forward({ text: longText, ropeScaling: { rope_type: 'linear', factor: 4 } })),
+            cjk: await failure(runtime.forward({ text: cjkText, taps: ['layers.0.attn.probs'] })),
+            ids: await failure(runtime.forward({ ids: [new Array(8000).fill(5)] })),
+            generate: await failure(runtime.generate({ text: cjkText, maxNewTokens: 4 }).result),
+            loss: await failure(runtime.loss({ texts: ['Hi', longText], training: false })),
+            batch: await failure(runtime.generateBatch({ texts: ['Hi', 'Hello'], paddingSide: 'left', useAttentionMask: true, usePositionIdsFromMask: true, maxNewTokens: 124 })),
+          };
+          const after = await runtime.forward({ ids: [prompt] });
+          return { messages, memoryBefore, memoryAfter: await runtime.memory(), before: Array.from(before.logits.data), after: Array.from(after.logits.data), restarts: runtime.restarts };
+        },
+        { modelUrl: MODEL_URL, longText, cjkText, prompt: PROMPT },
+      );
+      expect(outcome.messages).toEqual({
+        forward: `This text is ${longTokens.toLocaleString('en-US')} tokens; the model reads at most 128.`,
+        stretched: `This text is ${longTokens.toLocaleString('en-US')} tokens; the model reads at most 512 with its RoPE scaling changed (4 times its context of 128).`,
+        cjk: `This text is ${cjkTokens.toLocaleString('en-US')} tokens; the model reads at most 128.`,
+        ids: 'This text is 8,000 tokens; the model reads at most 128.',
+        generate: `This text is ${cjkTokens.toLocaleString('en-US')} tokens; the model reads at most 128.`,
+        loss: `Row 2 is ${longTokens.toLocaleString('en-US')} tokens; the model reads at most 128.`,
+        // <s> ▁ H i is 4 tokens and fits beside 124 new ones; <s> ▁ H e l l o (7) does not
+        batch: 'Row 2 is 7 tokens; with 124 new tokens the model reads at most 4.',
+      });
+      expect(longTokens).toBeGreaterThan(8000); // one byte token per character, roughly
+      expect(cjkTokens).toBe(24002); // <s>, the leading "▁", three UTF-8 byte tokens per character
+      expect(outcome.after).toEqual(outcome.before);
+      expect(outcome.memoryAfter).toEqual(outcome.memoryBefore);
+      expect(outcome.restarts).toBe(0);
+    } finally {
+      await opened.close();
+    }
+  }, MANY_FORWARDS_TIMEOUT_MS);
+
+  test('a worker crash fails only the request it was running; the next ones run on a new worker with the model reloaded', async () => {
+    const opened = await openRuntimePage(browser, '?backend=wasm');
+    try {
+      const outcome = await opened.page.evaluate(
+        async ({ modelUrl, prompt }) => {
+          const runtime = await (window as unknown as TestPageWindow).glassLlamaRuntime.getRuntime();
+          await runtime.load(modelUrl);
+          const before = await runtime.forward({ ids: [prompt] });
+          const stream = runtime.generate({ ids: prompt, maxNewTokens: 100, temperature: 0, ignoreEos: true });
+          const waiting = runtime.forward({ ids: [prompt] }); // queued behind the generation
+          for await (const _token of stream) {
+            // What the browser does when the worker throws outside any request (or wasm traps):
+            // an error event on the Worker object. The client must drop that worker.
+            const worker = (runtime as unknown as { worker: Worker }).worker;
+            worker.dispatchEvent(new ErrorEvent('error', { message: 'Uncaught RuntimeError: table index is out of bounds' }));
+            break;
+          }
+          const crashed = await stream.result.then(() => 'resolved', (error: Error) => error.message);
+          const queued = await waiting;
+          const later = await runtime.forward({ ids: [prompt] });
+          return {
+            crashed,
+            restarts: runtime.restarts,
+            backend: runtime.backendInfo?.name,
+            before: Array.from(before.logits.data),
+            queued: Array.from(queued.logits.data),
+            later: Array.from(later.logits.data),
+          };
+        },
+        { modelUrl: MODEL_URL, prompt: PROMPT },
+      );
+      expect(outcome.crashed).toBe(
+        'The model worker failed: Uncaught RuntimeError: table index is out of bounds. It restarts for the next request.',
+      );
+      expect(outcome.restarts).toBe(1);
+      expect(outcome.backend).toBe('wasm');
+      expect(outcome.queued).toEqual(outcome.before);
+      expect(outcome.later).toEqual(outcome.before);
+    } finally {
+      await opened.close();
+    }
+  }, MANY_FORWARDS_TIMEOUT_MS);
 });

@@ -10,6 +10,11 @@ class ScriptedWorker {
   onmessage: ((event: MessageEvent<RuntimeResponse>) => void) | null = null;
   onerror: ((event: ErrorEvent) => void) | null = null;
   onmessageerror: (() => void) | null = null;
+  terminated = false;
+
+  terminate(): void {
+    this.terminated = true;
+  }
 
   postMessage(message: RuntimeRequest): void {
     this.posted.push(message);
@@ -24,13 +29,19 @@ class ScriptedWorker {
   }
 }
 
+/** Every worker the client has started, the current one last. */
+let workers: ScriptedWorker[];
 let worker: ScriptedWorker;
 let client: RuntimeClient;
 
 beforeEach(() => {
   vi.stubGlobal('location', new URL('http://127.0.0.1:4321/chapters/attention/?backend=wasm'));
-  worker = new ScriptedWorker();
-  client = new RuntimeClient(worker as unknown as Worker);
+  workers = [];
+  client = new RuntimeClient(() => {
+    worker = new ScriptedWorker();
+    workers.push(worker);
+    return worker as unknown as Worker;
+  });
 });
 afterEach(() => vi.unstubAllGlobals());
 
@@ -116,12 +127,55 @@ describe('RuntimeClient', () => {
     );
   });
 
-  test('a crashed worker rejects every request in flight', async () => {
-    const memory = client.memory();
+  test('a crashed worker fails only the request it was running; the rest go to a new worker after the model reloads', async () => {
+    const loading = client.load('/models/glass-llama/');
+    const model = { modelUrl: 'http://127.0.0.1:4321/models/glass-llama/', backend: { name: 'wasm' } };
+    worker.reply({ type: 'loaded', requestId: 1, model } as unknown as RuntimeResponse);
+    await loading;
+    const first = workers[0];
     const stream = client.generate({ ids: [1], maxNewTokens: 3 });
-    worker.crash('Uncaught SyntaxError');
-    await expect(memory).rejects.toThrow('The model worker failed: Uncaught SyntaxError.');
-    await expect(stream.result).rejects.toThrow('The model worker failed: Uncaught SyntaxError.');
+    const forward = client.forward({ ids: [[1, 2]] });
+    first.crash('Uncaught RuntimeError: table index is out of bounds');
+    await expect(stream.result).rejects.toThrow(
+      'The model worker failed: Uncaught RuntimeError: table index is out of bounds. It restarts for the next request.',
+    );
+    expect(first.terminated).toBe(true);
+    expect(workers).toHaveLength(2);
+    // the new worker loads the model first, then gets the forward that was waiting, same id
+    expect(workers[1].posted.map((m) => [m.type, 'requestId' in m ? m.requestId : null])).toEqual([
+      ['load', 4],
+      ['forward', 3],
+    ]);
+    expect(workers[1].posted[0]).toMatchObject({ modelUrl: 'http://127.0.0.1:4321/models/glass-llama/', backend: 'wasm' });
+    // a late reply from the old worker is ignored
+    first.reply({ type: 'error', requestId: 3, message: 'from the dead worker' });
+    workers[1].reply({ type: 'loaded', requestId: 4, model } as unknown as RuntimeResponse);
+    const logits = { shape: [1, 2, 1], data: Float32Array.from([0.25, 0.5]) };
+    workers[1].reply({ type: 'forwarded', requestId: 3, inputIds: [[1, 2]], logits, taps: {} });
+    expect((await forward).logits).toEqual(logits);
+    expect(client.restarts).toBe(1);
     await settle();
+  });
+
+  test('a fatal reply (the backend aborted) fails that request; the next request starts a new worker with the model', async () => {
+    const loading = client.load('/models/glass-llama/');
+    const model = { modelUrl: 'http://127.0.0.1:4321/models/glass-llama/', backend: { name: 'wasm' } };
+    worker.reply({ type: 'loaded', requestId: 1, model } as unknown as RuntimeResponse);
+    await loading;
+    const failing = client.forward({ text: 'w0 w1' });
+    const message = "The model's backend crashed (Aborted()); it restarts for the next request.";
+    workers[0].reply({ type: 'error', requestId: 2, message, fatal: true });
+    await expect(failing).rejects.toThrow(message);
+    expect(workers[0].terminated).toBe(true);
+    expect(workers).toHaveLength(1); // nothing waiting: no new worker yet
+    const memory = client.memory();
+    expect(workers).toHaveLength(2);
+    expect(workers[1].posted.map((m) => m.type)).toEqual(['load', 'memory']);
+    workers[1].reply({ type: 'loaded', requestId: 4, model } as unknown as RuntimeResponse);
+    workers[1].reply({ type: 'memory', requestId: 3, numTensors: 40, numBytes: 1000 });
+    expect(await memory).toEqual({ numTensors: 40, numBytes: 1000 });
+    // the model is still there, and loading it again asks nothing new
+    await client.load('/models/glass-llama/');
+    expect(workers[1].posted).toHaveLength(2);
   });
 });
