@@ -9,6 +9,7 @@ import Reveal from 'reveal.js';
 import { startLiveWidget, stateSearch, type LiveWidget, type WidgetState } from '../embed/liveWidget';
 import { joinDeck, samePosition, type DeckMessage, type SlidePosition } from './channel';
 import { SLIDE_HEIGHT, SLIDE_MARGIN, SLIDE_WIDTH } from './config';
+import { fitFigure } from './fitFigure';
 
 type View = 'audience' | 'current' | 'next';
 
@@ -157,6 +158,9 @@ deck.on('fragmentshown', announcePosition);
 deck.on('fragmenthidden', announcePosition);
 
 await deck.initialize();
+for (const figure of root.querySelectorAll<HTMLElement>('.slide__figure > [data-widget]')) fitFigure(figure);
+// reveal.js's API, for a console or a test driving the deck (deck.slide(3), deck.getTotalSlides()).
+window.deck = deck;
 if (printing) {
   // Every widget prints as it is now, so all of them start; the page says when they have settled.
   await Promise.all(deck.getSlides().map(startWidgetsIn));

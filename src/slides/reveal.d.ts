@@ -22,3 +22,8 @@ declare module 'reveal.js' {
     isPrintView(): boolean;
   }
 }
+
+interface Window {
+  /** The deck page's reveal.js instance (src/slides/deck.ts). */
+  deck?: import('reveal.js').default;
+}
