@@ -231,7 +231,17 @@ export async function hostWidget<Schema extends StateSchema>(
       get state() {
         return state;
       },
-      setState(patch) {
+      setState(requested) {
+        // Text past its setting's length (a script filled a box past its maxlength) is refused
+        // with a message, not thrown: a reader's paste must never become a page error.
+        const patch = { ...requested };
+        for (const [name, value] of Object.entries(requested)) {
+          const setting = module.schema[name];
+          if (setting?.kind === 'text' && typeof value === 'string' && value.length > setting.maxLength) {
+            delete patch[name as keyof typeof patch];
+            showStatus(shell, 'note', `The ${name} is ${value.length} characters long; this figure takes at most ${setting.maxLength}. Shorten it.`);
+          }
+        }
         checkPatch(module.schema, id, patch);
         state = { ...state, ...patch };
         if (options.writeUrl) {

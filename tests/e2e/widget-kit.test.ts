@@ -95,7 +95,7 @@ describe('a model that cannot load', () => {
 describe('hostile input', () => {
   beforeAll(() => serveModel({}));
 
-  test.each(['attention-step', 'rope-rotation', 'next-token-bars'])('%s: every hostile text in the prompt box gets a message or a drawing, no page error', async (name) => {
+  test.each(['attention-step', 'attention-mask', 'rope-rotation', 'next-token-bars'])('%s: every hostile text in the prompt box gets a message or a drawing, no page error', async (name) => {
     const opened = await site.openPage(`/embed/${name}/?backend=wasm`);
     const { page } = opened;
     expect((await settled(page, WIDGET)).status).toBe('ready');
@@ -138,6 +138,24 @@ describe('hostile input', () => {
       await opened.close();
     }
   }, 300_000);
+
+  test('a chapter page keeps its link under 2,000 characters: a long text stays out of it, and the status says so', async () => {
+    const opened = await site.openPage('/chapters/03-rope/?backend=wasm');
+    const { page } = opened;
+    const stretch = '[data-widget-id="rope-stretch"]';
+    await page.locator(stretch).scrollIntoViewIfNeeded();
+    await page.waitForFunction((sel) => ['ready', 'note'].includes(document.querySelector<HTMLElement>(sel)!.dataset.status!), stretch, { timeout: 120_000 });
+    const text = Array.from({ length: 700 }, (_, i) => `w${i}`).join(' ');
+    await page.locator(stretch).getByLabel('A long text (Ctrl+Enter runs it)', { exact: true }).fill(text);
+    await page.locator(stretch).getByRole('button', { name: 'Run' }).click();
+    await expect.poll(() => page.locator(`${stretch} [data-widget-link-note]`).textContent()).toBe(
+      `The prompt is too long for a link (${text.length} characters), so the page's link keeps the chapter's prompt.`,
+    );
+    expect(page.url().length).toBeLessThanOrEqual(2000);
+    expect(new URL(page.url()).searchParams.has('rope-stretch.prompt')).toBe(false);
+    expect(opened.pageErrors).toEqual([]);
+    await opened.close();
+  }, 180_000);
 
   test('an unknown ?backend= is ignored with a note; the widget runs', async () => {
     const opened = await site.openPage('/embed/rope-rotation/?backend=cuda&layr=2');
