@@ -400,6 +400,19 @@ describe('the shipped model\'s heads, as the chapter describes them', () => {
     expect(Math.round(row.maskedProbability * 1000) / 1000).toBe(noMask.promptProbability.none);
   }, 300_000);
 
+  test('flipping one mask cell (row 6, column 8) changes row 6 and may change later rows; earlier rows stay exactly as they were', async () => {
+    const { model, tokenizer } = chapter;
+    const ids = tokenizer.encode(MASK_PROMPT, { bos: true });
+    const vocab = model.config.vocab_size;
+    const causal = (await model.run([ids])).logits.data;
+    const flipped = (await model.run([ids], { queryKeyMask: maskFor('edited', ids.length, [[6, 8]]) })).logits.data;
+    const rowGap = (t: number) => Math.max(...Array.from({ length: vocab }, (_, v) => Math.abs(causal[t * vocab + v] - flipped[t * vocab + v])));
+    const gaps = ids.map((_, t) => rowGap(t));
+    expect(gaps.slice(0, 6)).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(gaps[6]).toBeGreaterThan(1e-3);
+    expect(Math.max(...gaps.slice(7))).toBeGreaterThan(1e-3); // the change flows on to later rows
+  }, 60_000);
+
   test('score scale: q.k/sqrt(d) has a spread of 0.05 at init (weights N(0, 0.02^2)) and 1.5 after training, up to 20', async () => {
     const scoreTaps = Array.from({ length: layers }, (_, layer) => layerTap(layer, 'attn.scores'));
     async function spread(model: LlamaModel) {
