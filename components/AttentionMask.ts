@@ -12,7 +12,7 @@ import {
 import { choice, integer, text } from '../src/widgets/state';
 import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
-import { element, fillTable, formatNumber, loadModel, promptForm, radioGroup, reportRun, tableScroller, tokenLabels } from './modelWidgetParts';
+import { element, fillTable, formatNumber, loadModel, promptForm, radioGroup, reportRun, scrollNote, tableScroller, tokenLabels } from './modelWidgetParts';
 
 export const schema = {
   prompt: text(200, MASK_PROMPT),
@@ -197,7 +197,8 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
         }
       });
     }
-    gridBox.replaceChildren(tableScroller(table, 'Attention mask grid'));
+    const region = tableScroller(table, 'Attention mask grid');
+    gridBox.replaceChildren(scrollNote(region, 'The grid is wider than this screen: scroll it sideways to see every column.', ctx.signal), region);
   }
 
   function moveFocus(table: HTMLTableElement, cell: Flip): void {
@@ -240,7 +241,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
         `The top prediction changed at ${changed} of ${comparison.length} positions. ` +
         (future > 0
           ? `${future} cell${future === 1 ? '' : 's'} let a token see a later one; at ${peeking} position${peeking === 1 ? '' : 's'} the token it must predict is in plain view. ` +
-            'This model was trained with the mask, so it never learned to read the answer off the next position: what it sees there is noise to it, not a shortcut.'
+            'This model was trained with the mask, so no head learned to read the answer off the next position: compare the two p(next) columns to see where the later tokens help it and where they confuse it.'
           : flips.length === 0
             ? 'Your mask is still the causal one: flip cells in the grid to change it.'
             : 'No token sees a later one, so this is still a causal model, with some past hidden.');
@@ -276,7 +277,8 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
       });
       cell.replaceChildren(button);
     });
-    tableBox.replaceChildren(tableScroller(table, 'Predictions table'));
+    const region = tableScroller(table, 'Predictions table');
+    tableBox.replaceChildren(scrollNote(region, 'The table is wider than this screen: scroll it sideways to see every column.', ctx.signal), region);
   }
 
   await run();

@@ -6,7 +6,7 @@ import { layerTap } from '../src/llama/taps';
 import { integer, text } from '../src/widgets/state';
 import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
-import { checkLinkedLayerHead, element, formatNumber, loadModel, numberSelect, promptForm, reportFailure, reportRun, tableScroller, tokenLabels } from './modelWidgetParts';
+import { checkLinkedLayerHead, element, formatNumber, loadModel, numberSelect, promptForm, reportFailure, reportRun, scrollNote, tableScroller, tokenLabels } from './modelWidgetParts';
 
 export const schema = {
   prompt: text(200, 'The cat sat on the mat.'),
@@ -61,7 +61,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
     intro.textContent =
       `1. The query: q for “${tokens[query]}” (position ${query}), layer ${layer}, head ${head}, after RoPE; d = ${d}. ` +
       `This head reads key/value head ${kv} (grouped-query attention: ${heads / kvHeads} query heads share it). q = ${vector(q)}`;
-    const table = element('table', 'mw-table');
+    const table = element('table', 'mw-table mw-table--wrap-headings');
     table.createCaption().textContent = `2–5. Scores, scaling, mask and softmax for query “${tokens[query]}” over every key`;
     const head_ = table.createTHead().insertRow();
     for (const label of ['key', 'q·k', `÷ √${d}`, 'masked', 'softmax p']) head_.append(element('th', undefined, label));
@@ -82,7 +82,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
     const check = element('p', 'mw-readout mw-check');
     check.dataset.gap = String(gap);
     check.textContent = `Check: the model's own scores and probabilities for this query (its attn.scores and attn.probs taps) differ from the columns above by at most ${gap.toExponential(1)}.`;
-    steps.replaceChildren(intro, wrap, out, check);
+    steps.replaceChildren(intro, scrollNote(wrap, 'The table is wider than this screen: scroll it sideways to see every column.', ctx.signal), wrap, out, check);
   }
 
   function fillQueries(): void {

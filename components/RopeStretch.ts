@@ -8,7 +8,7 @@ import type { RopeScaling } from '../src/llama/config';
 import { number, text } from '../src/widgets/state';
 import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
-import { element, formatNumber, loadModel, onWidthChange, promptForm, slider, tableScroller } from './modelWidgetParts';
+import { element, formatNumber, loadModel, onWidthChange, promptForm, scrollNote, slider, tableScroller } from './modelWidgetParts';
 
 export const schema = {
   prompt: text(8000, STRETCH_PROMPT),
@@ -60,7 +60,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
       ),
     );
     legend.textContent = `Solid: RoPE as trained. Dashed: position interpolation (positions ÷ ${ctx.state.factor}). Dotted: dynamic NTK (a larger base).`;
-    const table = element('table', 'mw-table');
+    const table = element('table', 'mw-table mw-table--wrap-headings');
     table.createCaption().textContent = `Mean next-token loss over ${tokenCount} tokens, in nats (lower is better)`;
     const headRow = table.createTHead().insertRow();
     for (const label of ['method', `positions 0–${context - 1}`, `positions ${context}–${tokenCount - 2}`]) headRow.append(element('th', undefined, label));
@@ -70,7 +70,8 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
       row.dataset.method = r.className;
       for (const cell of [r.name, formatNumber(meanOver(r.losses, 0, context), 3), formatNumber(meanOver(r.losses, context, r.losses.length), 3)]) row.insertCell().textContent = cell;
     }
-    tableWrap.replaceChildren(tableScroller(table, 'Mean loss table'));
+    const region = tableScroller(table, 'Mean loss table');
+    tableWrap.replaceChildren(scrollNote(region, 'The table is wider than this screen: scroll it sideways to see every column.', ctx.signal), region);
   }
 
   async function run(): Promise<void> {

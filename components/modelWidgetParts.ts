@@ -263,3 +263,21 @@ export function formatNumber(value: number, digits = 3): string {
   if (value === Infinity) return '∞';
   return value.toFixed(digits).replace('-', '−');
 }
+
+/**
+ * A line that tells the reader a region scrolls sideways, placed just before it and shown only
+ * while the region's content is wider than the region (a grid or table on a phone). The region
+ * should be focusable (tableScroller's is), so that arrow keys scroll it.
+ */
+export function scrollNote(region: HTMLElement, text: string, signal: AbortSignal): HTMLParagraphElement {
+  const note = element('p', 'mw-scroll-note', text);
+  note.hidden = true;
+  const observer = new ResizeObserver(() => {
+    if (!region.isConnected) return observer.disconnect(); // the widget drew a new region
+    note.hidden = region.scrollWidth <= region.clientWidth + 1;
+  });
+  observer.observe(region);
+  if (region.firstElementChild) observer.observe(region.firstElementChild);
+  signal.addEventListener('abort', () => observer.disconnect());
+  return note;
+}

@@ -150,6 +150,85 @@ export function firstTokenScore(probs: readonly (readonly number[])[]): number {
 }
 
 /**
+ * The share of attention one fixed key (the previous token, or <s>) gets from a head that spreads
+ * every query's attention evenly over the keys it may see: mean of 1 / (i + 1) over queries
+ * 1 .. n-1. The baseline against which previousTokenScore and firstTokenScore mean something.
+ */
+export function evenShare(tokenCount: number): number {
+  if (tokenCount < 2) return 0;
+  let total = 0;
+  for (let i = 1; i < tokenCount; i++) total += 1 / (i + 1);
+  return total / (tokenCount - 1);
+}
+
+/** How sharp a head is: the mean, over queries 1 .. S-1, of the largest weight in the query's row. */
+export function meanLargestWeight(probs: readonly (readonly number[])[]): number {
+  if (probs.length < 2) return 0;
+  let total = 0;
+  for (let i = 1; i < probs.length; i++) total += Math.max(...probs[i].slice(0, i + 1));
+  return total / (probs.length - 1);
+}
+
+/** Mean, over queries 0 .. S-2, of the weight on key i + 1: how much a head reads the answer once the mask is off. */
+export function nextTokenScore(probs: readonly (readonly number[])[]): number {
+  if (probs.length < 2) return 0;
+  let total = 0;
+  for (let i = 0; i + 1 < probs.length; i++) total += probs[i][i + 1];
+  return total / (probs.length - 1);
+}
+
+/**
+ * What the chapter says the shipped model's heads do, measured on the 16 held-out stories of
+ * public/data/validation-sample.json (and, where it says so, on the chapter's prompts).
+ * tests/unit/attention-chapter.test.ts recomputes every number on the shipped weights.
+ */
+export const SHIPPED_HEAD_FACTS = {
+  /** Largest previousTokenScore of any head, mean over the stories. */
+  previousToken: { layer: 1, head: 1, score: 0.12 },
+  /** The same on NAME_HEAD_PROMPT (the attention map's opening prompt). */
+  previousTokenOnPrompt: { layer: 1, head: 1, score: 0.27 },
+  /** Largest firstTokenScore (attention on <s>) of any head, mean over the stories. */
+  firstToken: { layer: 1, head: 3, score: 0.07 },
+  /** evenShare of the stories' lengths, mean over the stories. */
+  evenShare: 0.04,
+  /** Smallest and largest meanLargestWeight of the 16 heads, mean over the stories. */
+  largestWeight: { min: 0.19, max: 0.42 },
+  /** Zeroing the two name heads (their slice of o_proj's input) against zeroing two others. */
+  ablation: {
+    heads: [[3, 2], [3, 0]],
+    /** the same layer's other two heads, and the pair of layer-0 heads that raises the overall loss most */
+    controls: [[[3, 1], [3, 3]], [[0, 0], [0, 2]]],
+    /** second mentions of a character in the stories (scripts/eval.ts nameRecall) */
+    cases: 27,
+    /** right names: intact model, without the name heads, each control */
+    recalled: { intact: 25, withoutNameHeads: 0, controls: [27, 26] },
+    /** mean next-token loss over all tokens of the stories, nats */
+    loss: { intact: 0.297, withoutNameHeads: 0.787, controls: [0.329, 0.995] },
+    /** on NAME_HEAD_PROMPT: p("Ben") after the full stop (without the name heads: below this), and the top guess without them */
+    benProbability: { intact: 0.47, withoutNameHeads: 0.001 },
+    topWithoutNameHeads: 'The',
+  },
+  /** The causal mask switched off (every query sees every key). */
+  noMask: {
+    /** mean next-token loss over the stories, nats */
+    loss: { causal: 0.297, none: 0.694 },
+    /** share of positions whose top guess is the next token */
+    accuracy: { causal: 0.89, none: 0.821 },
+    /** positions where p(next) rose without the mask, of all */
+    rose: 408,
+    positions: 1518,
+    /** largest nextTokenScore of any head without the mask */
+    nextTokenScore: 0.042,
+    /** on MASK_PROMPT: mean loss, and p(next) at position 13 (after "Mia.", the next token is "M") */
+    promptLoss: { causal: 0.845, none: 0.775 },
+    promptPosition: 13,
+    promptProbability: { causal: 0.287, none: 0.674 },
+  },
+  /** Standard deviation of the scaled scores q.k / sqrt(d) over the stories: at init (seed 1234) and trained. */
+  scoreSpread: { init: 0.05, trained: 1.5, trainedLargest: 20 },
+} as const;
+
+/**
  * How a tokenizer piece is shown in a figure: SentencePiece's "▁" (a space before the word)
  * as "·", a newline byte as "⏎", other byte tokens as written (<0xE4>).
  */

@@ -143,5 +143,29 @@ export function movingAverage(values: readonly number[], width: number): number[
  */
 export const STRETCH_PROMPT = "Once upon a time, there was a little boy called Cole. It was a cold day. There were white clouds in the sky. Cole had a friend called Gil. Gil was very kind. \"Let's have a race to the red gate!\" said Cole. \"Yes!\" said Gil. \"Ready, set, go!\" Cole and Gil ran very fast. But Cole fell down and hurt his knee. Cole cried because his knee hurt. Gil stopped running and went back to help. \"Are you okay, Cole?\" asked Gil. Gil helped Cole get up. They walked to the red gate together. \"We both won,\" said Cole, and Gil laughed. It is fun to do things together.\nThere once was a little boy named James. It was raining a little. James had three oranges. Dad gave them to him in the morning. His best friend was a girl named Lara. Lara had a big smile. Lara looked at the oranges. She was hungry. \"Can I have a orange?\" asked Lara. But James did not want to share. \"No, they are mine!\" he said. Lara was sad, so she sat down in the barn. James saw that Lara was sad. James felt bad because he was not kind. So James gave Lara a orange. \"Here, this is for you,\" he said. \"Thank you, James!\" said Lara with a big smile. They ate the oranges together at the farm. When James got home, he told Dad about Lara. Dad said, \"I am proud of you, James.\" Being kind makes everyone happy.\nOnce upon a time, there was a kind boy called Kurt. There were white clouds in the sky. The sun was shining. His best friend was a boy named Ralph. Ralph was very kind. \"Let's have a race to the old fence!\" said Kurt. \"Yes!\" said Ralph. \"Ready, set, go!\" Kurt and Ralph ran very fast. But Ralph fell down and hurt his knee. Ralph cried because his knee hurt. Kurt stopped running and went back to help. \"Are you okay, Ralph?\" asked Kurt. Kurt helped Ralph get up. They walked to the old fence together. \"We both won,\" said Ralph, and Kurt laughed. It is fun to do things together.\nOnce upon a time, there was a happy boy named Vic. The sun was shining. Vic had a friend called Jon. Jon liked to play ball. Vic and Jon wanted to build a boat. They used paper to make it. Vic put the paper at the bottom, and Jon put the paper on top. It was very big and very strong. Then the cat came, and the boat fell down! Vic was angry. \"Oh no!\" he said. Jon was sad too. But then he had an idea. \"Let's build it again, and make it even better!\" said Jon. So Vic and Jon built it again. This time it did not fall down. Vic and Jon were happy. Vic learned to never give up.";
 
+/**
+ * A sliding-window mask for queryKeyMask: query q sees keys q - window + 1 .. q, so no query meets
+ * a key `window` or more positions back (the distances the model never trained on, for window = context).
+ */
+export function slidingWindowMask(tokenCount: number, window: number): number[][] {
+  return Array.from({ length: tokenCount }, (_, q) => Array.from({ length: tokenCount }, (_, k) => (k <= q && q - k < window ? 1 : 0)));
+}
+
+/**
+ * What the stretch figure shows on STRETCH_PROMPT at its default factor 2: mean next-token loss in
+ * nats at positions inside the context (0-255) and past it, for each run, and for RoPE as trained
+ * with a sliding window of the context's width. tests/unit/rope-chapter.test.ts recomputes them.
+ */
+export const STRETCH_FACTS = {
+  tokens: 653,
+  /** the longest of the four stories, in tokens: each fits the context on its own */
+  longestStory: 199,
+  factor: 2,
+  asTrained: { inside: 0.554, past: 1.132 },
+  window: { inside: 0.554, past: 0.634 },
+  linear: { inside: 2.107, past: 2.572 },
+  dynamic: { inside: 1.235, past: 1.878 },
+} as const;
+
 /** The longest text the stretch figure runs, in context lengths. */
 export const STRETCH_MAX_CONTEXTS = 4;

@@ -151,6 +151,33 @@ describe('mask it', () => {
     expect(await widget.locator('.am-cell--on.am-cell--future').count()).toBe((expected.rows.length + 1) * expected.rows.length / 2);
   }, 120_000);
 
+  test('on a phone (390 px) the grid and the table say that they scroll, and the grid scrolls from the keyboard', async () => {
+    const widget = page.locator(MASK);
+    const grid = widget.locator('.am-grid-box .mw-table-wrap');
+    const gridNote = widget.locator('.am-grid-box .mw-scroll-note');
+    const tableNote = widget.locator('.mw-scroll-note').last();
+    // at 1280 px the grid fits and no note shows
+    expect(await grid.evaluate((wrap) => wrap.scrollWidth <= wrap.clientWidth)).toBe(true);
+    expect(await gridNote.isHidden()).toBe(true);
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      await expect.poll(() => gridNote.isVisible()).toBe(true);
+      expect(await gridNote.textContent()).toBe('The grid is wider than this screen: scroll it sideways to see every column.');
+      await expect.poll(() => tableNote.isVisible()).toBe(true);
+      expect(await tableNote.textContent()).toBe('The table is wider than this screen: scroll it sideways to see every column.');
+      expect([await grid.getAttribute('role'), await grid.getAttribute('tabindex'), await grid.getAttribute('aria-label')]).toEqual(['region', '0', 'Attention mask grid']);
+      await grid.focus();
+      await page.keyboard.press('ArrowRight');
+      await expect.poll(() => grid.evaluate((wrap) => wrap.scrollLeft)).toBeGreaterThan(0);
+      // the step-through table fits a phone (its headings wrap), so it has nothing to say
+      const stepTable = page.locator(STEP).locator('.mw-table-wrap');
+      expect(await stepTable.evaluate((wrap) => wrap.scrollWidth <= wrap.clientWidth)).toBe(true);
+      expect(await page.locator(STEP).locator('.mw-scroll-note').isHidden()).toBe(true);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
+  }, 60_000);
+
   test('edit from the keyboard: one flipped cell changes its row and leaves every earlier row exactly as it was', async () => {
     const widget = page.locator(MASK);
     await widget.getByLabel('Edit the mask').check();

@@ -113,6 +113,21 @@ describe('stretch the context', () => {
     expect(await widget.locator('.mw-readout').textContent()).toMatch(new RegExp(`^${ids.length} tokens`));
   }, 60_000);
 
+  test('on a phone (390 px) the loss table fits, so its scroll note stays hidden', async () => {
+    const widget = page.locator(STRETCH);
+    const table = widget.locator('.mw-table-wrap');
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      await expect.poll(() => table.evaluate((wrap) => wrap.clientWidth)).toBeLessThan(360);
+      const { scroll, client } = await table.evaluate((wrap) => ({ scroll: wrap.scrollWidth, client: wrap.clientWidth }));
+      expect(scroll).toBeLessThanOrEqual(client);
+      expect(await widget.locator('tr[data-method] td').count()).toBe(9); // every column is there
+      expect(await widget.locator('.mw-scroll-note').isHidden()).toBe(true);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
+  }, 60_000);
+
   test('an empty text and a text past the figure limit get a message', async () => {
     const widget = page.locator(STRETCH);
     const box = widget.getByLabel('A long text (Ctrl+Enter runs it)', { exact: true });

@@ -7,25 +7,35 @@ import {
   attendOne,
   argmax,
   cleanPrompt,
+  evenShare,
   firstTokenScore,
   kvCacheWidth,
   kvHeadOf,
+  meanLargestWeight,
   NAME_HEAD_PROMPT,
+  nextTokenScore,
   pieceLabel,
   previousTokenScore,
   promptProblem,
   queriesPerKvHead,
   SHIPPED_ATTENTION,
+  SHIPPED_HEAD_FACTS,
   softmax,
   tapHead,
   tapRow,
   tokenLosses,
   topPrediction,
 } from '../../src/chapters/attention';
+import { comparePredictions, MASK_PROMPT, maskFor, meanLosses } from '../../src/chapters/attentionMask';
 import { headDim } from '../../src/llama/config';
+import { LlamaModel } from '../../src/llama/model';
 import { createRandom, randomNormal } from '../../src/llama/rng';
 import { layerTap } from '../../src/llama/taps';
 import { DEFAULT_OPTIONS, modelConfig } from '../../scripts/train';
+import { BOY_NAMES, GIRL_NAMES } from '../../scripts/corpus/words';
+import { nameRecall } from '../../scripts/eval';
+import { readModelFiles } from '../../scripts/load-model';
+import type { WeightMap } from '../../src/llama/weights';
 import { useBackend } from './helpers/backends';
 import { loadChapterModel, SHIPPED_MODEL_DIR, type ChapterModel } from './helpers/chapter-model';
 
@@ -109,6 +119,18 @@ describe('head summaries', () => {
     expect(previousTokenScore(previousTokenHead)).toBe(1);
     expect(firstTokenScore(previousTokenHead)).toBe(0.5);
     expect(previousTokenScore([[1]])).toBe(0);
+    expect(meanLargestWeight(previousTokenHead)).toBe(1);
+  });
+  test('evenShare: a head spreading evenly gives the previous token 1/2, 1/3, ... of its attention', () => {
+    expect(evenShare(3)).toBeCloseTo((1 / 2 + 1 / 3) / 2, 15);
+    expect(evenShare(1)).toBe(0);
+    const even = [[1, 0, 0], [0.5, 0.5, 0], [1 / 3, 1 / 3, 1 / 3]];
+    expect(previousTokenScore(even)).toBeCloseTo(evenShare(3), 15);
+    expect(firstTokenScore(even)).toBeCloseTo(evenShare(3), 15);
+  });
+  test('nextTokenScore reads the weight on key i + 1 (only non-zero without the causal mask)', () => {
+    expect(nextTokenScore([[0.5, 0.5, 0], [0, 0.25, 0.75], [0, 0, 1]])).toBe((0.5 + 0.75) / 2);
+    expect(nextTokenScore(previousTokenHead)).toBe(0);
   });
 });
 
@@ -213,4 +235,210 @@ describe('the step-through widget recomputes the engine', () => {
     expect(top.id).toBe(argmax(row));
     expect(top.probability).toBeCloseTo(Math.max(...softmax(row)), 5);
   });
+});
+
+/**
+ * What the chapter says about the shipped model's heads, recomputed on its weights over the 16
+ * held-out stories of public/data/validation-sample.json (SHIPPED_HEAD_FACTS holds the numbers the
+ * prose prints; each is asserted to the digits printed).
+ */
+describe('the shipped model\'s heads, as the chapter describes them', () => {
+  const facts = SHIPPED_HEAD_FACTS;
+  const stories: string[] = JSON.parse(readFileSync(join(SHIPPED_MODEL_DIR, '..', '..', 'data', 'validation-sample.json'), 'utf8')).texts;
+  const pool = [...GIRL_NAMES, ...BOY_NAMES];
+  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+  let chapter: ChapterModel;
+  let files: ReturnType<typeof readModelFiles>;
+  beforeAll(async () => {
+    await useBackend('wasm');
+    chapter = loadChapterModel();
+    files = readModelFiles(SHIPPED_MODEL_DIR);
+  });
+  afterAll(() => chapter?.model.dispose());
+
+  const layers = SHIPPED_ATTENTION.layers;
+  const heads = SHIPPED_ATTENTION.heads;
+  const probTaps = Array.from({ length: layers }, (_, layer) => layerTap(layer, 'attn.probs'));
+  /** summary(head probs) for every head, [layer][head], on one text (optionally with a query-key mask). */
+  async function perHead(model: LlamaModel, ids: number[], summary: (probs: number[][]) => number, queryKeyMask?: number[][]) {
+    const { taps } = await model.run([ids], { taps: probTaps, ...(queryKeyMask ? { queryKeyMask } : {}) });
+    return probTaps.map((tap) => Array.from({ length: heads }, (_, head) => summary(tapHead(taps[tap], head))));
+  }
+  /** Mean over the stories of summary, for every head; and the strongest head. */
+  async function overStories(summary: (probs: number[][]) => number, masked = false) {
+    const totals = probTaps.map(() => new Array<number>(heads).fill(0));
+    for (const story of stories) {
+      const ids = chapter.tokenizer.encode(story, { bos: true });
+      const values = await perHead(chapter.model, ids, summary, masked ? maskFor('none', ids.length, []) : undefined);
+      values.forEach((row, layer) => row.forEach((v, head) => (totals[layer][head] += v / stories.length)));
+    }
+    return { values: totals, ...strongest(totals) };
+  }
+  function strongest(values: number[][]) {
+    let best = { layer: 0, head: 0, score: -1 };
+    values.forEach((row, layer) => row.forEach((score, head) => score > best.score && (best = { layer, head, score })));
+    return best;
+  }
+  const round2 = (x: number) => Math.round(x * 100) / 100;
+
+  test('no previous-token head: the best scores 12% over the stories (27% on the opening prompt); evenly would be 4%', async () => {
+    const stats = await overStories(previousTokenScore);
+    console.log('previous-token scores', stats.values.map((row) => row.map((v) => v.toFixed(3)).join(' ')).join(' | '));
+    expect({ layer: stats.layer, head: stats.head, score: round2(stats.score) }).toEqual(facts.previousToken);
+    const onPrompt = strongest(await perHead(chapter.model, chapter.tokenizer.encode(NAME_HEAD_PROMPT, { bos: true }), previousTokenScore));
+    expect({ layer: onPrompt.layer, head: onPrompt.head, score: round2(onPrompt.score) }).toEqual(facts.previousTokenOnPrompt);
+    const even = mean(stories.map((story) => evenShare(chapter.tokenizer.encode(story, { bos: true }).length)));
+    expect(round2(even)).toBe(facts.evenShare);
+    expect(stats.score).toBeLessThan(0.3); // far from a diagonal line
+  }, 120_000);
+
+  test('no <s> sink: the most any head puts on <s> is 7%, near the even share; heads spread (largest weight 19-42%)', async () => {
+    const sink = await overStories(firstTokenScore);
+    expect({ layer: sink.layer, head: sink.head, score: round2(sink.score) }).toEqual(facts.firstToken);
+    const sharpness = await overStories(meanLargestWeight);
+    const all = sharpness.values.flat();
+    console.log('mean largest weight', sharpness.values.map((row) => row.map((v) => v.toFixed(3)).join(' ')).join(' | '));
+    expect({ min: round2(Math.min(...all)), max: round2(Math.max(...all)) }).toEqual(facts.largestWeight);
+  }, 120_000);
+
+  /** The shipped weights with the listed heads' outputs zeroed: their d input columns of o_proj. */
+  function withoutHeads(weights: WeightMap, zeroed: readonly (readonly [number, number])[]): WeightMap {
+    const d = SHIPPED_ATTENTION.headDim;
+    const out = new Map(weights);
+    for (const [layer, head] of zeroed) {
+      const name = `model.layers.${layer}.self_attn.o_proj.weight`; // [hidden, heads * d]
+      const { shape, data } = out.get(name)!;
+      const copy = Float32Array.from(data);
+      for (let row = 0; row < shape[0]; row++) copy.fill(0, row * shape[1] + head * d, row * shape[1] + (head + 1) * d);
+      out.set(name, { shape, data: copy });
+    }
+    return out;
+  }
+
+  test('zeroing the two name heads: "Ben" is no longer the top guess, no second mention is named right, and the loss rises', async () => {
+    const { tokenizer } = chapter;
+    const ben = tokenizer.encode('Ben', { bos: false })[0];
+    const nameIds = tokenizer.encode(NAME_HEAD_PROMPT, { bos: true });
+    const recallStories = stories.map((text) => ({ text, names: pool.filter((name) => new RegExp(`\\b${name}\\b`).test(text)) }));
+    async function measure(zeroed: readonly (readonly [number, number])[]) {
+      const model = zeroed.length ? LlamaModel.fromWeights(files.config, withoutHeads(files.weights, zeroed)) : chapter.model;
+      try {
+        const recall = await nameRecall({ model, tokenizer, config: files.config }, recallStories);
+        const losses: number[] = [];
+        for (const story of stories) {
+          const ids = tokenizer.encode(story, { bos: true });
+          losses.push(...tokenLosses((await model.run([ids])).logits, ids));
+        }
+        const { logits } = await model.run([nameIds]);
+        const last = Array.from(logits.data.subarray((nameIds.length - 1) * logits.shape[2], nameIds.length * logits.shape[2]));
+        return {
+          cases: recall.cases.length,
+          recalled: recall.cases.filter((c) => c.expectedId === c.predictedId).length,
+          namesChosenRight: recall.cases.filter((c) => c.expectedId === c.predictedNameId).length,
+          loss: mean(losses),
+          ben: softmax(last)[ben],
+          top: tokenizer.idToPiece(argmax(last)).replace('\u2581', ''),
+        };
+      } finally {
+        if (model !== chapter.model) model.dispose();
+      }
+    }
+    const { ablation } = facts;
+    const intact = await measure([]);
+    const without = await measure(ablation.heads);
+    const controls = [];
+    for (const pair of ablation.controls) controls.push(await measure(pair));
+    console.log('ablation', JSON.stringify({ intact, without, controls }));
+    expect(intact.cases).toBe(ablation.cases);
+    expect(intact.recalled).toBe(ablation.recalled.intact);
+    expect(intact.top).toBe('Ben');
+    expect(round2(intact.ben)).toBe(ablation.benProbability.intact);
+    expect(without.recalled).toBe(ablation.recalled.withoutNameHeads);
+    expect(without.namesChosenRight).toBe(0); // not even among names alone
+    expect(without.top).toBe(ablation.topWithoutNameHeads);
+    expect(without.ben).toBeLessThan(ablation.benProbability.withoutNameHeads);
+    expect(without.ben).toBeGreaterThan(ablation.benProbability.withoutNameHeads / 10); // "under 0.1%", not far under
+    expect(controls.map((c) => c.recalled)).toEqual(ablation.recalled.controls);
+    expect(controls.every((c) => c.top === 'Ben')).toBe(true);
+    expect(Math.round(intact.loss * 1000) / 1000).toBe(ablation.loss.intact);
+    expect(Math.round(without.loss * 1000) / 1000).toBe(ablation.loss.withoutNameHeads);
+    expect(controls.map((c) => Math.round(c.loss * 1000) / 1000)).toEqual(ablation.loss.controls);
+  }, 300_000);
+
+  test('without the mask: the loss more than doubles over the stories, though it falls on the widget prompt; no head reads the answer', async () => {
+    const { model, tokenizer } = chapter;
+    const vocab = model.config.vocab_size;
+    const rows = [];
+    for (const story of stories) {
+      const ids = tokenizer.encode(story, { bos: true });
+      const open = maskFor('none', ids.length, []);
+      rows.push(...comparePredictions((await model.run([ids])).logits.data, (await model.run([ids], { queryKeyMask: open })).logits.data, ids, vocab, open));
+    }
+    const { noMask } = facts;
+    const losses = meanLosses(rows);
+    expect(rows.length).toBe(noMask.positions);
+    expect(Math.round(losses.causal * 1000) / 1000).toBe(noMask.loss.causal);
+    expect(Math.round(losses.masked * 1000) / 1000).toBe(noMask.loss.none);
+    const accuracy = (top: (r: (typeof rows)[number]) => number) => Math.round((1000 * rows.filter((r) => top(r) === r.target).length) / rows.length) / 1000;
+    expect(accuracy((r) => r.causalTop)).toBe(noMask.accuracy.causal);
+    expect(accuracy((r) => r.maskedTop)).toBe(noMask.accuracy.none);
+    expect(rows.filter((r) => r.maskedProbability > r.causalProbability).length).toBe(noMask.rose);
+    const reads = await overStories(nextTokenScore, true);
+    console.log('next-token scores without the mask', reads.values.map((row) => row.map((v) => v.toFixed(3)).join(' ')).join(' | '));
+    expect(Math.round(reads.score * 1000) / 1000).toBe(noMask.nextTokenScore);
+
+    const ids = tokenizer.encode(MASK_PROMPT, { bos: true });
+    const open = maskFor('none', ids.length, []);
+    const prompt = comparePredictions((await model.run([ids])).logits.data, (await model.run([ids], { queryKeyMask: open })).logits.data, ids, vocab, open);
+    const promptLosses = meanLosses(prompt);
+    expect(Math.round(promptLosses.causal * 1000) / 1000).toBe(noMask.promptLoss.causal);
+    expect(Math.round(promptLosses.masked * 1000) / 1000).toBe(noMask.promptLoss.none);
+    const row = prompt[noMask.promptPosition];
+    expect(tokenizer.idToPiece(ids[row.position])).toBe('.');
+    expect(tokenizer.idToPiece(row.target)).toBe('\u2581M');
+    expect(Math.round(row.causalProbability * 1000) / 1000).toBe(noMask.promptProbability.causal);
+    expect(Math.round(row.maskedProbability * 1000) / 1000).toBe(noMask.promptProbability.none);
+  }, 300_000);
+
+  test('flipping one mask cell (row 6, column 8) changes row 6 and may change later rows; earlier rows stay exactly as they were', async () => {
+    const { model, tokenizer } = chapter;
+    const ids = tokenizer.encode(MASK_PROMPT, { bos: true });
+    const vocab = model.config.vocab_size;
+    const causal = (await model.run([ids])).logits.data;
+    const flipped = (await model.run([ids], { queryKeyMask: maskFor('edited', ids.length, [[6, 8]]) })).logits.data;
+    const rowGap = (t: number) => Math.max(...Array.from({ length: vocab }, (_, v) => Math.abs(causal[t * vocab + v] - flipped[t * vocab + v])));
+    const gaps = ids.map((_, t) => rowGap(t));
+    expect(gaps.slice(0, 6)).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(gaps[6]).toBeGreaterThan(1e-3);
+    expect(Math.max(...gaps.slice(7))).toBeGreaterThan(1e-3); // the change flows on to later rows
+  }, 60_000);
+
+  test('score scale: q.k/sqrt(d) has a spread of 0.05 at init (weights N(0, 0.02^2)) and 1.5 after training, up to 20', async () => {
+    const scoreTaps = Array.from({ length: layers }, (_, layer) => layerTap(layer, 'attn.scores'));
+    async function spread(model: LlamaModel) {
+      let [n, sum, squares, largest] = [0, 0, 0, -Infinity];
+      for (const story of stories) {
+        const { taps } = await model.run([chapter.tokenizer.encode(story, { bos: true })], { taps: scoreTaps });
+        for (const tap of scoreTaps) {
+          for (const x of taps[tap].data) {
+            if (x === -Infinity) continue; // masked
+            [n, sum, squares, largest] = [n + 1, sum + x, squares + x * x, Math.max(largest, x)];
+          }
+        }
+      }
+      return { sd: Math.sqrt(squares / n - (sum / n) ** 2), largest };
+    }
+    const fresh = LlamaModel.init(files.config, 1234, { trainable: false });
+    const init = await spread(fresh);
+    fresh.dispose();
+    const trained = await spread(chapter.model);
+    console.log('score spread', JSON.stringify({ init, trained }));
+    const { scoreSpread } = facts;
+    expect(round2(init.sd)).toBe(scoreSpread.init);
+    // the raw q.k at init: sqrt(d) * hidden * 0.02^2 for unit-RMS hidden states (q and k of d
+    // coordinates, each a sum of `hidden` terms of variance 0.02^2); the division brings it to 0.05
+    expect(init.sd * Math.sqrt(SHIPPED_ATTENTION.headDim)).toBeCloseTo(Math.sqrt(SHIPPED_ATTENTION.headDim) * SHIPPED_ATTENTION.hidden * 0.02 ** 2, 1);
+    expect(Math.round(trained.sd * 10) / 10).toBe(scoreSpread.trained);
+    expect(Math.round(trained.largest)).toBe(scoreSpread.trainedLargest);
+  }, 120_000);
 });

@@ -1,6 +1,6 @@
 // Every identity the RoPE chapter states (src/chapters/rope.ts), in float64 and on the engine.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { SHIPPED_ATTENTION, tapRow } from '../../src/chapters/attention';
+import { SHIPPED_ATTENTION, tapRow, tokenLosses } from '../../src/chapters/attention';
 import {
   applyRope,
   dynamicNtkBase,
@@ -13,14 +13,19 @@ import {
   ropeFrequencies,
   ropeScore,
   ropeScoreFromOffset,
+  slidingWindowMask,
+  STRETCH_FACTS,
+  STRETCH_PROMPT,
 } from '../../src/chapters/rope';
+import { parseConfig } from '../../src/llama/config';
 import { LlamaModel } from '../../src/llama/model';
 import { createRandom, randomNormal } from '../../src/llama/rng';
 import { permuteInterleavedToRotateHalf, ropeBase } from '../../src/llama/rope';
 import { layerTap } from '../../src/llama/taps';
 import { layerWeightNames } from '../../src/llama/weights';
 import { useBackend } from './helpers/backends';
-import { loadChapterModel, type ChapterModel } from './helpers/chapter-model';
+import { loadChapterModel, SHIPPED_MODEL_DIR, type ChapterModel } from './helpers/chapter-model';
+import { readModelFiles } from '../../scripts/load-model';
 import { tinyConfig } from './helpers/configs';
 import { randomWeights } from './helpers/random-weights';
 
@@ -161,4 +166,41 @@ describe('the widgets recompute the engine', () => {
       atZero.forEach((value, i) => expect(Math.abs(atForty[i] - value)).toBeLessThan(1e-4));
     }
   });
+});
+
+describe('the stretch figure, as the chapter reads it', () => {
+  test('slidingWindowMask hides keys `window` or more positions back, and the future', () => {
+    expect(slidingWindowMask(4, 2)).toEqual([
+      [1, 0, 0, 0],
+      [1, 1, 0, 0],
+      [0, 1, 1, 0],
+      [0, 0, 1, 1],
+    ]);
+  });
+
+  test('on the default text the loss past 256 comes from distances of 256 or more; neither stretch helps without fine-tuning', async () => {
+    await useBackend('wasm');
+    const { config, weights, tokenizer } = readModelFiles(SHIPPED_MODEL_DIR);
+    const ids = tokenizer!.encode(STRETCH_PROMPT, { bos: true });
+    const context = config.max_position_embeddings;
+    const facts = STRETCH_FACTS;
+    expect(ids.length).toBe(facts.tokens);
+    const storyLengths = STRETCH_PROMPT.split('\n').map((story) => tokenizer!.encode(story, { bos: true }).length);
+    expect(Math.max(...storyLengths)).toBe(facts.longestStory);
+    expect(facts.longestStory).toBeLessThan(context); // a window of the context loses nothing a story needs
+    const round = (x: number) => Math.round(x * 1000) / 1000;
+    const measure = async (ropeScaling: { rope_type: 'linear' | 'dynamic'; factor: number } | null, queryKeyMask?: number[][]) => {
+      const model = LlamaModel.fromWeights(parseConfig({ ...config, rope_scaling: ropeScaling }), weights);
+      try {
+        const losses = tokenLosses((await model.run([ids], queryKeyMask ? { queryKeyMask } : {})).logits, ids);
+        return { inside: round(meanOver(losses, 0, context)), past: round(meanOver(losses, context, losses.length)) };
+      } finally {
+        model.dispose();
+      }
+    };
+    expect(await measure(null)).toEqual(facts.asTrained);
+    expect(await measure(null, slidingWindowMask(ids.length, context))).toEqual(facts.window);
+    expect(await measure({ rope_type: 'linear', factor: facts.factor })).toEqual(facts.linear);
+    expect(await measure({ rope_type: 'dynamic', factor: facts.factor })).toEqual(facts.dynamic);
+  }, 300_000);
 });
