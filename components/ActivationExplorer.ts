@@ -35,7 +35,7 @@ export function explorerCurves(beta: number): Curve[] {
 }
 
 export function mount(el: HTMLElement, ctx: WidgetContext<State>): void {
-  const controls = element('div', 'mw-controls');
+  const controls = element('div', 'mw-controls aw-controls');
   const betaControl = slider('β', { min: 0, max: 10, step: 0.05, value: ctx.state.beta });
   const xControl = slider('Read at x', { min: X_DOMAIN[0], max: X_DOMAIN[1], step: 0.01, value: ctx.state.x });
   controls.append(betaControl.label, xControl.label);
