@@ -48,9 +48,9 @@ function preparePrompt(model: LlamaModel, promptIds: number[], maxNewTokens: num
 
 /**
  * One forward over new tokens [batch, seq] that extends the cache; returns the logits of the
- * last position of every row: batch x Float32Array(vocab).
+ * last position of every row: batch x Float32Array(vocab). A decode step of generate().
  */
-async function stepLogits(
+export async function stepLogits(
   model: LlamaModel,
   ids: number[][],
   cache: KVCache,

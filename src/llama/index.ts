@@ -13,3 +13,4 @@ export * from './loraConfig';
 export * from './lora';
 export * from './math';
 export * from './tensorMath';
+export * from './inspect';

@@ -1,6 +1,8 @@
 // The wasm kernel patches (src/llama/wasmKernels.ts) give the numbers the cpu backend gives.
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { LoraAdapter } from '../../src/llama/lora';
+import type { LoraTargetModule } from '../../src/llama/loraConfig';
 import { LlamaModel } from '../../src/llama/model';
 import { createRandom } from '../../src/llama/rng';
 import { lossAndGradients } from '../../src/llama/train';
@@ -64,5 +66,42 @@ describe('wasm training kernels', () => {
     tf.dispose([...Object.values(viaOneHot.grads), ...Object.values(viaGather.grads)]);
     model.dispose();
     await useBackend('cpu');
+  });
+});
+
+describe('wasm training kernels with a LoRA adapter', () => {
+  test('adapter gradients on patched wasm equal those on cpu', async () => {
+    const config = tinyConfig();
+    const batch = toyCorpus().randomBatch(2, 10, 5, 0);
+    const lora = { r: 2, lora_alpha: 4, target_modules: ['q_proj', 'o_proj', 'down_proj'] as LoraTargetModule[] };
+    const gradientsOn = async (backend: 'cpu' | 'wasm') => {
+      await useBackend(backend);
+      if (backend === 'wasm') {
+        useFastWasmMatMul();
+        useFastWasmEmbeddingGradient();
+      }
+      const model = LlamaModel.init(config, 4, { trainable: false });
+      // B = 0 would zero every gradient of A, so B gets fixed nonzero values
+      const fresh = LoraAdapter.init(config, lora, 6);
+      const weights = fresh.toWeightMap();
+      fresh.dispose();
+      for (const [name, tensor] of weights) if (name.includes('lora_B')) tensor.data.forEach((_, i) => (tensor.data[i] = 0.1 * Math.sin(i + 1)));
+      const adapter = LoraAdapter.fromWeights(config, lora, weights, { trainable: true });
+      model.attachAdapter(adapter);
+      const { loss, grads } = lossAndGradients(model, batch, { embeddingLookup: backend === 'wasm' ? 'gather' : 'onehot' });
+      const plain = Object.fromEntries(Object.entries(grads).map(([name, g]) => [name, Array.from(g.dataSync())]));
+      tf.dispose(Object.values(grads));
+      adapter.dispose();
+      model.dispose();
+      return { loss, plain };
+    };
+    const cpu = await gradientsOn('cpu');
+    const wasm = await gradientsOn('wasm');
+    expect(wasm.loss).toBeCloseTo(cpu.loss, 5);
+    expect(Object.keys(wasm.plain).sort()).toEqual(Object.keys(cpu.plain).sort());
+    for (const [name, values] of Object.entries(cpu.plain)) {
+      expect(Math.max(...values.map(Math.abs)), name).toBeGreaterThan(1e-5);
+      expect(Math.max(...values.map((v, i) => Math.abs(v - wasm.plain[name][i]))), name).toBeLessThan(1e-5);
+    }
   });
 });
