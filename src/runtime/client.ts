@@ -13,7 +13,7 @@
  */
 import { validateSamplingOptions } from '../llama/sampling';
 import type { TokenizerJSON } from '../llama/tokenizer';
-import { backendFromQuery, type BackendInfo } from './backend';
+import { backendRequestFromQuery, BACKEND_NAMES, type BackendInfo, type BackendName } from './backend';
 import type {
   BatchGeneratedResponse,
   BatchInput,
@@ -43,7 +43,10 @@ export type { BackendInfo, ModelSummary };
 /** A running generation: iterate it for tokens as they come, or await `result`. */
 export interface GenerationStream extends AsyncIterable<GeneratedToken> {
   readonly result: Promise<GenerationResult>;
-  /** Stops after the token being computed now; `result` then has stopReason 'cancelled'. */
+  /**
+   * Stops the generation: no token is sent after the worker reads the cancel (`result` has
+   * stopReason 'cancelled' and cancelReadAfter = the tokens sent by then).
+   */
   cancel(): void;
 }
 
@@ -98,16 +101,22 @@ export class RuntimeClient {
   load(modelUrl: string): Promise<ModelSummary> {
     const directory = new URL(modelUrl.endsWith('/') ? modelUrl : `${modelUrl}/`, location.href).href;
     if (this.loading?.modelUrl === directory) return this.loading.summary;
+    const { requested, unknown } = backendRequestFromQuery(location.search);
     const message: Omit<LoadRequest, 'requestId'> = {
       type: 'load',
       modelUrl: directory,
-      backend: backendFromQuery(location.search),
+      backend: requested,
+      unknownBackend: unknown,
+      rememberedBackend: rememberedBackend(directory),
       wasmPath: new URL(`${import.meta.env.BASE_URL}tfjs/`, location.href).href,
     };
     const summary = this.request(message).then((response) => {
-      this.model = expect(response, 'loaded').model;
-      this.loadedWith = { ...message, requestId: 0 };
-      return this.model;
+      const model = expect(response, 'loaded').model;
+      if (model.backend.probe) rememberBackend(directory, model.backend.name);
+      this.model = model;
+      // a replacement worker (after a crash) goes straight to the backend this one uses
+      this.loadedWith = { ...message, requestId: 0, rememberedBackend: requested ? null : model.backend.name };
+      return model;
     });
     this.loading = { modelUrl: directory, summary };
     summary.catch(() => {
@@ -298,6 +307,29 @@ export class RuntimeClient {
     if (response.type === 'error') pending.reject(new Error(response.message));
     else pending.resolve(response);
     if (response.type === 'error' && response.fatal) this.crashed(null);
+  }
+}
+
+/** sessionStorage key of the probe's winner for a model (one tab, until it closes). */
+export function backendStorageKey(modelUrl: string): string {
+  return `glass-llama:backend:${modelUrl}`;
+}
+
+/** The winner of this session's probe for the model, or null (none yet, or no storage: a sandboxed embed). */
+function rememberedBackend(modelUrl: string): BackendName | null {
+  try {
+    const name = sessionStorage.getItem(backendStorageKey(modelUrl));
+    return (BACKEND_NAMES as readonly (string | null)[]).includes(name) ? (name as BackendName) : null;
+  } catch {
+    return null;
+  }
+}
+
+function rememberBackend(modelUrl: string, name: BackendName): void {
+  try {
+    sessionStorage.setItem(backendStorageKey(modelUrl), name);
+  } catch {
+    // no storage here (a sandboxed frame): the next page probes again
   }
 }
 

@@ -69,8 +69,12 @@ export interface LoadRequest {
   requestId: number;
   /** Absolute URL of a directory holding config.json, model.safetensors, tokenizer.json. */
   modelUrl: string;
-  /** Backend to try first (the page's ?backend=), or null for webgpu > webgl > wasm > cpu. */
+  /** Backend to try first (the page's ?backend=), or null to choose (WebGPU, else the faster of WebGL and wasm). */
   backend: BackendName | null;
+  /** A ?backend= value that names no backend ("cuda"): ignored, and named in BackendInfo.note. */
+  unknownBackend?: string | null;
+  /** The winner of this session's earlier probe for this model (sessionStorage), used without timing. */
+  rememberedBackend?: BackendName | null;
   /** Absolute URL of the directory with the tfjs .wasm files, ending in "/". */
   wasmPath: string;
 }
@@ -208,7 +212,7 @@ export interface GeneratedResponse {
   stopReason: StopReason;
   /**
    * When the generation was cancelled: how many tokens it had sent when the worker read the
-   * cancel. At most one more token follows (the one being computed then).
+   * cancel. No token follows: newIds.length equals it (a token computed meanwhile is dropped).
    */
   cancelReadAfter?: number;
 }

@@ -5,14 +5,14 @@
  * It loads config.json, model.safetensors and tokenizer.json from a same-origin model URL,
  * chooses a tfjs backend once (backend.ts), and answers the requests of messages.ts one at a
  * time, in order. `cancel` is the exception: it is read as soon as it arrives, and a running
- * generation checks it after every token (the worker yields to its message queue between tokens,
- * so a cancel sent while token n is computed stops the generation before token n + 1).
+ * generation checks it before sending each token (the worker yields to its message queue between
+ * tokens): a cancel read after n tokens were sent ends the generation with exactly those n.
  */
 import * as tf from '@tensorflow/tfjs';
 import { parseConfig, type RopeScaling } from '../llama/config';
 import { generate, generateBatch } from '../llama/generate';
 import { checkTokenIds, LlamaModel, positionIdsFromMask } from '../llama/model';
-import { loadModelFiles } from '../llama/load';
+import { loadModelFiles, type ModelFiles } from '../llama/load';
 import { StreamDecoder, Tokenizer, type TokenizerJSON } from '../llama/tokenizer';
 import { chooseBackend, type BackendInfo } from './backend';
 import { checkInputLength, lengthLimit } from './limits';
@@ -135,11 +135,20 @@ async function load(request: LoadRequest): Promise<ModelSummary> {
   }
   if (loaded?.summary.modelUrl === directory.href) return loaded.summary;
 
+  const files = await loadModelFiles({ url: directory.href });
   backend ??= chooseBackend(
     { gpu: self.navigator.gpu ?? undefined, wasmPath: request.wasmPath },
-    { requested: request.backend },
-  );
-  const [backendInfo, files] = await Promise.all([backend, loadModelFiles({ url: directory.href })]);
+    {
+      requested: request.backend,
+      unknown: request.unknownBackend ?? null,
+      remembered: request.rememberedBackend ?? null,
+      probe: () => timeFirstForward(files),
+    },
+  ).catch((error: unknown) => {
+    backend = null; // a later load tries again
+    throw error;
+  });
+  const backendInfo = await backend;
   const { config, weights, tokenizer: tokenizerJson } = files;
   const tokenizer = tokenizerJson ? Tokenizer.fromJSON(tokenizerJson) : null;
   if (tokenizer && tokenizer.vocabSize !== config.vocab_size) {
@@ -158,6 +167,22 @@ async function load(request: LoadRequest): Promise<ModelSummary> {
   };
   loaded = { model, tokenizer, tokenizerJson: tokenizer ? (tokenizerJson as TokenizerJSON) : null, summary };
   return summary;
+}
+
+/**
+ * The backend probe: milliseconds to upload the model and answer a 16-token forward on the
+ * current backend, what a reader waits for before the first figure (shader compilation included).
+ */
+async function timeFirstForward({ config, weights }: ModelFiles): Promise<number> {
+  const started = performance.now();
+  const model = LlamaModel.fromWeights(config, weights);
+  try {
+    const length = Math.min(16, config.max_position_embeddings);
+    await model.run([Array.from({ length }, (_, i) => (i * 7 + 1) % config.vocab_size)]);
+    return performance.now() - started;
+  } finally {
+    model.dispose();
+  }
 }
 
 function requireModel(): LoadedModel {
@@ -290,6 +315,9 @@ async function generateStream(request: GenerateRequest): Promise<void> {
         ...options,
         eosTokenId,
         onToken: async (tokenId: number) => {
+          // A cancel read while this token was computed drops it: the reply holds exactly the
+          // tokens sent before the cancel was read (cancelReadAfter), whatever the speed.
+          if (cancelled.has(requestId)) return false;
           const tokenText = decoder?.push(tokenId) ?? '';
           text += tokenText;
           reply({ type: 'token', requestId, index: newIds.length, tokenId, text: tokenText });
@@ -302,7 +330,7 @@ async function generateStream(request: GenerateRequest): Promise<void> {
       });
       stopReason = result.stopReason;
       // Beam search streams nothing (the best beam is known only at the end): send its tokens now.
-      for (const tokenId of result.newIds.slice(newIds.length)) {
+      for (const tokenId of stopReason === 'cancelled' ? [] : result.newIds.slice(newIds.length)) {
         const tokenText = decoder?.push(tokenId) ?? '';
         text += tokenText;
         reply({ type: 'token', requestId, index: newIds.length, tokenId, text: tokenText });

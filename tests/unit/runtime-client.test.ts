@@ -58,6 +58,8 @@ describe('RuntimeClient', () => {
         requestId: 1,
         modelUrl: 'http://127.0.0.1:4321/models/glass-llama/',
         backend: 'wasm',
+        unknownBackend: null,
+        rememberedBackend: null,
         wasmPath: 'http://127.0.0.1:4321/tfjs/',
       },
     ]);
@@ -65,6 +67,25 @@ describe('RuntimeClient', () => {
     worker.reply({ type: 'loaded', requestId: 1, model } as unknown as RuntimeResponse);
     expect(await first).toBe(await second);
     expect(client.backendInfo).toEqual({ name: 'wasm' });
+  });
+
+  test('?backend=cuda is passed on as unknown (the worker chooses as usual); a probed choice is remembered for the session', async () => {
+    vi.stubGlobal('location', new URL('http://127.0.0.1:4321/embed/rope-stretch/?backend=cuda'));
+    const stored = new Map<string, string>();
+    vi.stubGlobal('sessionStorage', { getItem: (key: string) => stored.get(key) ?? null, setItem: (key: string, value: string) => stored.set(key, value) });
+    const loading = client.load('/models/glass-llama/');
+    expect(worker.posted[0]).toMatchObject({ backend: null, unknownBackend: 'cuda', rememberedBackend: null });
+    const backend = { name: 'wasm', probe: [{ name: 'webgl', ms: 4200 }, { name: 'wasm', ms: 1400 }] };
+    worker.reply({ type: 'loaded', requestId: 1, model: { backend } } as unknown as RuntimeResponse);
+    await loading;
+    expect(stored).toEqual(new Map([['glass-llama:backend:http://127.0.0.1:4321/models/glass-llama/', 'wasm']]));
+    // a second page of the same tab (a new client) skips the probe
+    const next = new RuntimeClient(() => {
+      worker = new ScriptedWorker();
+      return worker as unknown as Worker;
+    });
+    void next.load('/models/glass-llama/');
+    expect(worker.posted[0]).toMatchObject({ rememberedBackend: 'wasm' });
   });
 
   test('forward splits the input from the options and returns the reply without its envelope', async () => {
