@@ -9,78 +9,94 @@
  *     output.textContent += token.text;
  *   }
  *
- * Errors from the worker reject with an Error carrying the worker's message.
+ * Every method is a thin wrapper over `call(op, args, { signal, onProgress })`, which reaches any
+ * op of the ops table (messages.ts). Errors from the worker reject with an Error carrying the
+ * worker's message; a call stopped through its AbortSignal rejects with an AbortError.
  */
 import { validateSamplingOptions } from '../llama/sampling';
 import type { TokenizerJSON } from '../llama/tokenizer';
-import { backendFromQuery, type BackendInfo } from './backend';
+import { backendRequestFromQuery, BACKEND_NAMES, type BackendInfo, type BackendName } from './backend';
 import type {
-  BatchGeneratedResponse,
+  AnyCallRequest,
+  BatchGenerationResult,
   BatchInput,
   ForwardOptions,
+  ForwardResult,
   GenerateBatchOptions,
-  LossOptions,
-  LossResponse,
-  RowsInput,
-  ForwardResponse,
+  GeneratedToken,
   GenerateOptions,
-  GeneratedResponse,
-  LoadRequest,
+  GenerationResult,
+  LoadArgs,
+  LossOptions,
+  LossResult,
+  MemoryResult,
   ModelSummary,
+  OpArgs,
+  OpName,
+  OpProgress,
+  OpResult,
+  PiecesResult,
   PromptInput,
+  RowsInput,
   RuntimeRequest,
   RuntimeResponse,
-  TokenResponse,
+  SessionName,
+  EvaluateArgs,
+  TrainArgs,
+  TrainProgress,
+  TrainResult,
 } from './messages';
 
-export type ForwardResult = Omit<ForwardResponse, 'type' | 'requestId'>;
-export type GeneratedToken = Omit<TokenResponse, 'type' | 'requestId'>;
-export type GenerationResult = Omit<GeneratedResponse, 'type' | 'requestId'>;
-export type BatchGenerationResult = Omit<BatchGeneratedResponse, 'type' | 'requestId'>;
-export type LossResult = Omit<LossResponse, 'type' | 'requestId'>;
-export type { BackendInfo, ModelSummary };
+export type { BackendInfo, BatchGenerationResult, ForwardResult, GeneratedToken, GenerationResult, LossResult, ModelSummary, TrainProgress, TrainResult };
 
 /** A running generation: iterate it for tokens as they come, or await `result`. */
 export interface GenerationStream extends AsyncIterable<GeneratedToken> {
   readonly result: Promise<GenerationResult>;
-  /** Stops after the token being computed now; `result` then has stopReason 'cancelled'. */
+  /**
+   * Stops the generation: no token is sent after the worker reads the cancel (`result` has
+   * stopReason 'cancelled' and cancelReadAfter = the tokens sent by then).
+   */
   cancel(): void;
 }
 
-/** A request as the client builds it; `request()` adds the requestId. */
-type OutgoingRequest = WithoutRequestId<Exclude<RuntimeRequest, { type: 'cancel' }>>;
-/** Omit applied to each member of a union separately, so the union stays discriminated. */
-type WithoutRequestId<Request> = Request extends unknown ? Omit<Request, 'requestId'> : never;
+export interface CallOptions<Progress> {
+  /** Aborting it cancels the call (a call not started never runs; a running one stops at its next step). */
+  signal?: AbortSignal;
+  /** Each progress reply of the op, in order. */
+  onProgress?: (progress: Progress) => void;
+}
 
-/** What the worker's replies settle: one entry per request in flight. */
+/** What the worker's replies settle: one entry per call in flight. */
 interface Pending {
-  /** The request as posted, to send again to a new worker if this one dies before answering. */
-  message: Exclude<RuntimeRequest, { type: 'cancel' }>;
-  resolve(response: RuntimeResponse): void;
+  /** The call as posted, to send again to a new worker if this one dies before starting it. */
+  message: AnyCallRequest;
+  /** The worker has begun running it (a crash then fails it; one not started is sent again). */
+  started: boolean;
+  resolve(result: OpResult<OpName>): void;
   reject(error: Error): void;
-  onToken?(token: GeneratedToken): void;
+  onProgress?(progress: OpProgress<OpName>): void;
   /** The client's own reload of the model into a replacement worker. */
   reload?: true;
 }
 
 export class RuntimeClient {
   private readonly createWorker: () => Worker;
-  /** null after a crash, until the next request starts a new one. */
+  /** null after a crash, until the next call starts a new one. */
   private worker: Worker | null = null;
   private readonly pending = new Map<number, Pending>();
   private readonly generations = new Set<GenerationStream>();
   private nextRequestId = 1;
   private loading: { modelUrl: string; summary: Promise<ModelSummary> } | null = null;
   /** The load that gave `model`: a replacement worker gets it first. */
-  private loadedWith: LoadRequest | null = null;
+  private loadedWith: LoadArgs | null = null;
   /** The loaded model, once `load` has resolved. */
   model: ModelSummary | null = null;
   /** How many times the worker has been replaced after a crash. */
   restarts = 0;
 
   /**
-   * `createWorker` makes the model worker; it is called once at first, and again after a crash
-   * (an uncaught error in the worker, or a backend that aborted).
+   * `createWorker` makes the model worker; it is called at the first call, and again after a
+   * crash (an uncaught error in the worker, or a backend that aborted).
    */
   constructor(createWorker: () => Worker) {
     this.createWorker = createWorker;
@@ -92,22 +108,52 @@ export class RuntimeClient {
   }
 
   /**
+   * Runs one op of the ops table in the worker. Resolves to its result; `onProgress` gets what it
+   * streams; aborting `signal` cancels it (the promise settles once the worker has stopped it).
+   */
+  call<Name extends OpName>(op: Name, args: OpArgs<Name>, { signal, onProgress }: CallOptions<OpProgress<Name>> = {}): Promise<OpResult<Name>> {
+    if (signal?.aborted) return Promise.reject(abortError(signal));
+    const requestId = this.nextRequestId++;
+    const message = { type: 'call', requestId, op, args } as AnyCallRequest;
+    return new Promise<OpResult<Name>>((resolve, reject) => {
+      const cancel = () => this.worker?.postMessage({ type: 'cancel', target: requestId } satisfies RuntimeRequest);
+      signal?.addEventListener('abort', cancel, { once: true });
+      const settle = <T>(then: (value: T) => void) => (value: T) => {
+        signal?.removeEventListener('abort', cancel);
+        then(value);
+      };
+      this.pending.set(requestId, {
+        message,
+        started: false,
+        resolve: settle(resolve as (result: OpResult<OpName>) => void),
+        reject: settle(reject),
+        onProgress: onProgress as ((progress: OpProgress<OpName>) => void) | undefined,
+      });
+      this.liveWorker().postMessage(message);
+    });
+  }
+
+  /**
    * Loads the model directory at modelUrl (relative to the page, same origin). Loading the same
    * URL again returns the same summary; widgets may all call this.
    */
   load(modelUrl: string): Promise<ModelSummary> {
     const directory = new URL(modelUrl.endsWith('/') ? modelUrl : `${modelUrl}/`, location.href).href;
     if (this.loading?.modelUrl === directory) return this.loading.summary;
-    const message: Omit<LoadRequest, 'requestId'> = {
-      type: 'load',
+    const { requested, unknown } = backendRequestFromQuery(location.search);
+    const args: LoadArgs = {
       modelUrl: directory,
-      backend: backendFromQuery(location.search),
+      backend: requested,
+      unknownBackend: unknown,
+      rememberedBackend: rememberedBackend(directory),
       wasmPath: new URL(`${import.meta.env.BASE_URL}tfjs/`, location.href).href,
     };
-    const summary = this.request(message).then((response) => {
-      this.model = expect(response, 'loaded').model;
-      this.loadedWith = { ...message, requestId: 0 };
-      return this.model;
+    const summary = this.call('load', args).then((model) => {
+      if (model.backend.probe) rememberBackend(directory, model.backend.name);
+      this.model = model;
+      // a replacement worker (after a crash) goes straight to the backend this one uses
+      this.loadedWith = { ...args, rememberedBackend: requested ? null : model.backend.name };
+      return model;
     });
     this.loading = { modelUrl: directory, summary };
     summary.catch(() => {
@@ -117,39 +163,29 @@ export class RuntimeClient {
   }
 
   /** One forward pass: logits [batch, seq, vocab] and the requested taps. */
-  async forward(request: BatchInput & ForwardOptions): Promise<ForwardResult> {
-    const { input, options } = splitInput<BatchInput, ForwardOptions>(request);
-    const { type: _type, requestId: _id, ...result } = expect(
-      await this.request({ type: 'forward', input, options }),
-      'forwarded',
-    );
-    return result;
+  forward(request: BatchInput & ForwardOptions & { session?: SessionName }, { signal }: { signal?: AbortSignal } = {}): Promise<ForwardResult> {
+    return attempt(() => this.call('forward', splitInput<BatchInput, ForwardOptions>(request), { signal }));
   }
 
   /** Starts a generation; tokens stream as the worker produces them. */
-  generate(request: PromptInput & GenerateOptions): GenerationStream {
-    const { input, options } = splitInput<PromptInput, GenerateOptions>(request);
+  generate(request: PromptInput & GenerateOptions & { session?: SessionName }): GenerationStream {
     const tokens = new TokenQueue();
-    let requestId = 0;
+    const controller = new AbortController();
     let settled = false;
-    const problem = describeBadGenerateOptions(options);
-    const reply = problem
-      ? Promise.reject(new Error(problem))
-      : this.request({ type: 'generate', input, options }, (id) => (requestId = id), (token) => tokens.push(token));
-    // `finally` first, so that whoever awaits `result` sees the generation already finished.
-    const result: Promise<GenerationResult> = reply
-      .finally(() => {
-        settled = true;
-        this.generations.delete(stream);
-      })
-      .then((response) => {
-        const { type: _type, requestId: _id, ...generated } = expect(response, 'generated');
-        return generated;
-      });
+    const result: Promise<GenerationResult> = attempt(() => {
+      const args = splitInput<PromptInput, GenerateOptions>(request);
+      const problem = describeBadGenerateOptions(args.options);
+      if (problem) throw new Error(problem);
+      return this.call('generate', args, { signal: controller.signal, onProgress: (token) => tokens.push(token) });
+    }).finally(() => {
+      // first, so that whoever awaits `result` sees the generation already finished
+      settled = true;
+      this.generations.delete(stream);
+    });
     const stream: GenerationStream = {
       result,
       cancel: () => {
-        if (requestId && !settled) this.worker?.postMessage({ type: 'cancel', target: requestId } satisfies RuntimeRequest);
+        if (!settled) controller.abort();
       },
       [Symbol.asyncIterator]: () => tokens.iterate(stream.cancel),
     };
@@ -162,26 +198,41 @@ export class RuntimeClient {
   }
 
   /** Greedy decoding of a padded batch (one prompt per row), with the padding the reader chose. */
-  async generateBatch(request: RowsInput & GenerateBatchOptions): Promise<BatchGenerationResult> {
-    const { input, options } = splitRows<GenerateBatchOptions>(request);
-    const { type: _type, requestId: _id, ...result } = expect(
-      await this.request({ type: 'generateBatch', input, options }),
-      'batchGenerated',
-    );
-    return result;
+  generateBatch(request: RowsInput & GenerateBatchOptions): Promise<BatchGenerationResult> {
+    return attempt(() => {
+      const { input, options } = splitRows<GenerateBatchOptions>(request);
+      return this.call('generateBatch', { input, options });
+    });
   }
 
   /** Per-token next-token loss of each row, in eval mode or (training: true) with dropout. */
-  async loss(request: RowsInput & LossOptions): Promise<LossResult> {
-    const { input, options } = splitRows<LossOptions>(request);
-    const { type: _type, requestId: _id, ...result } = expect(await this.request({ type: 'loss', input, options }), 'lossComputed');
-    return result;
+  loss(request: RowsInput & LossOptions & { session?: SessionName }): Promise<LossResult> {
+    return attempt(() => this.call('loss', splitRows<LossOptions>(request)));
   }
 
   /** The tokenizer's piece and text for each id, to label tokens in a figure. */
-  async pieces(ids: number[]): Promise<{ pieces: string[]; texts: string[] }> {
-    const { pieces, texts } = expect(await this.request({ type: 'pieces', ids }), 'pieces');
-    return { pieces, texts };
+  pieces(ids: number[]): Promise<PiecesResult> {
+    return this.call('pieces', { ids });
+  }
+
+  /** A trainable copy of a session's weights (default: the shipped model) under a new name. */
+  fork(name: SessionName, from?: SessionName): Promise<{ name: SessionName; parameters: number }> {
+    return this.call('fork', { name, ...(from !== undefined ? { from } : {}) });
+  }
+
+  /** Frees a forked session. */
+  async dropSession(name: SessionName): Promise<void> {
+    await this.call('dropSession', { name });
+  }
+
+  /** AdamW steps on a forked session; `onProgress` gets each step's loss and tokens/s. */
+  trainSteps(args: TrainArgs, options: CallOptions<TrainProgress> = {}): Promise<TrainResult> {
+    return this.call('trainSteps', args, options);
+  }
+
+  /** Mean masked loss of a session on fixed batches of the examples. */
+  evaluate(args: EvaluateArgs): Promise<{ loss: number; tokens: number }> {
+    return this.call('evaluate', args);
   }
 
   /** Cancels every generation in flight. */
@@ -190,36 +241,21 @@ export class RuntimeClient {
   }
 
   /** The loaded model's tokenizer.json (null without one), to build a Tokenizer in the page. */
-  async tokenizer(): Promise<TokenizerJSON | null> {
-    return expect(await this.request({ type: 'tokenizer' }), 'tokenizer').tokenizer;
+  tokenizer(): Promise<TokenizerJSON | null> {
+    return this.call('tokenizer', {});
   }
 
   /** tf.memory() inside the worker. */
-  async memory(): Promise<{ numTensors: number; numBytes: number }> {
-    const { numTensors, numBytes } = expect(await this.request({ type: 'memory' }), 'memory');
-    return { numTensors, numBytes };
+  memory(): Promise<MemoryResult> {
+    return this.call('memory', {});
   }
 
   /** Frees the model's tensors in the worker; the worker itself stays for a later load. */
   async dispose(): Promise<void> {
-    expect(await this.request({ type: 'dispose' }), 'disposed');
+    await this.call('dispose', {});
     this.model = null;
     this.loading = null;
     this.loadedWith = null;
-  }
-
-  private request(
-    message: OutgoingRequest,
-    onId?: (requestId: number) => void,
-    onToken?: (token: GeneratedToken) => void,
-  ): Promise<RuntimeResponse> {
-    const requestId = this.nextRequestId++;
-    onId?.(requestId);
-    const request = { ...message, requestId } as Exclude<RuntimeRequest, { type: 'cancel' }>;
-    return new Promise((resolve, reject) => {
-      this.pending.set(requestId, { message: request, resolve, reject, onToken });
-      this.liveWorker().postMessage(request);
-    });
   }
 
   /** The worker, started (and given the loaded model again) if there is none. */
@@ -242,12 +278,12 @@ export class RuntimeClient {
   }
 
   /**
-   * Loads the model again in a replacement worker. Requests posted after this one wait for it
-   * (the worker answers in order); if it fails, they fail with "No model is loaded".
+   * Loads the model again in a replacement worker. Calls posted after this one wait for it (the
+   * worker starts calls in order); if it fails, they fail with "No model is loaded".
    */
-  private reload(worker: Worker, load: LoadRequest): void {
+  private reload(worker: Worker, args: LoadArgs): void {
     const requestId = this.nextRequestId++;
-    const message: LoadRequest = { ...load, requestId };
+    const message: AnyCallRequest = { type: 'call', requestId, op: 'load', args };
     const forget = () => {
       this.model = null;
       this.loading = null;
@@ -255,10 +291,8 @@ export class RuntimeClient {
     };
     this.pending.set(requestId, {
       message,
-      resolve: (response) => {
-        if (response.type === 'loaded') this.model = response.model;
-        else forget();
-      },
+      started: false,
+      resolve: (model) => (this.model = model as ModelSummary),
       reject: forget,
       reload: true,
     });
@@ -266,21 +300,24 @@ export class RuntimeClient {
   }
 
   /**
-   * The worker is gone (an uncaught error) or its backend is broken (a fatal reply): the request
-   * it was running fails with `message` (requests run one at a time, in order, so that is the
-   * oldest one waiting), and the others go to a new worker, after the model is loaded again.
+   * The worker is gone (an uncaught error) or its backend is broken (a fatal reply): the calls it
+   * had started fail with `message` (with none started, the oldest waiting one does, so a worker
+   * that cannot start is not retried forever), and the others go to a new worker, after the model
+   * is loaded again.
    */
-  private crashed(message: string | null): void {
+  private crashed(message: string, { blameOldest = true } = {}): void {
     this.worker?.terminate();
     this.worker = null;
     this.restarts++;
-    const waiting = [...this.pending.values()];
+    const entries = [...this.pending.values()];
     this.pending.clear();
-    if (message !== null) waiting.shift()?.reject(new Error(`${message} It restarts for the next request.`));
-    if (waiting.length === 0) return;
+    const started = entries.filter((entry) => entry.started);
+    const failed = started.length > 0 || !blameOldest ? started : entries.slice(0, 1);
+    for (const entry of failed) entry.reject(new Error(`${message} It restarts for the next request.`));
+    const resend = entries.filter((entry) => !failed.includes(entry) && !entry.reload); // liveWorker reloads
+    if (resend.length === 0) return;
     const worker = this.liveWorker();
-    for (const entry of waiting) {
-      if (entry.reload) continue; // liveWorker has started a new one
+    for (const entry of resend) {
       this.pending.set(entry.message.requestId, entry);
       worker.postMessage(entry.message);
     }
@@ -289,15 +326,41 @@ export class RuntimeClient {
   private receive(response: RuntimeResponse): void {
     const pending = this.pending.get(response.requestId);
     if (!pending) return;
-    if (response.type === 'token') {
-      const { type: _type, requestId: _id, ...token } = response;
-      pending.onToken?.(token);
+    if (response.type === 'started') {
+      pending.started = true;
+      return;
+    }
+    if (response.type === 'progress') {
+      pending.onProgress?.(response.progress);
       return;
     }
     this.pending.delete(response.requestId);
-    if (response.type === 'error') pending.reject(new Error(response.message));
-    else pending.resolve(response);
-    if (response.type === 'error' && response.fatal) this.crashed(null);
+    if (response.type === 'result') return pending.resolve(response.result);
+    pending.reject(response.cancelled ? new DOMException(response.message, 'AbortError') : new Error(response.message));
+    if (response.fatal) this.crashed('The model worker stopped: its backend crashed while another request ran.', { blameOldest: false });
+  }
+}
+
+/** sessionStorage key of the probe's winner for a model (one tab, until it closes). */
+export function backendStorageKey(modelUrl: string): string {
+  return `glass-llama:backend:${modelUrl}`;
+}
+
+/** The winner of this session's probe for the model, or null (none yet, or no storage: a sandboxed embed). */
+function rememberedBackend(modelUrl: string): BackendName | null {
+  try {
+    const name = sessionStorage.getItem(backendStorageKey(modelUrl));
+    return (BACKEND_NAMES as readonly (string | null)[]).includes(name) ? (name as BackendName) : null;
+  } catch {
+    return null;
+  }
+}
+
+function rememberBackend(modelUrl: string, name: BackendName): void {
+  try {
+    sessionStorage.setItem(backendStorageKey(modelUrl), name);
+  } catch {
+    // no storage here (a sandboxed frame): the next page probes again
   }
 }
 
@@ -314,33 +377,38 @@ export function getRuntime(): Promise<RuntimeClient> {
   return runtime;
 }
 
-/** Narrows a reply to the type the request expects. */
-function expect<T extends RuntimeResponse['type']>(
-  response: RuntimeResponse,
-  type: T,
-): Extract<RuntimeResponse, { type: T }> {
-  if (response.type !== type) throw new Error(`The model worker replied '${response.type}' where '${type}' was expected.`);
-  return response as Extract<RuntimeResponse, { type: T }>;
+/** The error a call rejects with when its signal was already aborted. */
+function abortError(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new DOMException('Cancelled.', 'AbortError');
 }
 
-/** { ids | text, bos, ...options } -> the input and the options, as the protocol carries them. */
+/** Runs `start`, turning a synchronous throw (bad arguments) into a rejected promise. */
+function attempt<T>(start: () => Promise<T>): Promise<T> {
+  try {
+    return start();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** { ids | text, bos, session, ...options } -> the input, the options and the session, as the protocol carries them. */
 function splitInput<Input extends PromptInput | BatchInput, Options>(
-  request: Input & Options,
-): { input: Input; options: Options } {
-  const { ids, text, bos, ...options } = request as Record<string, unknown>;
+  request: Input & Options & { session?: SessionName },
+): { input: Input; options: Options; session?: SessionName } {
+  const { ids, text, bos, session, ...options } = request as Record<string, unknown>;
   if ((ids === undefined) === (text === undefined)) {
     throw new Error('Pass exactly one of ids (token ids) or text.');
   }
   const input = (ids !== undefined ? { ids } : { text, ...(bos !== undefined ? { bos } : {}) }) as Input;
-  return { input, options: options as Options };
+  return { input, options: options as Options, ...(session !== undefined ? { session: session as SessionName } : {}) };
 }
 
-/** { ids | texts, bos, ...options } -> the rows and the options, as the protocol carries them. */
-function splitRows<Options>(request: RowsInput & Options): { input: RowsInput; options: Options } {
-  const { ids, texts, bos, ...options } = request as Record<string, unknown>;
+/** { ids | texts, bos, session, ...options } -> the rows, the options and the session. */
+function splitRows<Options>(request: RowsInput & Options & { session?: SessionName }): { input: RowsInput; options: Options; session?: SessionName } {
+  const { ids, texts, bos, session, ...options } = request as Record<string, unknown>;
   if ((ids === undefined) === (texts === undefined)) throw new Error('Pass exactly one of ids (token id rows) or texts.');
   const input = (ids !== undefined ? { ids } : { texts, ...(bos !== undefined ? { bos } : {}) }) as RowsInput;
-  return { input, options: options as Options };
+  return { input, options: options as Options, ...(session !== undefined ? { session: session as SessionName } : {}) };
 }
 
 function describeBadGenerateOptions(options: GenerateOptions): string | null {

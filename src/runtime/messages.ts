@@ -1,17 +1,23 @@
 /**
- * The messages between the page (client.ts) and the model worker (worker.ts).
+ * The protocol between the page (client.ts) and the model worker (worker.ts): one ops table.
  *
- * Every request carries a requestId chosen by the client; every reply carries the id of the
- * request it answers. A request gets exactly one final reply (its result or an `error`);
- * `generate` also streams `token` replies before its final `generated`. `cancel` has no reply of
- * its own: the generation it names ends with stopReason 'cancelled'.
- * Everything here is structured-clone data (no tensors, no functions).
+ *   page -> worker   { type: 'call', requestId, op, args }     op is a key of Ops
+ *                    { type: 'cancel', target }                 stop request `target` (any op)
+ *   worker -> page   { type: 'started', requestId }             the op began running
+ *                    { type: 'progress', requestId, progress }  any number, Ops[op]['progress']
+ *                    { type: 'result', requestId, result }      exactly one of these two
+ *                    { type: 'error', requestId, message, cancelled?, fatal? }
+ *
+ * Each entry of Ops names its args, its result and what it streams as progress (never: nothing).
+ * Adding a capability = one entry here, one function in worker.ts's `ops`, one engine function
+ * behind it, and a test. Everything here is structured-clone data (no tensors, no functions).
  */
 import type { LlamaConfig, RopeScaling } from '../llama/config';
 import type { StopReason } from '../llama/generate';
 import type { PlainTensor, RunOptions } from '../llama/model';
 import type { SamplingOptions } from '../llama/sampling';
 import type { TokenizerJSON } from '../llama/tokenizer';
+import type { AdamWOptions, LearningRateSchedule, TokenizedExample } from '../llama/train';
 import type { BackendInfo, BackendName } from './backend';
 
 /** Token ids, or text for the model's tokenizer (bos: prepend <s>, default true). */
@@ -62,93 +68,7 @@ export interface GenerateOptions extends SamplingOptions {
   numBeams?: number;
 }
 
-// ----------------------------------------------------------------------------- page -> worker
-
-export interface LoadRequest {
-  type: 'load';
-  requestId: number;
-  /** Absolute URL of a directory holding config.json, model.safetensors, tokenizer.json. */
-  modelUrl: string;
-  /** Backend to try first (the page's ?backend=), or null for webgpu > webgl > wasm > cpu. */
-  backend: BackendName | null;
-  /** Absolute URL of the directory with the tfjs .wasm files, ending in "/". */
-  wasmPath: string;
-}
-
-export interface ForwardRequest {
-  type: 'forward';
-  requestId: number;
-  input: BatchInput;
-  options: ForwardOptions;
-}
-
-export interface GenerateRequest {
-  type: 'generate';
-  requestId: number;
-  input: PromptInput;
-  options: GenerateOptions;
-}
-
-export interface CancelRequest {
-  type: 'cancel';
-  /** The requestId of the generation to stop. */
-  target: number;
-}
-
-/** Greedy decoding of a padded batch, the Hugging Face way (generateBatch in src/llama/generate.ts). */
-export interface GenerateBatchRequest {
-  type: 'generateBatch';
-  requestId: number;
-  input: RowsInput;
-  options: GenerateBatchOptions;
-}
-
-/** Per-token next-token loss of each row; rows may differ in length (padded right and masked). */
-export interface LossRequest {
-  type: 'loss';
-  requestId: number;
-  input: RowsInput;
-  options: LossOptions;
-}
-
-/** The tokenizer's piece for each id ("▁the", "<0x0A>"), to label tokens in a figure. */
-export interface PiecesRequest {
-  type: 'pieces';
-  requestId: number;
-  ids: number[];
-}
-
-/** Frees the model's tensors; a later `load` starts again. */
-export interface DisposeRequest {
-  type: 'dispose';
-  requestId: number;
-}
-
-/** tf.memory() inside the worker: lets tests check that nothing leaks. */
-export interface MemoryRequest {
-  type: 'memory';
-  requestId: number;
-}
-
-/** The loaded model's tokenizer.json, so a page can show token pieces and count tokens. */
-export interface TokenizerRequest {
-  type: 'tokenizer';
-  requestId: number;
-}
-
-export type RuntimeRequest =
-  | TokenizerRequest
-  | LoadRequest
-  | ForwardRequest
-  | GenerateRequest
-  | CancelRequest
-  | DisposeRequest
-  | MemoryRequest
-  | GenerateBatchRequest
-  | LossRequest
-  | PiecesRequest;
-
-// ----------------------------------------------------------------------------- worker -> page
+// ----------------------------------------------------------------------------- the ops table
 
 /** What the page learns about the loaded model. */
 export interface ModelSummary {
@@ -161,15 +81,20 @@ export interface ModelSummary {
   loadMs: number;
 }
 
-export interface LoadedResponse {
-  type: 'loaded';
-  requestId: number;
-  model: ModelSummary;
+export interface LoadArgs {
+  /** Absolute URL of a directory holding config.json, model.safetensors, tokenizer.json. */
+  modelUrl: string;
+  /** Backend to try first (the page's ?backend=), or null to choose (WebGPU, else the faster of WebGL and wasm). */
+  backend: BackendName | null;
+  /** A ?backend= value that names no backend ("cuda"): ignored, and named in BackendInfo.note. */
+  unknownBackend?: string | null;
+  /** The winner of this session's earlier probe for this model (sessionStorage), used without timing. */
+  rememberedBackend?: BackendName | null;
+  /** Absolute URL of the directory with the tfjs .wasm files, ending in "/". */
+  wasmPath: string;
 }
 
-export interface ForwardResponse {
-  type: 'forwarded';
-  requestId: number;
+export interface ForwardResult {
   /** The ids the model saw ([batch, seq]); for text input, the tokenizer's output. */
   inputIds: number[][];
   /** [batch, seq, vocab] */
@@ -180,9 +105,8 @@ export interface ForwardResponse {
   taps: Record<string, PlainTensor>;
 }
 
-export interface TokenResponse {
-  type: 'token';
-  requestId: number;
+/** One generated token, streamed as `generate`'s progress. */
+export interface GeneratedToken {
   /** 0 for the first generated token. */
   index: number;
   tokenId: number;
@@ -193,9 +117,7 @@ export interface TokenResponse {
 /** 'length': maxNewTokens reached; 'context': the model's context is full. */
 export type { StopReason };
 
-export interface GeneratedResponse {
-  type: 'generated';
-  requestId: number;
+export interface GenerationResult {
   /** The prompt ids as the model saw them. */
   promptIds: number[];
   /** Only the generated ids. */
@@ -208,14 +130,12 @@ export interface GeneratedResponse {
   stopReason: StopReason;
   /**
    * When the generation was cancelled: how many tokens it had sent when the worker read the
-   * cancel. At most one more token follows (the one being computed then).
+   * cancel. No token follows: newIds.length equals it (a token computed meanwhile is dropped).
    */
   cancelReadAfter?: number;
 }
 
-export interface BatchGeneratedResponse {
-  type: 'batchGenerated';
-  requestId: number;
+export interface BatchGenerationResult {
   /** Each row's prompt ids, unpadded. */
   prompts: number[][];
   /** The padded prompts as fed to the model: [batch, longest prompt]. */
@@ -234,63 +154,183 @@ export interface BatchGeneratedResponse {
   inputPieces: string[][];
 }
 
-export interface LossResponse {
-  type: 'lossComputed';
-  requestId: number;
+export interface LossResult {
   /** Each row's ids as the model saw them. */
   inputIds: number[][];
   /** losses[r][t] = -ln p(ids[r][t + 1] | ids[r][0..t]), nats; length ids[r].length - 1. */
   losses: number[][];
 }
 
-export interface PiecesResponse {
-  type: 'pieces';
-  requestId: number;
+export interface PiecesResult {
   /** One piece per requested id; the id as text when the model has no tokenizer. */
   pieces: string[];
   /** Each id decoded on its own as text ('' for an unfinished multi-byte character). */
   texts: string[];
 }
 
-export interface DisposedResponse {
-  type: 'disposed';
+export interface MemoryResult {
+  numTensors: number;
+  numBytes: number;
+}
+
+/**
+ * A model state held by the worker, named by the page. 'default' is the shipped model as loaded
+ * (frozen); `fork` makes a trainable copy under a new name. Ops that take `session` run on it.
+ */
+export type SessionName = string;
+export const DEFAULT_SESSION: SessionName = 'default';
+
+export interface ForkArgs {
+  /** The new session's name (not 'default', not one in use). */
+  name: SessionName;
+  /** The session to copy. Default: 'default'. */
+  from?: SessionName;
+}
+
+/** Examples, batches and optimizer settings for `trainSteps` (src/llama/train.ts). */
+export interface TrainArgs {
+  session: SessionName;
+  /** Tokenized examples; lossMask (1 = counted) makes SFT: only the response tokens count. */
+  examples: TokenizedExample[];
+  batchSize: number;
+  seqLength: number;
+  /** Seeds the batches: batch(step) = PackedCorpus.randomBatch(batchSize, seqLength, seed, step). */
+  seed: number;
+  /** How many optimizer steps this call runs (the session's step count goes on from where it was). */
+  steps: number;
+  schedule: LearningRateSchedule;
+  /** Global-norm clipping threshold. */
+  maxGradNorm: number;
+  /** AdamW settings, fixed by the session's first trainSteps. Default DEFAULT_ADAMW. */
+  adamW?: Partial<AdamWOptions>;
+}
+
+/** Streamed after each training step. */
+export interface TrainProgress {
+  /** The session's step just done, from 0. */
+  step: number;
+  loss: number;
+  learningRate: number;
+  /** Gradient norm before clipping. */
+  globalNorm: number;
+  /** Tokens of this step's batch per second of its wall time. */
+  tokensPerSecond: number;
+}
+
+export interface TrainResult {
+  /** Steps this call ran (fewer than asked after a cancel). */
+  stepsRun: number;
+  /** The session's total steps so far. */
+  stepsDone: number;
+  /** The loss of each step this call ran. */
+  losses: number[];
+  stopReason: 'steps' | 'cancelled';
+  /** When cancelled: the steps already reported when the cancel was read; no step ran after it. */
+  cancelReadAfter?: number;
+}
+
+export interface EvaluateArgs {
+  session?: SessionName;
+  examples: TokenizedExample[];
+  batchSize: number;
+  seqLength: number;
+  /** Rows from evenly spaced examples (PackedCorpus.evaluationBatches). */
+  rows: number;
+}
+
+/** An entry of the ops table: what a call sends, what it streams, what it resolves to. */
+export interface Op<Args, Result, Progress = never> {
+  args: Args;
+  result: Result;
+  progress: Progress;
+}
+
+type NoArgs = Record<string, never>;
+
+export interface Ops {
+  /** Loads a model directory on this site (same URL again: the same model). */
+  load: Op<LoadArgs, ModelSummary>;
+  /** One forward pass: logits and the requested taps. */
+  forward: Op<{ input: BatchInput; options: ForwardOptions; session?: SessionName }, ForwardResult>;
+  /** Sampling, greedy or beam search; each token streams as progress; a cancel ends it early. */
+  generate: Op<{ input: PromptInput; options: GenerateOptions; session?: SessionName }, GenerationResult, GeneratedToken>;
+  /** Greedy decoding of a padded batch, the Hugging Face way (generateBatch in src/llama/generate.ts). */
+  generateBatch: Op<{ input: RowsInput; options: GenerateBatchOptions }, BatchGenerationResult>;
+  /** Per-token next-token loss of each row; rows may differ in length (padded right and masked). */
+  loss: Op<{ input: RowsInput; options: LossOptions; session?: SessionName }, LossResult>;
+  /** A trainable copy of a session's weights under a new name. */
+  fork: Op<ForkArgs, { name: SessionName; parameters: number }>;
+  /** Frees a session made by fork. */
+  dropSession: Op<{ name: SessionName }, null>;
+  /** AdamW steps on a forked session: schedule, clipping, masked loss; progress per step; cancel between steps. */
+  trainSteps: Op<TrainArgs, TrainResult, TrainProgress>;
+  /** Mean masked loss of a session on fixed batches of the examples. */
+  evaluate: Op<EvaluateArgs, { loss: number; tokens: number }>;
+  /** The tokenizer's piece for each id ("▁the", "<0x0A>"), to label tokens in a figure. */
+  pieces: Op<{ ids: number[] }, PiecesResult>;
+  /** The loaded model's tokenizer.json (null without one), so a page can count tokens. */
+  tokenizer: Op<NoArgs, TokenizerJSON | null>;
+  /** tf.memory() inside the worker: lets tests check that nothing leaks. */
+  memory: Op<NoArgs, MemoryResult>;
+  /** Frees the model's tensors and every session; a later `load` starts again. */
+  dispose: Op<NoArgs, null>;
+}
+
+export type OpName = keyof Ops;
+export type OpArgs<Name extends OpName> = Ops[Name]['args'];
+export type OpResult<Name extends OpName> = Ops[Name]['result'];
+export type OpProgress<Name extends OpName> = Ops[Name]['progress'];
+
+// ----------------------------------------------------------------------------- page -> worker
+
+export interface CallRequest<Name extends OpName = OpName> {
+  type: 'call';
+  requestId: number;
+  op: Name;
+  args: OpArgs<Name>;
+}
+
+/** Stops request `target`: not started, it fails as cancelled; running, it stops at its next step. */
+export interface CancelRequest {
+  type: 'cancel';
+  target: number;
+}
+
+/** A call of any op, still discriminated by `op`. */
+export type AnyCallRequest = { [Name in OpName]: CallRequest<Name> }[OpName];
+
+export type RuntimeRequest = AnyCallRequest | CancelRequest;
+
+// ----------------------------------------------------------------------------- worker -> page
+
+export interface StartedResponse {
+  type: 'started';
   requestId: number;
 }
 
-export interface MemoryResponse {
-  type: 'memory';
+export interface ProgressResponse {
+  type: 'progress';
   requestId: number;
-  numTensors: number;
-  numBytes: number;
+  progress: OpProgress<OpName>;
+}
+
+export interface ResultResponse {
+  type: 'result';
+  requestId: number;
+  result: OpResult<OpName>;
 }
 
 export interface ErrorResponse {
   type: 'error';
   requestId: number;
   message: string;
+  /** The request was cancelled before it could finish (the client rejects with an AbortError). */
+  cancelled?: boolean;
   /**
    * The backend crashed (a WebAssembly trap, an abort): the worker cannot answer anything more, so
-   * the client replaces it, reloads the model and sends it the requests still waiting.
+   * the client replaces it, reloads the model and sends it the requests that had not started.
    */
   fatal?: boolean;
 }
 
-export interface TokenizerResponse {
-  type: 'tokenizer';
-  requestId: number;
-  /** null when the model directory has no tokenizer.json. */
-  tokenizer: TokenizerJSON | null;
-}
-
-export type RuntimeResponse =
-  | TokenizerResponse
-  | LoadedResponse
-  | ForwardResponse
-  | TokenResponse
-  | GeneratedResponse
-  | DisposedResponse
-  | MemoryResponse
-  | BatchGeneratedResponse
-  | LossResponse
-  | PiecesResponse
-  | ErrorResponse;
+export type RuntimeResponse = StartedResponse | ProgressResponse | ResultResponse | ErrorResponse;

@@ -2,33 +2,47 @@
 /**
  * The model worker: one per page (see client.ts), so the forward pass never blocks the page.
  *
- * It loads config.json, model.safetensors and tokenizer.json from a same-origin model URL,
- * chooses a tfjs backend once (backend.ts), and answers the requests of messages.ts one at a
- * time, in order. `cancel` is the exception: it is read as soon as it arrives, and a running
- * generation checks it after every token (the worker yields to its message queue between tokens,
- * so a cancel sent while token n is computed stops the generation before token n + 1).
+ * It answers the calls of the ops table (messages.ts) with the functions in `ops` below: each
+ * takes the call's args and a context (progress, cancel, step) and resolves to the op's result.
+ * Calls run in arrival order, one at a time, with one exception that keeps the page responsive:
+ * a long op (a generation) yields between its steps, and the quick ops waiting then (a forward
+ * for another widget) run before its next step, so they wait at most one step.
+ *
+ * `cancel` is read as soon as it arrives. A call not yet started fails as cancelled; a running
+ * generation checks it before sending each token: a cancel read after n tokens were sent ends the
+ * generation with exactly those n (cancelReadAfter = n).
  */
 import * as tf from '@tensorflow/tfjs';
 import { parseConfig, type RopeScaling } from '../llama/config';
 import { generate, generateBatch } from '../llama/generate';
 import { checkTokenIds, LlamaModel, positionIdsFromMask } from '../llama/model';
-import { loadModelFiles } from '../llama/load';
+import { loadModelFiles, type ModelFiles } from '../llama/load';
 import { StreamDecoder, Tokenizer, type TokenizerJSON } from '../llama/tokenizer';
+import { AdamW, evaluateLoss, learningRateAt, PackedCorpus, trainStep } from '../llama/train';
 import { chooseBackend, type BackendInfo } from './backend';
 import { checkInputLength, lengthLimit } from './limits';
+import { DEFAULT_SESSION } from './messages';
 import type {
+  AnyCallRequest,
+  BatchGenerationResult,
   BatchInput,
-  ForwardRequest,
-  GenerateBatchRequest,
-  GenerateRequest,
-  LoadRequest,
-  LossRequest,
+  ForwardResult,
+  GenerationResult,
+  LoadArgs,
+  LossResult,
   ModelSummary,
+  OpArgs,
+  OpName,
+  OpProgress,
+  OpResult,
+  Ops,
   PromptInput,
   RowsInput,
   RuntimeRequest,
   RuntimeResponse,
+  SessionName,
   StopReason,
+  TrainResult,
 } from './messages';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -37,45 +51,121 @@ interface LoadedModel {
   model: LlamaModel;
   /** null when the model directory has no tokenizer.json. */
   tokenizer: Tokenizer | null;
-  /** tokenizer.json as loaded, for the `tokenizer` request. */
+  /** tokenizer.json as loaded, for the `tokenizer` op. */
   tokenizerJson: TokenizerJSON | null;
   summary: ModelSummary;
 }
 
+/** What an op gets besides its args. */
+interface OpContext<Name extends OpName> {
+  /** Sends one progress reply (a generated token, a training step). */
+  progress(value: OpProgress<Name>): void;
+  /** Whether a cancel for this call has been read. */
+  cancelled(): boolean;
+  /**
+   * Between two steps of a long op: lets messages in and runs the quick ops waiting, then says
+   * whether to go on (false once cancelled).
+   */
+  step(): Promise<boolean>;
+  /** How many progress replies were sent when the cancel was read (undefined: not cancelled). */
+  cancelReadAfter(): number | undefined;
+}
+
+type OpHandlers = { [Name in OpName]: (args: OpArgs<Name>, context: OpContext<Name>) => Promise<OpResult<Name>> };
+
 /** The backend is chosen once per worker: tfjs cannot move a loaded model between backends. */
 let backend: Promise<BackendInfo> | null = null;
 let loaded: LoadedModel | null = null;
-/**
- * Generations asked to stop (cleared when each one ends): requestId -> how many tokens that
- * generation had sent when the cancel was read, reported back as cancelReadAfter.
- */
+
+/** A model state made by `fork`: trainable weights, and an optimizer once it trains. */
+interface Session {
+  model: LlamaModel;
+  optimizer: AdamW | null;
+  stepsDone: number;
+}
+/** The forked sessions by name; 'default' is `loaded.model` and is not in here. */
+const sessions = new Map<SessionName, Session>();
+
+/** Ops that may run between the steps of a long one (they neither load nor free the model). */
+const QUICK_OPS: ReadonlySet<OpName> = new Set<OpName>(['forward', 'loss', 'pieces', 'tokenizer', 'memory', 'generateBatch', 'evaluate']);
+/** Ops that end with a result (not an error) when cancelled: they say how far they got. */
+const RESULT_WHEN_CANCELLED: ReadonlySet<OpName> = new Set<OpName>(['generate', 'trainSteps']);
+
+/** Calls received and not started, in arrival order. */
+const waiting: AnyCallRequest[] = [];
+/** Cancels read: requestId -> progress replies sent by then. */
 const cancelled = new Map<number, number>();
-/** Tokens sent so far by each running generation. */
-const tokensSent = new Map<number, number>();
-/** Requests run one after another in arrival order. */
-let queue: Promise<void> = Promise.resolve();
+/** Progress replies sent so far by each running call. */
+const progressSent = new Map<number, number>();
+let draining = false;
 
 self.onmessage = (event: MessageEvent<RuntimeRequest>) => {
   const request = event.data;
   if (request.type === 'cancel') {
-    if (!cancelled.has(request.target)) cancelled.set(request.target, tokensSent.get(request.target) ?? 0);
+    if (!cancelled.has(request.target)) cancelled.set(request.target, progressSent.get(request.target) ?? 0);
     return;
   }
-  queue = queue.then(async () => {
-    try {
-      await handle(request);
-    } catch (error) {
-      const fatal = isBackendCrash(error);
-      const message = error instanceof Error ? error.message : String(error);
-      reply({
-        type: 'error',
-        requestId: request.requestId,
-        message: fatal ? `The model's backend crashed (${message}); it restarts for the next request.` : message,
-        ...(fatal ? { fatal } : {}),
-      });
-    }
-  });
+  waiting.push(request);
+  void drain();
 };
+
+async function drain(): Promise<void> {
+  if (draining) return;
+  draining = true;
+  while (waiting.length > 0) await run(waiting.shift()!);
+  draining = false;
+}
+
+/** Runs the quick ops waiting now (long ones and load/dispose keep their place in the line). */
+async function runWaitingQuickOps(): Promise<void> {
+  await nextMacrotask(); // lets waiting messages (calls, cancels) in
+  for (let i = 0; i < waiting.length; ) {
+    if (QUICK_OPS.has(waiting[i].op)) await run(waiting.splice(i, 1)[0]);
+    else i++;
+  }
+}
+
+class Cancelled extends Error {
+  constructor() {
+    super('Cancelled.');
+  }
+}
+
+async function run(request: AnyCallRequest): Promise<void> {
+  const { requestId, op } = request;
+  try {
+    if (cancelled.has(requestId) && !RESULT_WHEN_CANCELLED.has(op)) throw new Cancelled();
+    reply({ type: 'started', requestId });
+    progressSent.set(requestId, 0);
+    const context: OpContext<OpName> = {
+      progress: (value) => {
+        reply({ type: 'progress', requestId, progress: value });
+        progressSent.set(requestId, (progressSent.get(requestId) ?? 0) + 1);
+      },
+      cancelled: () => cancelled.has(requestId),
+      step: async () => {
+        await runWaitingQuickOps();
+        return !cancelled.has(requestId);
+      },
+      cancelReadAfter: () => cancelled.get(requestId),
+    };
+    const handler = ops[op] as (args: unknown, context: OpContext<OpName>) => Promise<OpResult<OpName>>;
+    reply({ type: 'result', requestId, result: await handler(request.args, context) });
+  } catch (error) {
+    const fatal = isBackendCrash(error);
+    const message = error instanceof Error ? error.message : String(error);
+    reply({
+      type: 'error',
+      requestId,
+      message: fatal ? `The model's backend crashed (${message}); it restarts for the next request.` : message,
+      ...(error instanceof Cancelled ? { cancelled: true } : {}),
+      ...(fatal ? { fatal } : {}),
+    });
+  } finally {
+    cancelled.delete(requestId);
+    progressSent.delete(requestId);
+  }
+}
 
 /**
  * A WebAssembly trap ("table index is out of bounds", "Aborted()" after running out of memory)
@@ -91,41 +181,120 @@ function reply(response: RuntimeResponse): void {
   self.postMessage(response);
 }
 
-async function handle(request: Exclude<RuntimeRequest, { type: 'cancel' }>): Promise<void> {
-  switch (request.type) {
-    case 'load':
-      return reply({ type: 'loaded', requestId: request.requestId, model: await load(request) });
-    case 'forward':
-      return forward(request);
-    case 'generate':
-      return generateStream(request);
-    case 'generateBatch':
-      return generateBatchOf(request);
-    case 'loss':
-      return lossOf(request);
-    case 'pieces': {
-      const current = requireModel();
-      checkTokenIds([request.ids], current.summary.config.vocab_size);
-      const { tokenizer } = current;
-      const pieces = request.ids.map((id) => tokenizer?.idToPiece(id) ?? String(id));
-      // bytesOf keeps the leading space of "▁the" (decode would drop it as the dummy prefix)
-      const texts = request.ids.map((id) => (!tokenizer || tokenizer.isByteToken(id) ? '' : new TextDecoder().decode(tokenizer.bytesOf([id]))));
-      return reply({ type: 'pieces', requestId: request.requestId, pieces, texts });
+/** The ops table's functions: one per key of Ops (messages.ts). */
+const ops: OpHandlers = {
+  load,
+  forward,
+  generate: generateStream,
+  generateBatch: generateBatchOf,
+  loss: lossOf,
+  pieces: async ({ ids }) => {
+    const current = requireModel();
+    checkTokenIds([ids], current.summary.config.vocab_size);
+    const { tokenizer } = current;
+    const pieces = ids.map((id) => tokenizer?.idToPiece(id) ?? String(id));
+    // bytesOf keeps the leading space of "▁the" (decode would drop it as the dummy prefix)
+    const texts = ids.map((id) => (!tokenizer || tokenizer.isByteToken(id) ? '' : new TextDecoder().decode(tokenizer.bytesOf([id]))));
+    return { pieces, texts };
+  },
+  tokenizer: async () => requireModel().tokenizerJson,
+  memory: async () => {
+    const { numTensors, numBytes } = tf.memory();
+    return { numTensors, numBytes };
+  },
+  dispose: async () => {
+    for (const name of [...sessions.keys()]) dropSession(name);
+    loaded?.model.dispose();
+    loaded = null;
+    return null;
+  },
+  fork: async ({ name, from }) => {
+    if (name === DEFAULT_SESSION || sessions.has(name)) throw new Error(`A session named "${name}" exists already.`);
+    const source = sessionModel(from);
+    const model = LlamaModel.fromWeights(source.config, source.toWeightMap(), { trainable: true });
+    sessions.set(name, { model, optimizer: null, stepsDone: 0 });
+    const parameters = [...model.params.values()].reduce((sum, tensor) => sum + tensor.size, 0);
+    return { name, parameters };
+  },
+  dropSession: async ({ name }) => {
+    requireSession(name);
+    dropSession(name);
+    return null;
+  },
+  trainSteps,
+  evaluate: async ({ session, examples, batchSize, seqLength, rows }) => {
+    const model = sessionModel(session);
+    checkInputLength([new Array<number>(seqLength).fill(0)], lengthLimit(model.config));
+    const corpus = new PackedCorpus(examples);
+    const batches = corpus.evaluationBatches(batchSize, seqLength, rows);
+    const tokens = batches.reduce((sum, batch) => sum + batch.lossMask.flat().reduce((a, b) => a + b, 0), 0);
+    return { loss: evaluateLoss(model, batches), tokens };
+  },
+};
+
+/**
+ * AdamW steps on a forked session (src/llama/train.ts trainStep: masked loss, global-norm
+ * clipping, the scheduled learning rate). Between steps the quick ops waiting run, and a cancel
+ * read there ends the call: no step runs after it.
+ */
+async function trainSteps(args: OpArgs<'trainSteps'>, context: OpContext<'trainSteps'>): Promise<TrainResult> {
+  const session = requireSession(args.session);
+  checkInputLength([new Array<number>(args.seqLength).fill(0)], lengthLimit(session.model.config));
+  const corpus = new PackedCorpus(args.examples);
+  if (corpus.usableExamples(args.seqLength) === 0) {
+    throw new Error(`No example has the ${args.seqLength + 1} tokens a row of ${args.seqLength} needs (with its target).`);
+  }
+  session.optimizer ??= new AdamW(session.model.params, args.adamW);
+  const losses: number[] = [];
+  let stopReason: TrainResult['stopReason'] = 'steps';
+  for (let i = 0; i < args.steps; i++) {
+    if (context.cancelled()) {
+      stopReason = 'cancelled';
+      break;
     }
-    case 'dispose':
-      loaded?.model.dispose();
-      loaded = null;
-      return reply({ type: 'disposed', requestId: request.requestId });
-    case 'tokenizer':
-      return reply({ type: 'tokenizer', requestId: request.requestId, tokenizer: requireModel().tokenizerJson });
-    case 'memory': {
-      const { numTensors, numBytes } = tf.memory();
-      return reply({ type: 'memory', requestId: request.requestId, numTensors, numBytes });
+    const step = session.stepsDone;
+    const started = performance.now();
+    const batch = corpus.randomBatch(args.batchSize, args.seqLength, args.seed, step);
+    const result = trainStep(session.model, session.optimizer, batch, {
+      learningRate: learningRateAt(step, args.schedule),
+      maxGradNorm: args.maxGradNorm,
+    });
+    session.stepsDone++;
+    losses.push(result.loss);
+    const seconds = (performance.now() - started) / 1000;
+    context.progress({ step, loss: result.loss, learningRate: result.learningRate, globalNorm: result.globalNorm, tokensPerSecond: (args.batchSize * args.seqLength) / seconds });
+    if (!(await context.step())) {
+      stopReason = 'cancelled';
+      break;
     }
   }
+  const cancelReadAfter = context.cancelReadAfter();
+  return { stepsRun: losses.length, stepsDone: session.stepsDone, losses, stopReason, ...(cancelReadAfter === undefined ? {} : { cancelReadAfter }) };
 }
 
-async function load(request: LoadRequest): Promise<ModelSummary> {
+function requireSession(name: SessionName): Session {
+  const session = sessions.get(name);
+  if (!session) {
+    const names = [DEFAULT_SESSION, ...sessions.keys()].join(', ');
+    throw new Error(name === DEFAULT_SESSION ? 'The default session is the shipped model, which is frozen: fork it to train.' : `No session named "${name}" (sessions: ${names}).`);
+  }
+  return session;
+}
+
+/** The model of a session; undefined or 'default' is the loaded model. */
+function sessionModel(name: SessionName | undefined): LlamaModel {
+  if (name === undefined || name === DEFAULT_SESSION) return requireModel().model;
+  return requireSession(name).model;
+}
+
+function dropSession(name: SessionName): void {
+  const session = sessions.get(name)!;
+  session.optimizer?.dispose();
+  session.model.dispose();
+  sessions.delete(name);
+}
+
+async function load(request: LoadArgs): Promise<ModelSummary> {
   const started = performance.now();
   const directory = new URL(request.modelUrl);
   if (directory.origin !== self.location.origin) {
@@ -135,11 +304,20 @@ async function load(request: LoadRequest): Promise<ModelSummary> {
   }
   if (loaded?.summary.modelUrl === directory.href) return loaded.summary;
 
+  const files = await loadModelFiles({ url: directory.href });
   backend ??= chooseBackend(
     { gpu: self.navigator.gpu ?? undefined, wasmPath: request.wasmPath },
-    { requested: request.backend },
-  );
-  const [backendInfo, files] = await Promise.all([backend, loadModelFiles({ url: directory.href })]);
+    {
+      requested: request.backend,
+      unknown: request.unknownBackend ?? null,
+      remembered: request.rememberedBackend ?? null,
+      probe: () => timeFirstForward(files),
+    },
+  ).catch((error: unknown) => {
+    backend = null; // a later load tries again
+    throw error;
+  });
+  const backendInfo = await backend;
   const { config, weights, tokenizer: tokenizerJson } = files;
   const tokenizer = tokenizerJson ? Tokenizer.fromJSON(tokenizerJson) : null;
   if (tokenizer && tokenizer.vocabSize !== config.vocab_size) {
@@ -158,6 +336,22 @@ async function load(request: LoadRequest): Promise<ModelSummary> {
   };
   loaded = { model, tokenizer, tokenizerJson: tokenizer ? (tokenizerJson as TokenizerJSON) : null, summary };
   return summary;
+}
+
+/**
+ * The backend probe: milliseconds to upload the model and answer a 16-token forward on the
+ * current backend, what a reader waits for before the first figure (shader compilation included).
+ */
+async function timeFirstForward({ config, weights }: ModelFiles): Promise<number> {
+  const started = performance.now();
+  const model = LlamaModel.fromWeights(config, weights);
+  try {
+    const length = Math.min(16, config.max_position_embeddings);
+    await model.run([Array.from({ length }, (_, i) => (i * 7 + 1) % config.vocab_size)]);
+    return performance.now() - started;
+  } finally {
+    model.dispose();
+  }
 }
 
 function requireModel(): LoadedModel {
@@ -188,7 +382,7 @@ function rowsIds(current: LoadedModel, input: RowsInput): number[][] {
   return input.texts.map((text) => tokenizer.encode(text, { bos: input.bos ?? true }));
 }
 
-async function generateBatchOf(request: GenerateBatchRequest): Promise<void> {
+async function generateBatchOf(request: OpArgs<'generateBatch'>): Promise<BatchGenerationResult> {
   const current = requireModel();
   const prompts = rowsIds(current, request.input);
   checkInputLength(prompts, lengthLimit(current.summary.config), request.options.maxNewTokens);
@@ -201,9 +395,7 @@ async function generateBatchOf(request: GenerateBatchRequest): Promise<void> {
     ? positionIdsFromMask(attentionMask)
     : attentionMask.map((row) => row.map((_, column) => column));
   const { tokenizer } = current;
-  reply({
-    type: 'batchGenerated',
-    requestId: request.requestId,
+  return {
     prompts,
     input: result.input,
     padTokenId,
@@ -213,7 +405,7 @@ async function generateBatchOf(request: GenerateBatchRequest): Promise<void> {
     // bytesOf keeps a leading space (" there"), which decode would drop as the dummy prefix
     newTexts: result.newIds.map((ids) => (tokenizer ? new TextDecoder().decode(tokenizer.bytesOf(ids)) : '')),
     inputPieces: result.input.map((row) => row.map((id) => tokenizer?.idToPiece(id) ?? String(id))),
-  });
+  };
 }
 
 /**
@@ -221,7 +413,7 @@ async function generateBatchOf(request: GenerateBatchRequest): Promise<void> {
  * the right and masked (the real tokens come first, so they never see a pad), and the losses of
  * the pad positions are dropped. One shape per request, so a GPU backend compiles its kernels once.
  */
-async function lossOf(request: LossRequest): Promise<void> {
+async function lossOf(request: OpArgs<'loss'>): Promise<LossResult> {
   const current = requireModel();
   const { vocab_size: vocabSize, max_position_embeddings: context } = current.summary.config;
   const { training, dropoutRate = 0, seed, truncate = false } = request.options;
@@ -235,7 +427,7 @@ async function lossOf(request: LossRequest): Promise<void> {
   const padded = inputIds.map((ids) => [...ids, ...new Array<number>(width - ids.length).fill(0)]);
   const mask = inputIds.map((ids) => [...new Array<number>(ids.length).fill(1), ...new Array<number>(width - ids.length).fill(0)]);
   const perToken = tf.tidy(() => {
-    const { logits } = current.model.forward(tf.tensor2d(padded, undefined, 'int32'), {
+    const { logits } = sessionModel(request.session).forward(tf.tensor2d(padded, undefined, 'int32'), {
       attentionMask: tf.tensor2d(mask, undefined, 'int32'),
       training,
       dropoutRate,
@@ -250,18 +442,19 @@ async function lossOf(request: LossRequest): Promise<void> {
   const values = await perToken.data();
   perToken.dispose();
   const losses = inputIds.map((ids, row) => Array.from(values.subarray(row * (width - 1), row * (width - 1) + ids.length - 1)));
-  reply({ type: 'lossComputed', requestId: request.requestId, inputIds, losses });
+  return { inputIds, losses };
 }
 
-async function forward(request: ForwardRequest): Promise<void> {
+async function forward(request: OpArgs<'forward'>): Promise<ForwardResult> {
   const current = requireModel();
   const inputIds = batchIds(current, request.input);
   const { ropeScaling, ...options } = request.options;
   checkInputLength(inputIds, lengthLimit(current.summary.config, { extendedContext: ropeScaling !== undefined }));
-  const model = ropeScaling === undefined ? current.model : withRopeScaling(current.model, ropeScaling);
+  const base = sessionModel(request.session);
+  const model = ropeScaling === undefined ? base : withRopeScaling(base, ropeScaling);
   const { logits, taps } = await model.run(inputIds, options);
   const pieces = current.tokenizer ? inputIds.map((row) => row.map((id) => current.tokenizer!.idToPiece(id))) : undefined;
-  reply({ type: 'forwarded', requestId: request.requestId, inputIds, logits, pieces, taps });
+  return { inputIds, logits, pieces, taps };
 }
 
 /**
@@ -273,8 +466,7 @@ function withRopeScaling(model: LlamaModel, ropeScaling: RopeScaling | null): Ll
   return Object.create(model, { config: { value: config } }) as LlamaModel;
 }
 
-async function generateStream(request: GenerateRequest): Promise<void> {
-  const { requestId } = request;
+async function generateStream(request: OpArgs<'generate'>, context: OpContext<'generate'>): Promise<GenerationResult> {
   const current = requireModel();
   const prompt = promptIds(current, request.input);
   checkInputLength([prompt], lengthLimit(current.summary.config));
@@ -284,38 +476,31 @@ async function generateStream(request: GenerateRequest): Promise<void> {
   const newIds: number[] = [];
   let text = '';
   let stopReason: StopReason = 'cancelled';
-  try {
-    if (!cancelled.has(requestId)) {
-      const result = await generate(current.model, prompt, {
-        ...options,
-        eosTokenId,
-        onToken: async (tokenId: number) => {
-          const tokenText = decoder?.push(tokenId) ?? '';
-          text += tokenText;
-          reply({ type: 'token', requestId, index: newIds.length, tokenId, text: tokenText });
-          newIds.push(tokenId);
-          tokensSent.set(requestId, newIds.length);
-          // Let a waiting `cancel` message in before the next token is computed.
-          await nextMacrotask();
-          return !cancelled.has(requestId);
-        },
-      });
-      stopReason = result.stopReason;
-      // Beam search streams nothing (the best beam is known only at the end): send its tokens now.
-      for (const tokenId of result.newIds.slice(newIds.length)) {
-        const tokenText = decoder?.push(tokenId) ?? '';
-        text += tokenText;
-        reply({ type: 'token', requestId, index: newIds.length, tokenId, text: tokenText });
-        newIds.push(tokenId);
-      }
-    }
-  } finally {
-    tokensSent.delete(requestId);
+  const send = (tokenId: number) => {
+    const tokenText = decoder?.push(tokenId) ?? '';
+    text += tokenText;
+    context.progress({ index: newIds.length, tokenId, text: tokenText });
+    newIds.push(tokenId);
+  };
+  if (!context.cancelled()) {
+    const result = await generate(sessionModel(request.session), prompt, {
+      ...options,
+      eosTokenId,
+      onToken: async (tokenId: number) => {
+        // A cancel read while this token was computed drops it: the result holds exactly the
+        // tokens sent before the cancel was read (cancelReadAfter), whatever the speed.
+        if (context.cancelled()) return false;
+        send(tokenId);
+        return context.step();
+      },
+    });
+    stopReason = result.stopReason;
+    // Beam search streams nothing (the best beam is known only at the end): send its tokens now.
+    if (stopReason !== 'cancelled') for (const tokenId of result.newIds.slice(newIds.length)) send(tokenId);
   }
-  const cancelReadAfter = cancelled.get(requestId);
-  cancelled.delete(requestId);
   text += decoder?.flush() ?? '';
-  reply({ type: 'generated', requestId, promptIds: prompt, newIds, text, stopReason, ...(cancelReadAfter === undefined ? {} : { cancelReadAfter }) });
+  const cancelReadAfter = context.cancelReadAfter();
+  return { promptIds: prompt, newIds, text, stopReason, ...(cancelReadAfter === undefined ? {} : { cancelReadAfter }) };
 }
 
 /**

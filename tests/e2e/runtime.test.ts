@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { generate } from '../../src/llama/generate';
 import { LlamaModel } from '../../src/llama/model';
 import { Tokenizer } from '../../src/llama/tokenizer';
+import { AdamW, learningRateAt, PackedCorpus, trainStep, type TokenizedExample } from '../../src/llama/train';
+import type { TrainArgs } from '../../src/runtime/messages';
 import type { getRuntime } from '../../src/runtime/client';
 import { useNodeBackend } from '../../scripts/load-model';
 import { tinyConfig, tinyTokenizerJSON, tinyWeights, writeTinyModel } from '../../scripts/make-tiny-model';
@@ -183,16 +185,14 @@ describe('cancel', () => {
       }, MODEL_URL);
       expect(outcome.result.stopReason).toBe('cancelled');
       // The page asked after seeing 3 tokens; the worker may have sent more before the message
-      // reached it (that depends on speed), but after it read the cancel, the token being
-      // computed then may still finish, and no other.
-      const readAfter = outcome.result.cancelReadAfter!;
-      expect(readAfter).toBeGreaterThanOrEqual(outcome.tokensWhenCancelled);
-      expect(outcome.result.newIds.length - readAfter).toBeGreaterThanOrEqual(0);
-      expect(outcome.result.newIds.length - readAfter).toBeLessThanOrEqual(1);
+      // reached it (that depends on speed), and it says how many: none follows that step.
+      expect(outcome.result.cancelReadAfter).toBeGreaterThanOrEqual(outcome.tokensWhenCancelled);
+      expect(outcome.result.newIds).toHaveLength(outcome.result.cancelReadAfter!);
       expect(outcome.result.newIds.length).toBeLessThan(100);
       expect(outcome.tokensSeen).toBe(outcome.result.newIds.length);
       expect(outcome.secondResult.stopReason).toBe('cancelled');
-      expect(outcome.secondResult.newIds.length).toBeLessThanOrEqual(2);
+      expect(outcome.secondResult.cancelReadAfter).toBeGreaterThanOrEqual(1);
+      expect(outcome.secondResult.newIds).toHaveLength(outcome.secondResult.cancelReadAfter!);
     } finally {
       await opened.close();
     }
@@ -200,38 +200,60 @@ describe('cancel', () => {
 });
 
 describe('backend choice', () => {
-  test('navigator.gpu present but requestAdapter() null falls through to webgl', async () => {
+  test('navigator.gpu present but requestAdapter() null: WebGL and wasm are timed, the faster is used, and remembered for the tab', async () => {
     const withoutAdapter = await launchChromium({ webgpu: false });
     try {
       const opened = await openRuntimePage(withoutAdapter);
-      const { gpuPresent, summary } = await opened.page.evaluate(async (modelUrl) => {
-        const runtime = await (window as unknown as TestPageWindow).glassLlamaRuntime.getRuntime();
-        return { gpuPresent: 'gpu' in navigator, summary: await runtime.load(modelUrl) };
-      }, MODEL_URL);
-      await opened.close();
+      const load = (modelUrl: string) =>
+        (async () => {
+          const runtime = await (window as unknown as TestPageWindow).glassLlamaRuntime.getRuntime();
+          return { gpuPresent: 'gpu' in navigator, summary: await runtime.load(modelUrl) };
+        })();
+      const { gpuPresent, summary } = await opened.page.evaluate(load, MODEL_URL);
       expect(gpuPresent).toBe(true);
-      expect(summary.backend.name).toBe('webgl');
+      const probe = summary.backend.probe!;
+      expect(probe.map((timing) => timing.name)).toEqual(['wasm', 'webgl']);
+      expect(probe[0].ms).toBeGreaterThan(0);
+      const fastest = probe[1].ms < probe[0].ms ? 'webgl' : 'wasm';
+      expect(summary.backend.name).toBe(fastest);
       expect(summary.backend.tried).toEqual([
         { name: 'webgpu', ok: false, error: 'navigator.gpu.requestAdapter() returned null (no usable GPU adapter)' },
+        { name: 'wasm', ok: true },
         { name: 'webgl', ok: true },
       ]);
       expect(summary.backend.fallbacks).toEqual(['webgpu']);
+      expect(summary.backend.note).toBe(`No WebGPU here: running on ${fastest === 'wasm' ? 'WebAssembly' : 'WebGL'}.`);
+      // The same tab, a new page: the choice is not measured again.
+      await opened.page.reload();
+      await opened.page.getByText('ready', { exact: true }).waitFor();
+      const again = (await opened.page.evaluate(load, MODEL_URL)).summary.backend;
+      await opened.close();
+      expect(again.name).toBe(fastest);
+      expect(again.probe).toBeUndefined();
+      expect(again.reason).toMatch(new RegExp(`^${fastest} was the fastest for this model on this device earlier in this session;`));
+      expect(again.note).toBe(summary.backend.note);
     } finally {
       await withoutAdapter.close();
     }
   });
 
-  test('with an adapter and no override, webgpu is chosen', async () => {
-    const opened = await openRuntimePage(browser);
-    try {
-      const summary = await opened.page.evaluate(async (modelUrl) => {
-        const runtime = await (window as unknown as TestPageWindow).glassLlamaRuntime.getRuntime();
-        return runtime.load(modelUrl);
-      }, MODEL_URL);
-      expect(summary.backend.name).toBe('webgpu');
-      expect(summary.backend.reason).toBe('webgpu is the first backend that works in the order webgpu > webgl > wasm > cpu.');
-    } finally {
-      await opened.close();
+  test('with an adapter and no override, webgpu is chosen; ?backend=cuda is ignored with a note', async () => {
+    for (const [query, note] of [
+      ['', null],
+      ['?backend=cuda', 'The link asks for the backend "cuda", which does not exist (webgpu, webgl, wasm, cpu); the page chose for itself. Running on WebGPU.'],
+    ] as const) {
+      const opened = await openRuntimePage(browser, query);
+      try {
+        const summary = await opened.page.evaluate(async (modelUrl) => {
+          const runtime = await (window as unknown as TestPageWindow).glassLlamaRuntime.getRuntime();
+          return runtime.load(modelUrl);
+        }, MODEL_URL);
+        expect(summary.backend.name).toBe('webgpu');
+        expect(summary.backend.reason).toBe('webgpu works here.');
+        expect(summary.backend.note).toBe(note);
+      } finally {
+        await opened.close();
+      }
     }
   });
 });
@@ -355,5 +377,139 @@ describe('faults', () => {
     } finally {
       await opened.close();
     }
+  }, MANY_FORWARDS_TIMEOUT_MS);
+});
+
+describe('ops: sessions and training in the worker (wasm)', () => {
+  const STEPS = 20;
+  /** Short stories through the tiny byte tokenizer: about 40 tokens each. */
+  function trainingExamples(): TokenizedExample[] {
+    const tokenizer = Tokenizer.fromJSON(tinyTokenizerJSON());
+    const names = ['Tom', 'Mia', 'Ben', 'Sue', 'Lily', 'Max'];
+    return names.map((name, i) => ({ ids: [...tokenizer.encode(`${name} had ${i + 2} red kites and a dog.`, { bos: true }), 2] }));
+  }
+  const trainArgs = (session: string, steps: number): TrainArgs => ({
+    session,
+    examples: trainingExamples(),
+    batchSize: 2,
+    seqLength: 16,
+    seed: 5,
+    steps,
+    schedule: { peakLearningRate: 0.01, warmupSteps: 4, totalSteps: STEPS, finalFraction: 0.1 },
+    maxGradNorm: 1,
+  });
+
+  let opened: OpenedPage;
+  beforeAll(async () => {
+    opened = await openRuntimePage(browser, '?backend=wasm');
+    await opened.page.evaluate(async (modelUrl) => {
+      const runtime = await (window as unknown as TestPageWindow).glassLlamaRuntime.getRuntime();
+      await runtime.load(modelUrl);
+    }, MODEL_URL);
+  });
+  afterAll(async () => {
+    await opened?.close();
+  });
+
+  test(`${STEPS} trainSteps in the worker give the losses of the same ${STEPS} steps in Node (same seed)`, async () => {
+    const args = trainArgs('trained', STEPS);
+    const inPage = await opened.page.evaluate(async (args) => {
+      const runtime = await (window as unknown as TestPageWindow).glassLlamaRuntime.getRuntime();
+      await runtime.fork('trained');
+      const progress: { step: number; loss: number }[] = [];
+      const result = await runtime.trainSteps(args, { onProgress: ({ step, loss }) => progress.push({ step, loss }) });
+      await runtime.dropSession('trained');
+      return { result, progress };
+    }, args);
+
+    await useNodeBackend('wasm');
+    const config = tinyConfig();
+    const model = LlamaModel.fromWeights(config, tinyWeights(config, TINY_SEED), { trainable: true });
+    const optimizer = new AdamW(model.params);
+    const corpus = new PackedCorpus(args.examples);
+    const nodeLosses: number[] = [];
+    for (let step = 0; step < STEPS; step++) {
+      const batch = corpus.randomBatch(args.batchSize, args.seqLength, args.seed, step);
+      nodeLosses.push(trainStep(model, optimizer, batch, { learningRate: learningRateAt(step, args.schedule), maxGradNorm: args.maxGradNorm }).loss);
+    }
+    optimizer.dispose();
+    model.dispose();
+
+    expect(inPage.result).toMatchObject({ stepsRun: STEPS, stepsDone: STEPS, stopReason: 'steps' });
+    expect(inPage.progress.map((p) => p.step)).toEqual(nodeLosses.map((_, step) => step));
+    for (const [step, loss] of nodeLosses.entries()) expect(Math.abs(inPage.result.losses[step] - loss)).toBeLessThan(1e-5);
+    expect(inPage.progress.map((p) => p.loss)).toEqual(inPage.result.losses);
+    expect(nodeLosses[STEPS - 1]).toBeLessThan(nodeLosses[0] - 0.5); // it learned something
+  }, MANY_FORWARDS_TIMEOUT_MS);
+
+  test('a forward sent during training is answered between two steps; a cancel stops training with no step after it is read', async () => {
+    const outcome = await opened.page.evaluate(async ({ args, prompt }) => {
+      const runtime = await (window as unknown as TestPageWindow).glassLlamaRuntime.getRuntime();
+      await runtime.fork('long');
+      const controller = new AbortController();
+      let steps = 0;
+      let forwardAnsweredAfter: number | null = null;
+      const result = await runtime.trainSteps(args, {
+        signal: controller.signal,
+        onProgress: () => {
+          steps++;
+          if (steps === 2) void runtime.forward({ ids: [prompt] }).then(() => (forwardAnsweredAfter = steps));
+          // stop once the forward is answered: with one queue, it would wait for all 1000 steps
+          if (forwardAnsweredAfter !== null && !controller.signal.aborted) controller.abort();
+        },
+      });
+      await runtime.dropSession('long');
+      return { result, steps, forwardAnsweredAfter };
+    }, { args: trainArgs('long', 1000), prompt: PROMPT });
+    expect(outcome.forwardAnsweredAfter).toBeGreaterThanOrEqual(2);
+    expect(outcome.result.stopReason).toBe('cancelled');
+    expect(outcome.result.stepsRun).toBeLessThan(1000);
+    expect(outcome.result.cancelReadAfter).toBeGreaterThan(outcome.forwardAnsweredAfter!);
+    expect(outcome.result.stepsRun).toBe(outcome.result.cancelReadAfter);
+    expect(outcome.steps).toBe(outcome.result.stepsRun);
+  }, MANY_FORWARDS_TIMEOUT_MS);
+
+  test('two sessions do not share weights; the shipped model stays as loaded; 50 mixed ops leak no tensor', async () => {
+    const outcome = await opened.page.evaluate(async ({ args, prompt }) => {
+      const runtime = await (window as unknown as TestPageWindow).glassLlamaRuntime.getRuntime();
+      const logitsOf = async (session?: string) => Array.from((await runtime.forward({ ids: [prompt], session })).logits.data);
+      const shippedBefore = await logitsOf();
+      const before = await runtime.memory();
+      await runtime.fork('a');
+      await runtime.fork('b');
+      await runtime.trainSteps({ ...args, session: 'a', steps: 3 });
+      const logits = { shipped: await logitsOf(), a: await logitsOf('a'), b: await logitsOf('b') };
+      const refusals = {
+        trainDefault: await runtime.trainSteps({ ...args, session: 'default', steps: 1 }).then(() => 'ran', (error: Error) => error.message),
+        twice: await runtime.fork('a').then(() => 'ran', (error: Error) => error.message),
+      };
+      await runtime.dropSession('a');
+      await runtime.dropSession('b');
+      let ops = 0;
+      for (let round = 0; round < 5; round++) {
+        await runtime.fork('c');
+        await runtime.trainSteps({ ...args, session: 'c', steps: 1 });
+        await runtime.evaluate({ session: 'c', examples: args.examples, batchSize: 2, seqLength: 16, rows: 4 });
+        await runtime.forward({ ids: [prompt], session: 'c', taps: ['layers.0.attn.probs'] });
+        await runtime.loss({ ids: [prompt, prompt.slice(0, 2)], training: true, dropoutRate: 0.1, seed: round, session: 'c' });
+        await runtime.generate({ ids: prompt, maxNewTokens: 3, temperature: 0.8, seed: round, session: 'c' }).result;
+        await runtime.forward({ ids: [prompt] });
+        await runtime.pieces(prompt);
+        await runtime.forward({ text: 'w0 '.repeat(200) }).catch(() => null); // refused: too long
+        await runtime.dropSession('c');
+        ops += 10;
+      }
+      return { shippedBefore, logits, refusals, before, after: await runtime.memory(), ops };
+    }, { args: trainArgs('a', 3), prompt: PROMPT });
+    expect(outcome.logits.shipped).toEqual(outcome.shippedBefore);
+    expect(outcome.logits.b).toEqual(outcome.shippedBefore); // a fork starts as an exact copy
+    const change = outcome.logits.a.reduce((most, value, i) => Math.max(most, Math.abs(value - outcome.shippedBefore[i])), 0);
+    expect(change).toBeGreaterThan(0.01); // training 'a' changed 'a' only
+    expect(outcome.refusals).toEqual({
+      trainDefault: 'The default session is the shipped model, which is frozen: fork it to train.',
+      twice: 'A session named "a" exists already.',
+    });
+    expect(outcome.ops).toBe(50);
+    expect(outcome.after).toEqual(outcome.before);
   }, MANY_FORWARDS_TIMEOUT_MS);
 });
