@@ -70,6 +70,7 @@ export async function startLiveWidget(root: HTMLElement, options: LiveWidgetOpti
       signal,
     };
     shell.stage.replaceChildren();
+    delete root.dataset.drawn;
     root.dataset.mounted = 'true';
     showStatus(shell, 'ready');
     try {
@@ -79,6 +80,8 @@ export async function startLiveWidget(root: HTMLElement, options: LiveWidgetOpti
       console.error(`Widget "${id}" failed to start:`, error);
       return;
     }
+    // mount() has drawn the figure: the browser tests check the page (axe, layout) only after this.
+    root.dataset.drawn = 'true';
     const problems = [...notes, ...resolved.linkProblems];
     if (problems.length > 0 && root.dataset.status !== 'error') showStatus(shell, 'note', problems.join(' '));
   }

@@ -99,6 +99,8 @@ export async function mountWidget<Schema extends StateSchema>(
   shell.root.dataset.mounted = 'true';
   showStatus(shell, 'ready');
   await module.mount(shell.stage, context);
+  // mount() has drawn the figure: the browser tests check the page (axe, layout) only after this.
+  shell.root.dataset.drawn = 'true';
   if (resolved.linkProblems.length > 0 && shell.root.dataset.status !== 'error') {
     showStatus(shell, 'note', resolved.linkProblems.join(' '));
   }
