@@ -1,7 +1,9 @@
 // The built site in a real Chromium: every page loads cleanly, math is rendered, navigation
 // works, the theme switch works, and the Content-Security-Policy refuses injected code.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { EMBED_HEIGHT_TOLERANCE, embedHeight } from '../../src/embed/embedHeights';
 import { builtPagePaths, chapterPaths, mathLayoutProblems, openSite, problemsOnPage, startAllWidgets, type OpenedPage, type Site } from './helpers';
+import { EMBED_VIEWPORT, embedMeasurePath, measuredEmbedHeight } from './helpers/embedHeight';
 
 let site: Site;
 beforeAll(async () => {
@@ -26,14 +28,31 @@ test.each(WIDTHS)('the home page at $name has no problems', async ({ viewport, c
   await opened.close();
 });
 
-// Slides, embeds and any other built page get the same checks once (pages under /test/ are
-// other test files' fixtures). An embed page starts its widget at once; problemsOnPage waits
-// for it to draw before axe runs.
-const otherPages = builtPagePaths().filter((path) => path !== '/' && !path.startsWith('/chapters/') && !path.startsWith('/test/'));
+// Slides and any other built page get the same checks once (pages under /test/ are other test
+// files' fixtures).
+const otherPages = builtPagePaths().filter((path) => path !== '/' && !/^\/(chapters|embed|test)\//.test(path));
 
 test.each(otherPages)('built page %s loads with no problems', async (path) => {
-  const opened = await site.openPage(path.startsWith('/embed/') ? `${path}?backend=wasm` : path);
+  const opened = await site.openPage(path);
   expect(await problemsOnPage(opened)).toEqual([]);
+  await opened.close();
+});
+
+// Each embed page once, at the oEmbed width: its widget draws, then the page checks run (axe
+// included) and its height is the one committed in src/embed/embed-heights.json, which the
+// oEmbed answer gives (npm run measure-embeds writes it).
+const embedNames = builtPagePaths().flatMap((path) => /^\/embed\/([^/]+)\/$/.exec(path)?.[1] ?? []);
+
+test.each(embedNames)('embed %s draws with no problems, as tall as its oEmbed answer says', async (name) => {
+  const opened = await site.openPage(embedMeasurePath(name), { viewport: EMBED_VIEWPORT });
+  const height = await measuredEmbedHeight(opened);
+  expect(await problemsOnPage(opened)).toEqual([]);
+  const committed = embedHeight(name);
+  expect(committed, `src/embed/embed-heights.json has no height for ${name}: run npm run measure-embeds`).toBeDefined();
+  expect(Math.abs(height - committed!), `measured ${height} px, committed ${committed} px: run npm run measure-embeds`).toBeLessThanOrEqual(EMBED_HEIGHT_TOLERANCE);
+  const answer = (await (await fetch(new URL(`/oembed/${name}.json`, site.url))).json()) as { height: number; html: string };
+  expect(answer.height).toBe(committed);
+  expect(answer.html).toContain(` height="${committed}" `);
   await opened.close();
 });
 
