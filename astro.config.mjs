@@ -5,6 +5,10 @@ import remarkMath from 'remark-math';
 import rehypeKatex from 'rehype-katex';
 import { selfHostAssets } from './src/styles/self-host-assets.mjs';
 import { tfjsWasmFiles } from './scripts/copy-tfjs-wasm.mjs';
+import { headersFor, readHeaderRules } from './src/hostHeaders.mjs';
+import { siteUrl } from './src/siteUrl.mjs';
+import { testPages } from './src/pages/test/_testPages.mjs';
+
 
 // Content-Security-Policy, rendered by Astro as a <meta> tag on every page.
 // Scripts and styles come from this origin ('self') or carry a sha256 hash that Astro computes
@@ -55,12 +59,19 @@ function rehypeFocusableDisplayMath() {
 }
 
 export default defineConfig({
-  site: 'http://localhost:4321',
+  // The public URL of the site (SITE_URL; default http://localhost:4321, where `npm start` serves):
+  // the origin in the oEmbed answers and the embed pages' discovery links.
+  site: siteUrl(process.env.SITE_URL),
+  // `astro dev` and `astro preview` send the headers that public/_headers gives every path
+  // (Access-Control-Allow-Origin: *, so sandboxed embeds can load the site's files). The per-path
+  // frame headers need scripts/preview.mjs (`npm start`), which applies every rule of the file.
+  server: { headers: headersFor(readHeaderRules(new URL('./public/_headers', import.meta.url)), '/*') },
   // GLASS_LLAMA_OUT_DIR lets two builds run side by side (the browser tests read the same variable).
   outDir: process.env.GLASS_LLAMA_OUT_DIR || './dist',
   trailingSlash: 'ignore',
   // tfjsWasmFiles: copies the tfjs .wasm binaries to public/tfjs/ (served from our own origin).
-  integrations: [selfHostAssets(), tfjsWasmFiles(), mdx()],
+  // testPages: /test/runtime/ and other pages for the tests, only when GLASS_LLAMA_TEST_PAGES=1.
+  integrations: [selfHostAssets(), tfjsWasmFiles(), testPages(), mdx()],
   markdown: {
     remarkPlugins: [remarkMath],
     rehypePlugins: [rehypeKatex, rehypeFocusableDisplayMath],

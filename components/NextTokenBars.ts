@@ -97,7 +97,8 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   for (const button of [sampleButton, undoButton, resetButton]) button.type = 'button';
   buttons.append(sampleButton, undoButton, resetButton);
   const textView = element('p', 'dw-text');
-  textView.setAttribute('aria-label', 'Prompt and added tokens');
+  // A paragraph may not carry aria-label (axe: aria-prohibited-attr); a hidden lead-in names it.
+  const textLabel = element('span', 'mw-hidden', 'Prompt and added tokens: ');
   const summary = element('p', 'mw-readout');
   summary.setAttribute('aria-live', 'polite');
   const chart = element('div', 'mw-chart');
@@ -135,7 +136,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
       const promptText = tokenizer.decode(prepared.ids);
       const fullText = tokenizer.decode(ids);
       // The added tokens are marked; decode() of the whole keeps multi-byte characters intact.
-      textView.replaceChildren(fullText.startsWith(promptText) ? promptText : fullText);
+      textView.replaceChildren(textLabel, fullText.startsWith(promptText) ? promptText : fullText);
       if (added.length > 0 && fullText.startsWith(promptText)) textView.append(element('mark', undefined, fullText.slice(promptText.length)));
       await redrawDistribution();
       ctx.status(standingNote ? 'note' : 'ready', standingNote);

@@ -69,18 +69,24 @@ export function elementSnippet(options: { origin: string; name: string; state?: 
   return `<script type="module" src="${origin}/embed.js"></script>\n<glass-llama-widget name="${escapeAttribute(name)}"${stateAttribute}></glass-llama-widget>`;
 }
 
-/** The oEmbed 1.0 "rich" answer for widget `name` (https://oembed.com/#section2.3). */
-export function oembedResponse(options: { origin: string; name: string; title?: string }) {
-  const { origin, name, title = widgetTitle(name) } = options;
+/** Width (CSS px) the oEmbed answers give, and at which each embed's height is measured. */
+export const OEMBED_WIDTH = 640;
+
+/**
+ * The oEmbed 1.0 "rich" answer for widget `name` (https://oembed.com/#section2.3); `height` is the
+ * embed's measured height at OEMBED_WIDTH (src/embed/embed-heights.json).
+ */
+export function oembedResponse(options: { origin: string; name: string; title?: string; height?: number }) {
+  const { origin, name, title = widgetTitle(name), height = DEFAULT_EMBED_HEIGHT } = options;
   return {
     version: '1.0',
     type: 'rich',
     title,
     provider_name: 'Glass Llama',
     provider_url: `${origin}/`,
-    html: iframeSnippet({ origin, name, title }),
-    width: 640,
-    height: DEFAULT_EMBED_HEIGHT,
+    html: iframeSnippet({ origin, name, title, height }),
+    width: OEMBED_WIDTH,
+    height: Math.round(height),
     cache_age: 86400,
   } as const;
 }

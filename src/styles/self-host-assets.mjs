@@ -2,7 +2,7 @@
 // Copies the fonts and the KaTeX stylesheet from node_modules into public/ before Astro starts,
 // so every font and stylesheet is served by this site and no request leaves the origin.
 // The copies are build outputs (git-ignored): node_modules stays the single source.
-import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,37 @@ function packageDir(name) {
   return dirname(require.resolve(`${name}/package.json`));
 }
 
+/**
+ * The KaTeX that a package resolves (`from` is a directory inside node_modules or the project root).
+ * @param {string} from
+ * @returns {{ version: string, dir: string }}
+ */
+export function katexResolvedFrom(from) {
+  const manifest = createRequire(join(from, 'package.json')).resolve('katex/package.json');
+  return { version: JSON.parse(readFileSync(manifest, 'utf8')).version, dir: dirname(manifest) };
+}
+
+/**
+ * Fails the build when the KaTeX whose stylesheet the pages load is not the KaTeX that renders
+ * the formulas (rehype-katex's own dependency): the HTML of one version under the CSS of another
+ * draws sub- and superscripts at full size and breaks symbols such as \neq.
+ * @param {string} projectDir the directory whose package.json lists katex and rehype-katex
+ */
+export function assertOneKatex(projectDir) {
+  const stylesheet = katexResolvedFrom(projectDir);
+  // rehype-katex exports only its entry (index.js, at the package root), not its package.json.
+  const rehypeKatexDir = dirname(createRequire(join(projectDir, 'package.json')).resolve('rehype-katex'));
+  const renderer = katexResolvedFrom(rehypeKatexDir);
+  if (stylesheet.version !== renderer.version) {
+    throw new Error(
+      `KaTeX version mismatch: the stylesheet would come from katex ${stylesheet.version} (${stylesheet.dir}) ` +
+        `but rehype-katex renders with katex ${renderer.version} (${renderer.dir}). ` +
+        `Set "katex" in package.json to exactly ${renderer.version} (the "overrides" entry keeps every copy on it) and run npm install.`,
+    );
+  }
+  return stylesheet;
+}
+
 /** The woff2 files that src/styles/fonts.css declares: [package, file in its files/ folder]. */
 export const FONT_FILES = [
   ['@fontsource-variable/source-serif-4', 'source-serif-4-latin-wght-normal.woff2'],
@@ -28,9 +59,10 @@ export const FONT_FILES = [
 /**
  * Copy KaTeX's CSS (font-display: swap variant) and fonts to public/katex, fonts to public/fonts.
  * @param {string} publicDir
+ * @param {string} projectDir the project root (its package.json lists katex and rehype-katex)
  */
-export function copySelfHostedAssets(publicDir) {
-  const katexDist = join(packageDir('katex'), 'dist');
+export function copySelfHostedAssets(publicDir, projectDir) {
+  const katexDist = join(assertOneKatex(projectDir).dir, 'dist');
   const katexOut = join(publicDir, 'katex');
   rmSync(katexOut, { recursive: true, force: true });
   mkdirSync(join(katexOut, 'fonts'), { recursive: true });
@@ -55,7 +87,7 @@ export function selfHostAssets() {
   return {
     name: 'glass-llama:self-host-assets',
     hooks: {
-      'astro:config:setup': ({ config }) => copySelfHostedAssets(fileURLToPath(config.publicDir)),
+      'astro:config:setup': ({ config }) => copySelfHostedAssets(fileURLToPath(config.publicDir), fileURLToPath(config.root)),
     },
   };
 }

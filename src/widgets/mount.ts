@@ -284,6 +284,7 @@ export async function hostWidget<Schema extends StateSchema>(
 
     shell.stage.replaceChildren();
     shell.retry.hidden = true;
+    delete shell.root.dataset.drawn;
     shell.root.dataset.mounted = 'true';
     shell.root.dataset.live = 'loading';
     if (shell.fallback) shell.fallback.hidden = false;
@@ -291,7 +292,11 @@ export async function hostWidget<Schema extends StateSchema>(
     showStatus(shell, 'ready');
     try {
       await module.mount(shell.stage, context);
-      if (!signal.aborted) reveal(shell);
+      if (!signal.aborted) {
+        reveal(shell);
+        // mount() has drawn the figure: the browser tests check the page (axe, layout) only after this.
+        shell.root.dataset.drawn = 'true';
+      }
     } catch (error) {
       if (signal.aborted) return;
       if (error instanceof ModelLoadError) return modelFailed(error.message);

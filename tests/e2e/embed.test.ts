@@ -1,53 +1,70 @@
-// Embeds as another site uses them: a page on a second loopback port (another origin) holds
-// the widgets' embed pages in <iframe sandbox="allow-scripts"> and through embed.js's
-// <glass-llama-widget>. The site's responses carry Access-Control-Allow-Origin: *, as
-// public/_headers asks the host to send (a sandboxed frame's origin is "null").
+// Embeds as another site uses them, served by the real preview server of `npm start`
+// (scripts/preview.mjs, started here on a free loopback port): a page on a second loopback port
+// (another origin) pastes the iframe code that the "Embed" button gives and the one in the oEmbed
+// answer, and uses embed.js's <glass-llama-widget>. A sandboxed frame's origin is "null", so each
+// widget starts only if the preview server sends Access-Control-Allow-Origin: * as public/_headers
+// asks; nothing in this test adds that header.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { writeTinyModel } from '../../scripts/make-tiny-model';
+import { startPreview } from '../../scripts/preview.mjs';
+import { embedHeight } from '../../src/embed/embedHeights';
+import { siteUrl } from '../../src/siteUrl.mjs';
 import { DIST_DIR, launchChromium, openPage, problemsOnPage, REPO_ROOT, serveDist, type ServedSite } from './helpers';
 
 const SIMPLE_WIDGET = 'softmax-temperature';
+/** The site's public URL that the build put in the oEmbed answers and discovery links. */
+const SITE = siteUrl(process.env.SITE_URL);
 
 /** A registered widget that runs the model: its component asks for the runtime (directly or through modelWidgetParts). */
-function firstModelWidget(): string | undefined {
+function firstModelWidget(): string {
   const registry = readFileSync(join(REPO_ROOT, 'src/widgets/registry.ts'), 'utf8');
   for (const [, name, file] of registry.matchAll(/'([a-z0-9-]+)': \(\) => import\('\.\.\/\.\.\/components\/(\w+)'\)/g)) {
     const source = readFileSync(join(REPO_ROOT, 'components', `${file}.ts`), 'utf8');
     if (/runtime\(\)|modelWidgetParts/.test(source)) return name;
   }
-  return undefined;
+  throw new Error('No registered widget runs the model (src/widgets/registry.ts).');
 }
 const MODEL_WIDGET = firstModelWidget();
 
-let site: ServedSite;
+/** A loopback port that nothing listens on now. */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((done) => probe.listen(0, '127.0.0.1', done));
+  const { port } = probe.address() as { port: number };
+  await new Promise<void>((done) => probe.close(() => done()));
+  return port;
+}
+
+let preview: Awaited<ReturnType<typeof startPreview>>;
+let siteOrigin: string;
 let host: ServedSite;
 let hostDir: string;
-let modelDir: string | undefined;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 const consoleErrors: string[] = [];
 const otherOrigins: string[] = [];
 const modelRequests: string[] = [];
+/** The iframe code from the Embed button of chapter 1's temperature figure, at T = 0.5. */
+let buttonSnippet: string;
+/** The iframe code of the model widget's oEmbed answer, pointed at this test's server. */
+let oembedSnippet: string;
 
 function hostPage(origin: string): string {
-  const frames = [
-    `<iframe id="simple" sandbox="allow-scripts" title="simple" src="${origin}/embed/${SIMPLE_WIDGET}/?temperature=0.5"></iframe>`,
-    MODEL_WIDGET ? `<iframe id="model" sandbox="allow-scripts" title="model" src="${origin}/embed/${MODEL_WIDGET}/"></iframe>` : '',
-  ];
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Someone else's blog</title></head><body>
 <h1>A blog post</h1>
-${frames.join('\n')}
+<div id="simple">${buttonSnippet}</div>
+<div id="model">${oembedSnippet}</div>
 <script>
   window.heights = {};
   addEventListener('message', (event) => {
-    for (const frame of document.querySelectorAll('iframe[id]')) {
+    for (const frame of document.querySelectorAll('div[id] > iframe')) {
       if (event.source === frame.contentWindow && event.data && event.data.type === 'glass-llama:height') {
-        window.heights[frame.id] = event.data.height;
+        window.heights[frame.parentElement.id] = event.data.height;
         frame.style.height = event.data.height + 'px';
       }
     }
@@ -60,26 +77,30 @@ ${frames.join('\n')}
 }
 
 beforeAll(async () => {
-  // Until the notebook's model is in public/models/, a tiny random Llama stands in for it.
-  const shipped = existsSync(join(DIST_DIR, 'models/glass-llama/model.safetensors'));
-  if (!shipped) {
-    modelDir = mkdtempSync(join(tmpdir(), 'glass-llama-embed-model-'));
-    writeTinyModel(modelDir, 1);
-  }
-  site = await serveDist({ mounts: modelDir ? { '/models/glass-llama/': modelDir } : {} });
-  hostDir = mkdtempSync(join(tmpdir(), 'glass-llama-host-'));
-  writeFileSync(join(hostDir, 'index.html'), hostPage(site.url));
-  host = await serveDist({ root: hostDir });
+  const port = await freePort();
+  preview = await startPreview({ host: '127.0.0.1', port, logLevel: 'error' });
+  siteOrigin = `http://127.0.0.1:${port}`;
   browser = await launchChromium({ webgpu: false });
+
+  // The Embed button's code, as a reader copies it from the chapter.
+  const chapter = await openPage(browser, siteOrigin, `/chapters/01-how-to-read/?${SIMPLE_WIDGET}.temperature=0.5`);
+  await chapter.page.locator(`[data-widget-id="${SIMPLE_WIDGET}"] [data-widget-embed]`).click();
+  buttonSnippet = await chapter.page.locator(`[data-widget-id="${SIMPLE_WIDGET}"] .widget__embed-panel textarea`).first().inputValue();
+  await chapter.close();
+  // The oEmbed answer names the site by its configured public URL (SITE_URL); here the site is
+  // this test's server.
+  const answer = (await (await fetch(`${siteOrigin}/oembed/${MODEL_WIDGET}.json`)).json()) as { html: string; provider_url: string };
+  oembedSnippet = answer.html.replaceAll(new URL(answer.provider_url).origin, siteOrigin);
+
+  hostDir = mkdtempSync(join(tmpdir(), 'glass-llama-host-'));
+  writeFileSync(join(hostDir, 'index.html'), hostPage(siteOrigin));
+  writeFileSync(join(hostDir, 'blank.html'), '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Another site</title></head><body></body></html>');
+  host = await serveDist({ root: hostDir });
   context = await browser.newContext({ viewport: { width: 900, height: 900 } });
-  await context.route(`${site.url}/**`, async (route) => {
-    const response = await route.fetch();
-    await route.fulfill({ response, headers: { ...response.headers(), 'access-control-allow-origin': '*' } });
-  });
   context.on('request', (request) => {
     const origin = new URL(request.url()).origin;
     if (request.url().includes('/models/')) modelRequests.push(request.url());
-    if (origin !== site.url && origin !== host.url && !/^(data|blob):/.test(request.url())) otherOrigins.push(request.url());
+    if (origin !== siteOrigin && origin !== host.url && !/^(data|blob):/.test(request.url())) otherOrigins.push(request.url());
   });
   page = await context.newPage();
   page.on('console', (message) => {
@@ -92,13 +113,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await Promise.all([site?.close(), host?.close()]);
-  rmSync(hostDir, { recursive: true, force: true });
-  if (modelDir) rmSync(modelDir, { recursive: true, force: true });
+  await Promise.all([preview?.stop(), host?.close()]);
+  if (hostDir) rmSync(hostDir, { recursive: true, force: true });
 });
 
 function frameOf(selector: string): Promise<Frame> {
-  return page.locator(selector).elementHandle().then(async (handle) => (await handle!.contentFrame())!);
+  return page.locator(`${selector} > iframe`).elementHandle().then(async (handle) => (await handle!.contentFrame())!);
 }
 
 async function settledStatus(frame: Frame): Promise<{ status: string; message: string }> {
@@ -111,8 +131,9 @@ async function settledStatus(frame: Frame): Promise<{ status: string; message: s
   }));
 }
 
-describe('an embed in a sandboxed iframe on another origin', () => {
-  test('runs with the state from its URL and reports its height to the parent', async () => {
+describe('an embed in a sandboxed iframe on another origin, served by npm start', () => {
+  test('the Embed button\'s iframe code starts the widget with its settings, and it reports its height', async () => {
+    expect(buttonSnippet).toMatch(new RegExp(`^<iframe src="${siteOrigin}/embed/${SIMPLE_WIDGET}/\\?temperature=0\\.5" [^>]*sandbox="allow-scripts"`));
     const frame = await frameOf('#simple');
     expect(await settledStatus(frame)).toEqual({ status: 'ready', message: '' });
     expect(await frame.evaluate(() => self.origin)).toBe('null'); // really sandboxed: an opaque origin
@@ -124,9 +145,10 @@ describe('an embed in a sandboxed iframe on another origin', () => {
     expect(reported).toBeGreaterThan(150);
   });
 
-  test.skipIf(!MODEL_WIDGET)(`loads the model and runs (${MODEL_WIDGET ?? 'no model widget registered'})`, async () => {
-    const frame = await frameOf('#model');
+  test(`the oEmbed answer's iframe code starts a widget that loads the model (${MODEL_WIDGET})`, async () => {
+    expect(oembedSnippet).toMatch(new RegExp(`^<iframe src="${siteOrigin}/embed/${MODEL_WIDGET}/" [^>]*sandbox="allow-scripts"`));
     await page.locator('#model').scrollIntoViewIfNeeded();
+    const frame = await frameOf('#model');
     const settled = await settledStatus(frame);
     expect(settled.status, settled.message).not.toBe('error');
     expect(modelRequests.some((url) => url.endsWith('/models/glass-llama/model.safetensors'))).toBe(true);
@@ -159,12 +181,58 @@ describe('an embed in a sandboxed iframe on another origin', () => {
   });
 });
 
+describe('the headers of npm start (public/_headers)', () => {
+  test('every file may be read from any origin; only the embed pages may be framed by other sites', async () => {
+    const headers = async (path: string) => {
+      const response = await fetch(`${siteOrigin}${path}`);
+      expect(response.status, path).toBe(200);
+      return {
+        cors: response.headers.get('access-control-allow-origin'),
+        policy: response.headers.get('content-security-policy'),
+        frameOptions: response.headers.get('x-frame-options'),
+      };
+    };
+    const readable = { cors: '*', policy: null, frameOptions: null };
+    const notFrameable = { cors: '*', policy: "frame-ancestors 'self'", frameOptions: 'SAMEORIGIN' };
+    expect(await headers('/')).toEqual(notFrameable);
+    expect(await headers('/chapters/01-how-to-read/')).toEqual(notFrameable);
+    expect(await headers('/slides/01-how-to-read/')).toEqual(notFrameable);
+    expect(await headers(`/embed/${MODEL_WIDGET}/`)).toEqual(readable);
+    expect(await headers(`/oembed/${MODEL_WIDGET}.json`)).toEqual(readable);
+    expect(await headers('/embed.js')).toEqual(readable);
+    expect(await headers('/models/glass-llama/model.safetensors')).toEqual(readable);
+    expect(await headers('/fonts/inter-latin-wght-normal.woff2')).toEqual(readable);
+    expect(await headers('/tfjs/tfjs-backend-wasm.wasm')).toEqual(readable);
+    // The built site carries the same file for hosts that read it.
+    expect(readFileSync(join(DIST_DIR, '_headers'), 'utf8')).toBe(readFileSync(join(REPO_ROOT, 'public', '_headers'), 'utf8'));
+  });
+
+  test('another site cannot frame a chapter', async () => {
+    const framing = await context.newPage();
+    const refused: string[] = [];
+    framing.on('console', (message) => refused.push(message.text()));
+    await framing.goto(`${host.url}/blank.html`);
+    await framing.evaluate((src) => {
+      const frame = document.createElement('iframe');
+      frame.id = 'chapter';
+      frame.src = src;
+      document.body.append(frame);
+    }, `${siteOrigin}/chapters/01-how-to-read/`);
+    // Chromium reports the refusal and shows its error page in the frame instead of the chapter.
+    await expect.poll(() => refused.find((text) => text.includes("frame-ancestors 'self'") || text.includes('X-Frame-Options')) ?? refused).toMatch(/frame-ancestors 'self'|X-Frame-Options/);
+    const frame = (await (await framing.locator('#chapter').elementHandle())!.contentFrame())!;
+    expect(frame.url()).toMatch(/^chrome-error:/);
+    expect(await frame.locator('.chapter-main').count()).toBe(0);
+    await framing.close();
+  });
+});
+
 describe('an embed page on its own', () => {
   test('passes the site checks, offers oEmbed discovery and lets any page frame it', async () => {
-    const opened = await openPage(browser, site.url, `/embed/${SIMPLE_WIDGET}/`);
+    const opened = await openPage(browser, siteOrigin, `/embed/${SIMPLE_WIDGET}/`);
     expect(await problemsOnPage(opened)).toEqual([]);
     const oembedHref = await opened.page.locator('link[rel="alternate"][type="application/json+oembed"]').getAttribute('href');
-    expect(new URL(oembedHref!).pathname).toBe(`/oembed/${SIMPLE_WIDGET}.json`);
+    expect(oembedHref).toBe(`${SITE}/oembed/${SIMPLE_WIDGET}.json`);
     const policy = await opened.page.locator('meta[http-equiv="content-security-policy"]').getAttribute('content');
     expect(policy).not.toContain('frame-ancestors');
     expect(policy).toMatch(/script-src 'self'/);
@@ -179,12 +247,14 @@ describe('an embed page on its own', () => {
     expect(names.length).toBeGreaterThan(0);
     for (const name of names) {
       expect(existsSync(join(DIST_DIR, 'embed', name, 'index.html')), `embed page of ${name}`).toBe(true);
-      const response = await fetch(`${site.url}/oembed/${name}.json`);
+      const response = await fetch(`${siteOrigin}/oembed/${name}.json`);
       expect(response.status).toBe(200);
       const answer = (await response.json()) as Record<string, unknown>;
-      expect(answer).toMatchObject({ version: '1.0', type: 'rich', provider_name: 'Glass Llama', width: 640, height: 420 });
+      // The answer names the site by SITE_URL (the tests build with it unset: the default) and
+      // gives the measured height (site.test.ts checks it against the embed page).
+      expect(answer).toMatchObject({ version: '1.0', type: 'rich', provider_name: 'Glass Llama', provider_url: `${SITE}/`, width: 640, height: embedHeight(name) });
       expect(typeof answer.title).toBe('string');
-      expect(answer.html).toMatch(new RegExp(`^<iframe src="[^"]+/embed/${name}/" title="[^"]+" sandbox="allow-scripts"`));
+      expect(answer.html).toMatch(new RegExp(`^<iframe src="${SITE}/embed/${name}/" title="[^"]+" sandbox="allow-scripts"`));
     }
   });
 });

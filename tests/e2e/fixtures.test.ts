@@ -1,7 +1,7 @@
 // The page checks catch what they claim to: each fixture page plants one defect, and
 // problemsOnPage (the same function site.test.ts asserts is empty on every built page) reports it.
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { openSite, problemsOnPage, REPO_ROOT, type Site } from './helpers';
+import { mathLayoutProblems, openSite, problemsOnPage, REPO_ROOT, type Site } from './helpers';
 
 let site: Site;
 beforeAll(async () => {
@@ -11,9 +11,9 @@ afterAll(async () => {
   await site?.close();
 });
 
-async function problemsOf(path: string): Promise<string[]> {
+async function problemsOf(path: string, check = problemsOnPage): Promise<string[]> {
   const opened = await site.openPage(path);
-  const problems = await problemsOnPage(opened);
+  const problems = await check(opened);
   await opened.close();
   return problems;
 }
@@ -38,6 +38,31 @@ test('math left as source text fails the page', async () => {
   expect(await problemsOf('/__fixtures__/raw-math.html')).toEqual([
     'unrendered math: Planted defect: $$p_i = e^{z_i} / \\sum_j e^{z_j}$$ left as source text.',
   ]);
+});
+
+test('a violation that a widget draws after the page loaded fails the page (axe waits for it)', async () => {
+  expect(await problemsOf('/__fixtures__/late-violation.html')).toEqual([
+    'axe critical button-name: Buttons must have discernible text at button',
+  ]);
+});
+
+test('a page wider than the viewport fails', async () => {
+  expect(await problemsOf('/__fixtures__/wide.html')).toEqual(['the page scrolls sideways: 2000 px wide in a 1280 px viewport']);
+});
+
+test('math layout: the clean page has none of these problems', async () => {
+  expect(await problemsOf('/__fixtures__/clean.html', mathLayoutProblems)).toEqual([]);
+});
+
+test('math layout: sub- and superscripts at full size fail', async () => {
+  const problems = await problemsOf('/__fixtures__/math-without-stylesheet.html', mathLayoutProblems);
+  // "t", "+" and "1" of x_{t+1} at the paragraph's 16px.
+  expect(problems).toEqual(['t', '+', '1'].map((text) => `math: "${text}" in the script of x_{t+1} is 16.0 px, not smaller than its base 16.0 px`));
+});
+
+test('math layout: a display formula cut off by its box fails', async () => {
+  const problems = await problemsOf('/__fixtures__/math-clipped.html', mathLayoutProblems);
+  expect(problems).toEqual([expect.stringMatching(/^math: the display formula \\sum_\{i=0\}\^\{d\/2-1\} q_\{2i\}.* is wider than its box, which does not scroll$/)]);
 });
 
 test('a missing page fails with its status', async () => {

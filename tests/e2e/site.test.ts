@@ -1,7 +1,9 @@
 // The built site in a real Chromium: every page loads cleanly, math is rendered, navigation
 // works, the theme switch works, and the Content-Security-Policy refuses injected code.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { builtPagePaths, chapterPaths, openSite, problemsOnPage, startAllWidgets, type Site } from './helpers';
+import { EMBED_HEIGHT_TOLERANCE, embedHeight } from '../../src/embed/embedHeights';
+import { builtPagePaths, chapterPaths, mathLayoutProblems, openSite, problemsOnPage, startAllWidgets, type OpenedPage, type Site } from './helpers';
+import { EMBED_VIEWPORT, embedMeasurePath, measuredEmbedHeight } from './helpers/embedHeight';
 
 let site: Site;
 beforeAll(async () => {
@@ -11,27 +13,24 @@ afterAll(async () => {
   await site?.close();
 });
 
-const pages = ['/', ...chapterPaths()];
+// Each chapter is loaded once per width: every widget is started (on the wasm backend:
+// SwiftShader's software WebGPU takes seconds per token, and the WebGPU path itself is checked
+// token for token in runtime.test.ts), then the page checks run on the drawn page (axe included),
+// with its math. The desktop load is light, the phone load dark, so both themes are checked.
+const WIDTHS = [
+  { name: '1280 px, light', viewport: { width: 1280, height: 900 }, colorScheme: 'light' },
+  { name: '390 px, dark', viewport: { width: 390, height: 844 }, colorScheme: 'dark' },
+] as const;
 
-describe.each(pages)('page %s', (path) => {
-  test.each(['light', 'dark'] as const)('loads with no problems in the %s theme', async (colorScheme) => {
-    const opened = await site.openPage(path, { colorScheme });
-    expect(await problemsOnPage(opened)).toEqual([]);
-    await opened.close();
-  });
-
-  test('loads with no problems on a 390px phone', async () => {
-    const opened = await site.openPage(path, { viewport: { width: 390, height: 844 } });
-    expect(await problemsOnPage(opened)).toEqual([]);
-    const overflow = await opened.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    expect(overflow, 'the page scrolls sideways on a phone').toBeLessThanOrEqual(0);
-    await opened.close();
-  });
+test.each(WIDTHS)('the home page at $name has no problems', async ({ viewport, colorScheme }) => {
+  const opened = await site.openPage('/', { viewport, colorScheme });
+  expect(await problemsOnPage(opened)).toEqual([]);
+  await opened.close();
 });
 
-// Slides, embeds and any other built page get the same basic checks once (pages under /test/ are
-// other test files' fixtures).
-const otherPages = builtPagePaths().filter((path) => !pages.includes(path) && !path.startsWith('/test/'));
+// Slides and any other built page get the same checks once (pages under /test/ are other test
+// files' fixtures).
+const otherPages = builtPagePaths().filter((path) => path !== '/' && !/^\/(chapters|embed|test)\//.test(path));
 
 test.each(otherPages)('built page %s loads with no problems', async (path) => {
   const opened = await site.openPage(path);
@@ -39,26 +38,92 @@ test.each(otherPages)('built page %s loads with no problems', async (path) => {
   await opened.close();
 });
 
+// Each embed page once, at the oEmbed width: its widget draws, then the page checks run (axe
+// included) and its height is the one committed in src/embed/embed-heights.json, which the
+// oEmbed answer gives (npm run measure-embeds writes it).
+const embedNames = builtPagePaths().flatMap((path) => /^\/embed\/([^/]+)\/$/.exec(path)?.[1] ?? []);
+
+test.each(embedNames)('embed %s draws with no problems, as tall as its oEmbed answer says', async (name) => {
+  const opened = await site.openPage(embedMeasurePath(name), { viewport: EMBED_VIEWPORT });
+  const height = await measuredEmbedHeight(opened);
+  expect(await problemsOnPage(opened)).toEqual([]);
+  const committed = embedHeight(name);
+  expect(committed, `src/embed/embed-heights.json has no height for ${name}: run npm run measure-embeds`).toBeDefined();
+  expect(Math.abs(height - committed!), `measured ${height} px, committed ${committed} px: run npm run measure-embeds`).toBeLessThanOrEqual(EMBED_HEIGHT_TOLERANCE);
+  const answer = (await (await fetch(new URL(`/oembed/${name}.json`, site.url))).json()) as { height: number; html: string };
+  expect(answer.height).toBe(committed);
+  expect(answer.html).toContain(` height="${committed}" `);
+  await opened.close();
+});
+
+/** The text a reader sees in `el`: its text without KaTeX's MathML (which only screen readers read). */
+function visibleText(el: Element): string {
+  const copy = el.cloneNode(true) as Element;
+  for (const mathml of copy.querySelectorAll('.katex-mathml')) mathml.remove();
+  return (copy.textContent ?? '').replace(/\u200b/g, '').replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * The table of contents (checked on a page whose widgets have all drawn, so no figure above a
+ * section grows while the test checks where it landed): each entry reads as its heading reads,
+ * math drawn, not KaTeX's doubled text, and clicking it brings the heading into view below the
+ * sticky header.
+ */
+async function checkTableOfContents(opened: OpenedPage): Promise<void> {
+  const { page } = opened;
+  await page.evaluate(() => window.scrollTo(0, 0));
+  const toc = page.getByRole('navigation', { name: 'On this page' });
+  const links = toc.getByRole('link');
+  const count = await links.count();
+  expect(count).toBeGreaterThan(1);
+  for (let i = 0; i < count; i++) {
+    const link = links.nth(i);
+    const target = decodeURIComponent((await link.getAttribute('href'))!.slice(1));
+    await link.click();
+    await page.waitForFunction((id) => location.hash === `#${encodeURIComponent(id)}` || location.hash === `#${id}`, target);
+    const heading = page.locator(`[id="${target}"]`);
+    const headingInView = () =>
+      heading.evaluate((el) => {
+        const { top } = el.getBoundingClientRect();
+        const headerBottom = document.querySelector('.site-header')!.getBoundingClientRect().bottom;
+        return top >= headerBottom - 1 && top < window.innerHeight;
+      });
+    await expect.poll(headingInView).toBe(true);
+    const [linkText, headingText] = await Promise.all([link.evaluate(visibleText), heading.evaluate(visibleText)]);
+    expect(linkText).toBe(headingText);
+    const [linkFormulas, headingFormulas] = await Promise.all([link.locator('.katex').count(), heading.locator('.katex').count()]);
+    expect(linkFormulas, `formulas in the entry "${linkText}"`).toBe(headingFormulas);
+  }
+}
+
+test('the contents show a heading with math as it reads, not TeX source or doubled text', async () => {
+  const opened = await site.openPage('/chapters/02-attention/');
+  const entry = opened.page.getByRole('navigation', { name: 'On this page' }).locator('a[href^="#why-divide"]');
+  expect(await entry.evaluate(visibleText)).toBe('Why divide by the square root of dk');
+  // The k is drawn as a subscript (mathLayoutProblems checks that it is smaller), and screen
+  // readers get the MathML.
+  expect(await entry.locator('.katex-html .msupsub').evaluate(visibleText)).toBe('k');
+  expect(await entry.locator('.katex-mathml annotation').textContent()).toBe('d_k');
+  expect(await mathLayoutProblems(opened)).toEqual([]);
+  await opened.close();
+});
+
 describe.each(chapterPaths())('chapter %s', (path) => {
-  // On the wasm backend: SwiftShader's software WebGPU takes seconds per token, and the WebGPU path
-  // itself is checked token for token in runtime.test.ts.
-  test('every widget starts when scrolled to, and the page still has no problems', async () => {
-    const opened = await site.openPage(`${path}?backend=wasm`);
-    const widgets = await startAllWidgets(opened.page);
+  test.each(WIDTHS)('at $name: every widget draws, then the page has no problems and its math is right', async ({ viewport, colorScheme }) => {
+    const opened = await site.openPage(`${path}?backend=wasm`, { viewport, colorScheme });
+    const widgets = await startAllWidgets(opened.page, 120_000);
     expect(widgets.filter((w) => w.status === 'error')).toEqual([]);
     expect(await problemsOnPage(opened)).toEqual([]);
-    await opened.close();
-  });
-
-  test('renders its math with KaTeX (display and inline)', async () => {
-    const opened = await site.openPage(path);
-    const { display, inline, mathml } = await opened.page.evaluate(() => ({
+    expect(await mathLayoutProblems(opened)).toEqual([]);
+    const { display, inline, mathml, scripts } = await opened.page.evaluate(() => ({
       display: document.querySelectorAll('.katex-display').length,
       inline: document.querySelectorAll('.katex:not(.katex-display .katex)').length,
       mathml: document.querySelectorAll('.katex math').length,
+      scripts: document.querySelectorAll('.katex-html .msupsub').length,
     }));
     expect(display).toBeGreaterThan(0);
     expect(inline).toBeGreaterThan(0);
+    expect(scripts, 'the size check above had sub- or superscripts to measure').toBeGreaterThan(0);
     expect(mathml).toBe(display + inline); // every formula also carries MathML for screen readers
     // The KaTeX fonts are loaded from this site (the stylesheet's @font-face applied).
     const katexFontLoaded = await opened.page.evaluate(async () => {
@@ -66,35 +131,7 @@ describe.each(chapterPaths())('chapter %s', (path) => {
       return [...document.fonts].some((font) => font.family.includes('KaTeX') && font.status === 'loaded');
     });
     expect(katexFontLoaded).toBe(true);
-    await opened.close();
-  });
-
-  test('its table of contents jumps to each section', async () => {
-    // wasm, as above. Every widget is started first, so no figure above a section grows while
-    // the test checks where the section landed (this checks the links, not loading).
-    const opened = await site.openPage(`${path}?backend=wasm`);
-    await startAllWidgets(opened.page, 120_000);
-    await opened.page.evaluate(() => window.scrollTo(0, 0));
-    const toc = opened.page.getByRole('navigation', { name: 'On this page' });
-    const links = toc.getByRole('link');
-    const count = await links.count();
-    expect(count).toBeGreaterThan(1);
-    for (let i = 0; i < count; i++) {
-      const link = links.nth(i);
-      const target = decodeURIComponent((await link.getAttribute('href'))!.slice(1));
-      await link.click();
-      await opened.page.waitForFunction((id) => location.hash === `#${encodeURIComponent(id)}` || location.hash === `#${id}`, target);
-      const heading = opened.page.locator(`[id="${target}"]`);
-      // The section heading is scrolled into view, below the sticky header.
-      const headingInView = () =>
-        heading.evaluate((el) => {
-          const { top } = el.getBoundingClientRect();
-          const headerBottom = document.querySelector('.site-header')!.getBoundingClientRect().bottom;
-          return top >= headerBottom - 1 && top < window.innerHeight;
-        });
-      await expect.poll(headingInView).toBe(true);
-      expect(await heading.textContent()).toBe(await link.textContent());
-    }
+    if (viewport.width === 1280) await checkTableOfContents(opened);
     await opened.close();
   });
 

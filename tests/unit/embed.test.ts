@@ -48,6 +48,12 @@ describe('embed snippets', () => {
     expect(answer.html).toContain('src="https://glass-llama.example/embed/softmax-temperature/"');
   });
 
+  test('oembedResponse gives the measured height, in the answer and on its iframe', () => {
+    const answer = oembedResponse({ origin: ORIGIN, name: 'softmax-temperature', height: 311.6 });
+    expect(answer).toMatchObject({ width: 640, height: 312 });
+    expect(answer.html).toContain(' height="312" ');
+  });
+
   test('widgetTitle reads the name as words', () => {
     expect(widgetTitle('rope-rotation')).toBe('Rope rotation');
   });

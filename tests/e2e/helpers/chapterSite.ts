@@ -2,20 +2,12 @@
 // the model directory mounted at /models/glass-llama/ straight from public/models/glass-llama/
 // (so a model re-exported after the build is the one served), one Chromium, and optionally the
 // same weights loaded in Node so a test can compare the page's numbers with the engine's.
-// Before a trained model exists, a random model of the shipped shape (with the shipped
-// tokenizer) stands in; tests then assert relations, not the trained model's behaviour.
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { configToJSON } from '../../../src/llama/config';
 import type { LlamaModel } from '../../../src/llama/model';
-import { writeSafetensors } from '../../../src/llama/safetensors';
 import type { Tokenizer } from '../../../src/llama/tokenizer';
 import { loadModel, useNodeBackend } from '../../../scripts/load-model';
-import { tinyWeights } from '../../../scripts/make-tiny-model';
-import { DEFAULT_OPTIONS, modelConfig } from '../../../scripts/train';
 import { DIST_DIR, REPO_ROOT } from './build';
 import { launchChromium } from './chromium';
 import { openPage, type OpenPageOptions, type OpenedPage } from './page';
@@ -26,8 +18,6 @@ const SHIPPED_DIR = join(REPO_ROOT, 'public', 'models', 'glass-llama');
 export interface ChapterSite {
   server: ServedSite;
   browser: Browser;
-  /** True while no trained model exists and the random stand-in is served. */
-  tinyModel: boolean;
   /** The same weights in Node (wasm backend), when asked for. */
   engine: { model: LlamaModel; tokenizer: Tokenizer } | null;
   openPage(path: string, options?: OpenPageOptions): Promise<OpenedPage>;
@@ -35,15 +25,7 @@ export interface ChapterSite {
 }
 
 export async function openChapterSite({ engine = false }: { engine?: boolean } = {}): Promise<ChapterSite> {
-  const tinyModel = !existsSync(join(SHIPPED_DIR, 'model.safetensors'));
-  const standIn = tinyModel ? mkdtempSync(join(tmpdir(), 'glass-llama-chapter-')) : null;
-  if (standIn) {
-    const config = modelConfig(DEFAULT_OPTIONS, 1735);
-    writeFileSync(join(standIn, 'config.json'), JSON.stringify(configToJSON(config)));
-    writeFileSync(join(standIn, 'model.safetensors'), writeSafetensors(tinyWeights(config, 3), { dtype: 'F32' }));
-    copyFileSync(join(SHIPPED_DIR, 'tokenizer.json'), join(standIn, 'tokenizer.json'));
-  }
-  const modelDir = standIn ?? SHIPPED_DIR;
+  const modelDir = SHIPPED_DIR;
   let loaded: ChapterSite['engine'] = null;
   if (engine) {
     await useNodeBackend('wasm');
@@ -62,14 +44,12 @@ export async function openChapterSite({ engine = false }: { engine?: boolean } =
   return {
     server,
     browser,
-    tinyModel,
     engine: loaded,
     openPage: (path, options) => openPage(browser, server.url, path, options),
     close: async () => {
       await browser.close();
       await server.close();
       loaded?.model.dispose();
-      if (standIn) rmSync(standIn, { recursive: true, force: true });
     },
   };
 }

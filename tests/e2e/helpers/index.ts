@@ -24,10 +24,15 @@
  * - openSite({ webgpu?, mounts? }): Promise<Site> -- serveDist + launchChromium in one, with
  *   site.openPage(path, options) and site.close().
  * - runAxe(page): Promise<Result[]>, seriousViolations(violations), describeViolations(violations).
- * - problemsOnPage(opened): Promise<string[]> -- status 200, no console/page error, no other
- *   origin, no raw math, no serious/critical axe violation. [] means the page passes.
- * - startAllWidgets(page): scroll each widget into view and wait until it is ready / note / error;
- *   returns [{ id, status, message }].
+ * - problemsOnPage(opened): Promise<string[]> -- waits for every started widget to finish
+ *   drawing, then: status 200, no console/page error, no other origin, no raw math, no sideways
+ *   scroll (document scrollWidth <= viewport), no serious/critical axe violation. [] means the
+ *   page passes.
+ * - mathLayoutProblems(opened): Promise<string[]> -- KaTeX sub/superscripts smaller than their
+ *   base, display formulas inside their column (or scrolling in their own box).
+ * - startAllWidgets(page): scroll each widget into view and wait until it has drawn (its mount()
+ *   resolved: data-drawn) or failed; returns [{ id, status, message }].
+ * - widgetsStartedHaveFinished(page): wait until every started widget has drawn or failed.
  * - chapterPaths(): string[] -- every built chapter page, e.g. '/chapters/01-how-to-read/'.
  * - builtPagePaths(): string[] -- every HTML page in dist/, e.g. '/', '/slides/03-rope/presenter/'.
  */
@@ -43,10 +48,10 @@ export { buildOnce, DIST_DIR, REPO_ROOT } from './build';
 export { serveDist } from './server';
 export type { ServedSite, ServeOptions } from './server';
 export { findChromium, launchChromium, WEBGPU_FLAGS } from './chromium';
-export { openPage, startAllWidgets } from './page';
+export { openPage, startAllWidgets, widgetsStartedHaveFinished } from './page';
 export type { OpenedPage, OpenPageOptions } from './page';
 export { describeViolations, runAxe, seriousViolations } from './axe';
-export { problemsOnPage } from './checks';
+export { mathLayoutProblems, problemsOnPage } from './checks';
 
 export interface Site {
   url: string;

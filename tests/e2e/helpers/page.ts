@@ -76,12 +76,17 @@ export async function openPage(browser: Browser, origin: string, path: string, o
   };
 }
 
-/** Statuses a widget shell settles in (see src/widgets/types.ts StatusKind). */
-const SETTLED = ['ready', 'note', 'error'];
+/*
+ * A widget shell has finished when it failed (data-status "error") or its mount() resolved
+ * (data-drawn="true", set by src/widgets/mount.ts and src/embed/liveWidget.ts after the first
+ * drawing) and it is not running the model again. A status of "ready" or "note" alone is not
+ * enough: the status line is set before a widget draws. (The test is written out in each page
+ * function below: they run in the page, where the CSP refuses to build functions from strings.)
+ */
 
 /**
- * Scroll every widget on the page into view, one after another, and wait until each has settled
- * (ready, note or error). Returns { id, status, message } per widget, in page order.
+ * Scroll every widget on the page into view, one after another, and wait until each has drawn
+ * (or failed). Returns { id, status, message } per widget, in page order.
  */
 export async function startAllWidgets(page: Page, timeoutMs = 60_000): Promise<{ id: string; status: string; message: string }[]> {
   const shells = page.locator('[data-widget]');
@@ -89,8 +94,11 @@ export async function startAllWidgets(page: Page, timeoutMs = 60_000): Promise<{
   for (let i = 0; i < count; i++) {
     await shells.nth(i).scrollIntoViewIfNeeded();
     await page.waitForFunction(
-      ([index, settled]) => settled.includes((document.querySelectorAll('[data-widget]')[index] as HTMLElement).dataset.status ?? ''),
-      [i, SETTLED] as const,
+      (index) => {
+        const el = document.querySelectorAll<HTMLElement>('[data-widget]')[index];
+        return el.dataset.status === 'error' || (el.dataset.drawn === 'true' && el.dataset.status !== 'loading');
+      },
+      i,
       { timeout: timeoutMs },
     );
   }
@@ -100,5 +108,21 @@ export async function startAllWidgets(page: Page, timeoutMs = 60_000): Promise<{
       status: (el as HTMLElement).dataset.status ?? '',
       message: el.querySelector('[data-widget-status]')?.textContent ?? '',
     })),
+  );
+}
+
+/**
+ * Wait until every widget that has started (left "idle") has finished drawing or failed, without
+ * starting any other (a deck's widgets on other slides stay idle). problemsOnPage calls this
+ * before axe, so a violation that appears only once a widget has drawn is caught.
+ */
+export async function widgetsStartedHaveFinished(page: Page, timeoutMs = 120_000): Promise<void> {
+  await page.waitForFunction(
+    () =>
+      [...document.querySelectorAll<HTMLElement>('[data-widget]')].every(
+        (el) => el.dataset.status === 'idle' || el.dataset.status === 'error' || (el.dataset.drawn === 'true' && el.dataset.status !== 'loading'),
+      ),
+    null,
+    { timeout: timeoutMs },
   );
 }

@@ -1,0 +1,37 @@
+// src/hostHeaders.mjs: the rules of public/_headers, which the preview server and the hosts apply.
+import { join } from 'node:path';
+import { expect, test } from 'vitest';
+import { headersFor, parseHeaderRules, patternMatches, readHeaderRules } from '../../src/hostHeaders.mjs';
+
+test('parseHeaderRules reads paths and their indented headers, skipping comments and blank lines', () => {
+  expect(parseHeaderRules('# comment\n/*\n  A: 1\n\n/chapters/*\n  B: two words\n  C: x\n')).toEqual([
+    { pattern: '/*', headers: { A: '1' } },
+    { pattern: '/chapters/*', headers: { B: 'two words', C: 'x' } },
+  ]);
+});
+
+test('parseHeaderRules names the line of a header with no path above it', () => {
+  expect(() => parseHeaderRules('  A: 1\n')).toThrow('_headers line 1: expected an indented "Name: value" under a path, got "A: 1"');
+});
+
+test('patternMatches: "*" matches any rest of the path, other characters match themselves', () => {
+  expect(patternMatches('/*', '/anything/at/all')).toBe(true);
+  expect(patternMatches('/chapters/*', '/chapters/01-how-to-read/')).toBe(true);
+  expect(patternMatches('/chapters/*', '/embed/x/')).toBe(false);
+  expect(patternMatches('/', '/')).toBe(true);
+  expect(patternMatches('/', '/embed/')).toBe(false);
+  expect(patternMatches('/index.html', '/indexXhtml')).toBe(false);
+});
+
+const rules = readHeaderRules(join(import.meta.dirname, '..', '..', 'public', '_headers'));
+
+test('public/_headers: chapters, decks and the home page may be framed only by the site', () => {
+  const closed = { 'Access-Control-Allow-Origin': '*', 'Content-Security-Policy': "frame-ancestors 'self'", 'X-Frame-Options': 'SAMEORIGIN' };
+  for (const path of ['/', '/index.html', '/chapters/03-rope/', '/slides/03-rope/', '/slides/03-rope/presenter/']) expect(headersFor(rules, path), path).toEqual(closed);
+});
+
+test('public/_headers: embeds, oEmbed answers and assets are readable from any origin and frameable', () => {
+  for (const path of ['/embed/rope-stretch/', '/oembed/rope-stretch.json', '/embed.js', '/models/glass-llama/model.safetensors', '/tfjs/tfjs-backend-wasm.wasm']) {
+    expect(headersFor(rules, path), path).toEqual({ 'Access-Control-Allow-Origin': '*' });
+  }
+});
