@@ -17,8 +17,6 @@ export const chapterSchema = z
     order: z.number().int('order must be a whole number').min(1, 'order starts at 1'),
     /** Drafts are built by `astro dev` but left out of `astro build`. */
     draft: z.boolean().default(false),
-    /** Whether the chapter also has a slide deck (the slides route reads this). */
-    slides: z.boolean().default(false),
   })
   .strict();
 

@@ -1,10 +1,13 @@
 // A chapter's slide deck in a real browser: keyboard navigation, the presenter view with notes,
-// widget state shared between windows, links to a slide with a state, and printing to PDF.
+// widget state shared between windows, links to a slide with a state, and printing to PDF; then
+// every slide of every deck, widgets started, checked against the 1280 x 720 canvas.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { DIST_DIR, openSite, problemsOnPage, type OpenedPage, type Site } from './helpers';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { SLIDE_HEIGHT, SLIDE_WIDTH } from '../../src/slides/config';
+import { MIN_FIGURE_SCALE } from '../../src/slides/fitFigure';
+import { chapterPaths, DIST_DIR, openSite, problemsOnPage, type OpenedPage, type Site } from './helpers';
 
 const CHAPTER = '01-how-to-read';
 const DECK = `/slides/${CHAPTER}/`;
@@ -27,13 +30,13 @@ afterAll(async () => {
   await site?.close();
 });
 
-/** The slides the chapter page's HTML makes: a title slide, the text before the first heading, one per h2/h3. */
-function expectedSlideCount(): number {
-  const html = readFileSync(join(DIST_DIR, 'chapters', CHAPTER, 'index.html'), 'utf8');
+/** The slides the chapter page's HTML makes: a title slide, then one per h2/h3 and one per slide break. */
+function expectedSlideCount(chapter = CHAPTER): number {
+  const html = readFileSync(join(DIST_DIR, 'chapters', chapter, 'index.html'), 'utf8');
   const article = html.slice(html.indexOf('<article'), html.indexOf('</article>'));
   const headings = article.match(/<h[23][\s>]/g)?.length ?? 0;
-  const textBeforeFirstHeading = /<p[\s>]/.test(article.slice(0, article.search(/<h[23][\s>]/)));
-  return 1 + (textBeforeFirstHeading ? 1 : 0) + headings;
+  const breaks = article.match(/<hr data-slide-break/g)?.length ?? 0;
+  return 1 + headings + breaks;
 }
 
 async function slideNumber(page: Page | Frame): Promise<string> {
@@ -134,9 +137,93 @@ test('printing gives one PDF page per slide, widgets drawn as they are', async (
   const opened = await site.openPage(`${DECK}?print-pdf&softmax-temperature.temperature=0.5`);
   await opened.page.waitForSelector('html[data-widgets-started]');
   expect(await opened.page.locator('.pdf-page [data-widget] svg').count()).toBeGreaterThan(0);
+  // Nothing visible runs past a page's right (or bottom) edge, where the printer would cut it.
+  const cut = await opened.page.evaluate(() =>
+    [...document.querySelectorAll<HTMLElement>('.pdf-page')].flatMap((page, index) => {
+      const edge = page.getBoundingClientRect();
+      return [...page.querySelectorAll<HTMLElement>('*')]
+        .filter((element) => {
+          const box = element.getBoundingClientRect();
+          return box.width > 0 && box.height > 0 && !element.closest('.mw-hidden') && (box.right > edge.right + 0.5 || box.bottom > edge.bottom + 0.5);
+        })
+        .map((element) => `page ${index + 1}: <${element.tagName.toLowerCase()} class="${element.className}">`);
+    }),
+  );
+  expect(cut).toEqual([]);
   const pdf = await opened.page.pdf({ preferCSSPageSize: true, printBackground: true });
   const pages = pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g)?.length ?? 0;
   expect(pages).toBe(expectedSlideCount());
   expect(opened.consoleErrors).toEqual([]);
   await opened.close();
+});
+
+/** What one slide takes up, in the canvas's own pixels (reveal.js scales the canvas to the window). */
+interface SlideExtent {
+  slide: number;
+  title: string;
+  width: number;
+  height: number;
+  figures: { widget: string; status: string; scale: number; right: number; bottom: number }[];
+}
+
+describe.each(chapterPaths().map((path) => path.split('/')[2]))('deck %s', (chapter) => {
+  test('every slide fits the 1280 x 720 canvas, its widgets started', async () => {
+    // wasm, as in site.test.ts: SwiftShader's WebGPU takes seconds per token.
+    const opened = await site.openPage(`/slides/${chapter}/?backend=wasm`);
+    const { page } = opened;
+    await page.waitForSelector('html[data-deck-ready]');
+    const total = await page.evaluate(() => window.deck!.getTotalSlides());
+    expect(total).toBe(expectedSlideCount(chapter));
+    const extents: SlideExtent[] = [];
+    for (let slide = 0; slide < total; slide++) {
+      await page.evaluate((index) => window.deck!.slide(index), slide);
+      // Every widget on the slide has drawn (or said why not) and fitFigure has fitted it to its box.
+      await page.waitForFunction(
+        () =>
+          [...document.querySelectorAll<HTMLElement>('.reveal .slides > section.present [data-widget]')].every(
+            (figure) =>
+              ['ready', 'note', 'error'].includes(figure.dataset.status ?? '') &&
+              figure.dataset.slideFit === 'done' &&
+              figure.getBoundingClientRect().height <= figure.parentElement!.getBoundingClientRect().height + 1,
+          ),
+        undefined,
+        { timeout: 120_000 },
+      );
+      extents.push(
+        await page.evaluate((index) => {
+          const section = document.querySelector<HTMLElement>('.reveal .slides > section.present')!;
+          const frame = section.getBoundingClientRect();
+          const canvasScale = frame.width / section.offsetWidth;
+          return {
+            slide: index,
+            title: section.querySelector('h1, h2')?.textContent ?? '',
+            width: section.scrollWidth,
+            height: section.scrollHeight,
+            figures: [...section.querySelectorAll<HTMLElement>('[data-widget]')].map((figure) => {
+              const box = figure.getBoundingClientRect();
+              return {
+                widget: figure.dataset.widget!,
+                status: figure.dataset.status!,
+                scale: Number(figure.dataset.slideScale),
+                right: Math.round((box.right - frame.left) / canvasScale),
+                bottom: Math.round((box.bottom - frame.top) / canvasScale),
+              };
+            }),
+          };
+        }, slide),
+      );
+    }
+    const tooBig = extents.filter(
+      (extent) =>
+        extent.width > SLIDE_WIDTH ||
+        extent.height > SLIDE_HEIGHT ||
+        extent.figures.some((figure) => figure.right > SLIDE_WIDTH || figure.bottom > SLIDE_HEIGHT || !(figure.scale >= MIN_FIGURE_SCALE)),
+    );
+    expect(tooBig).toEqual([]);
+    const figures = extents.flatMap((extent) => extent.figures);
+    expect(figures.length).toBeGreaterThan(0);
+    expect(figures.filter((figure) => figure.status === 'error')).toEqual([]);
+    expect(opened.pageErrors).toEqual([]);
+    await opened.close();
+  });
 });

@@ -20,7 +20,7 @@ function firstIssue(frontmatter: unknown): string {
 
 describe('chapterSchema', () => {
   test('accepts a minimal chapter and fills the defaults', () => {
-    expect(chapterSchema.parse(valid)).toEqual({ ...valid, draft: false, slides: false });
+    expect(chapterSchema.parse(valid)).toEqual({ ...valid, draft: false });
   });
 
   test.each([
