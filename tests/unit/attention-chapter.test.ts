@@ -26,7 +26,7 @@ import {
   tokenLosses,
   topPrediction,
 } from '../../src/chapters/attention';
-import { comparePredictions, MASK_PROMPT, maskFor, meanLosses } from '../../src/chapters/attentionMask';
+import { comparePredictions, MASK_PROMPT, maskFor, meanLosses, type PositionComparison } from '../../src/chapters/attentionMask';
 import { headDim } from '../../src/llama/config';
 import { LlamaModel } from '../../src/llama/model';
 import { createRandom, randomNormal } from '../../src/llama/rng';
@@ -368,7 +368,7 @@ describe('the shipped model\'s heads, as the chapter describes them', () => {
   test('without the mask: the loss more than doubles over the stories, though it falls on the widget prompt; no head reads the answer', async () => {
     const { model, tokenizer } = chapter;
     const vocab = model.config.vocab_size;
-    const rows = [];
+    const rows: PositionComparison[] = [];
     for (const story of stories) {
       const ids = tokenizer.encode(story, { bos: true });
       const open = maskFor('none', ids.length, []);
