@@ -31,24 +31,27 @@ export function runningMeanLines(ratios: readonly (readonly number[])[], { width
     `Mean of the dropout output divided by the input, after ${draws} draws, for ${elements} values: ${last.map((r) => r.toFixed(2)).join(', ')}. Without the 1/(1-p) scaling it would settle at ${(1 - p).toFixed(2)}.`,
   );
 
-  const guide = (value: number, className: string, label: string) => {
+  const guides: [number, string, string][] = [[1, 'rm-target', 'expected value: 1 × x']];
+  if (p > 0) guides.push([1 - p, 'rm-unscaled', `without 1/(1−p): ${(1 - p).toFixed(2)} × x`]);
+  for (const [value, className] of guides) {
     svg.append('line').attr('class', className).attr('x1', x.range()[0]).attr('x2', x.range()[1]).attr('y1', y(value)).attr('y2', y(value));
-    svg
-      .append('text')
-      .attr('class', 'chart-value')
-      .attr('x', x.range()[1])
-      .attr('y', y(value) - 4)
-      .attr('text-anchor', 'end')
-      .text(label);
-  };
-  guide(1, 'rm-target', 'expected value: 1 × x');
-  if (p > 0) guide(1 - p, 'rm-unscaled', `without 1/(1−p): ${(1 - p).toFixed(2)} × x`);
+  }
 
   const path = line<number>()
     .x((_, n) => x(n + 1))
     .y((ratio) => y(Math.min(top, ratio)));
   for (let i = 0; i < elements; i++) {
     svg.append('path').attr('class', 'rm-line').attr('d', path(ratios.map((draw) => draw[i])));
+  }
+  // The guides' labels go on top of the lines, with a halo, so the lines never cross them.
+  for (const [value, , label] of guides) {
+    svg
+      .append('text')
+      .attr('class', 'chart-value rm-guide-label')
+      .attr('x', x.range()[1])
+      .attr('y', y(value) - 4)
+      .attr('text-anchor', 'end')
+      .text(label);
   }
 
   const axis = svg.append('g').attr('class', 'chart-axis');
