@@ -22,6 +22,7 @@ import { layerTap } from '../src/llama/taps';
 import { SPACE_MARK, Tokenizer } from '../src/llama/tokenizer';
 import { evaluateLoss, PackedCorpus, type Batch } from '../src/llama/train';
 import { generateSet } from './corpus';
+import { readModelFiles } from './load-model';
 import { BOY_NAMES, GIRL_NAMES } from './corpus/words';
 
 export const MODEL_DIR = 'public/models/glass-llama';
@@ -38,11 +39,10 @@ export async function useWasmBackend(): Promise<void> {
   await tf.ready();
 }
 
-export function loadShippedModel(dir = MODEL_DIR, weightsFile = join(dir, 'model.safetensors')): ShippedModel {
-  const config = parseConfig(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')));
-  const tokenizer = Tokenizer.fromJSON(JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')));
-  const model = LlamaModel.fromWeights(config, readSafetensors(readFileSync(weightsFile)));
-  return { config, model, tokenizer };
+export function loadShippedModel(dir = MODEL_DIR): ShippedModel {
+  const { config, weights, tokenizer } = readModelFiles(dir); // the one loader (src/llama/load.ts)
+  if (!tokenizer) throw new Error(`${dir} has no tokenizer.json; the evaluation reads text.`);
+  return { config, model: LlamaModel.fromWeights(config, weights), tokenizer };
 }
 
 /** Story texts of a split, regenerated in memory (the same as data/stories/<split>.jsonl). */

@@ -9,9 +9,10 @@ import type { LlamaConfig } from '../llama/config';
 
 /**
  * A forward that replaces the model's RoPE scaling (the context-extension figure) may run up to
- * this many times the trained context; every other request stays within the context.
+ * this many times the trained context; every other request stays within the context. This is the
+ * runtime's safety limit, above the figure's own (4 contexts), so the figure's message comes first.
  */
-export const EXTENDED_CONTEXT_FACTOR = 4;
+export const EXTENDED_CONTEXT_FACTOR = 8;
 
 /** The most token positions (rows times the longest row) one batched request may hold. */
 export const BATCH_TOKEN_FACTOR = 64;

@@ -318,7 +318,7 @@ describe('faults', () => {
       );
       expect(outcome.messages).toEqual({
         forward: `This text is ${longTokens.toLocaleString('en-US')} tokens; the model reads at most 128.`,
-        stretched: `This text is ${longTokens.toLocaleString('en-US')} tokens; the model reads at most 512 with its RoPE scaling changed (4 times its context of 128).`,
+        stretched: `This text is ${longTokens.toLocaleString('en-US')} tokens; the model reads at most 1,024 with its RoPE scaling changed (8 times its context of 128).`,
         cjk: `This text is ${cjkTokens.toLocaleString('en-US')} tokens; the model reads at most 128.`,
         ids: 'This text is 8,000 tokens; the model reads at most 128.',
         generate: `This text is ${cjkTokens.toLocaleString('en-US')} tokens; the model reads at most 128.`,

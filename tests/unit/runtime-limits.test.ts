@@ -33,12 +33,12 @@ describe('checkInputLength', () => {
     expect(() => checkInputLength([row(246)], lengthLimit(config), 10)).not.toThrow();
   });
 
-  test('a forward with its RoPE scaling changed may run four contexts, no more', () => {
+  test('a forward with its RoPE scaling changed may run eight contexts, no more', () => {
     const extended = lengthLimit(config, { extendedContext: true });
-    expect(extended.tokens).toBe(1024);
-    expect(() => checkInputLength([row(1024)], extended)).not.toThrow();
+    expect(extended.tokens).toBe(2048);
+    expect(() => checkInputLength([row(2048)], extended)).not.toThrow();
     expect(() => checkInputLength([row(6891)], extended)).toThrow(
-      'This text is 6,891 tokens; the model reads at most 1,024 with its RoPE scaling changed (4 times its context of 256).',
+      'This text is 6,891 tokens; the model reads at most 2,048 with its RoPE scaling changed (8 times its context of 256).',
     );
   });
 
