@@ -12,6 +12,8 @@ import { chapterPaths, DIST_DIR, openSite, problemsOnPage, type OpenedPage, type
 const CHAPTER = '01-how-to-read';
 const DECK = `/slides/${CHAPTER}/`;
 const SLIDER = { name: 'Temperature T' } as const;
+/** How long a poll waits for another window to catch up. A bound, not a speed claim: on a loaded machine the presenter's two deck frames take seconds to start, and vitest's default is 1 s. */
+const CATCH_UP = { timeout: 20_000 } as const;
 
 let site: Site;
 let audience: OpenedPage;
@@ -73,12 +75,12 @@ test('the keyboard moves through the slides and the widget on a slide starts whe
   const { page } = audience;
   await page.locator('body').focus();
   await page.keyboard.press('ArrowRight');
-  await expect.poll(() => new URL(page.url()).hash).toBe('#/1');
+  await expect.poll(() => new URL(page.url()).hash, CATCH_UP).toBe('#/1');
   expect(await slideNumber(page)).toMatch(/^2\//);
   await page.keyboard.press('ArrowLeft');
-  await expect.poll(() => new URL(page.url()).hash).toBe('');
+  await expect.poll(() => new URL(page.url()).hash, CATCH_UP).toBe('');
   for (let i = 0; i < widgetSlide; i++) await page.keyboard.press('ArrowRight');
-  await expect.poll(() => new URL(page.url()).hash).toBe(`#/${widgetSlide}`);
+  await expect.poll(() => new URL(page.url()).hash, CATCH_UP).toBe(`#/${widgetSlide}`);
   await settledWidget(page);
   expect(await page.getByRole('slider', SLIDER).inputValue()).toBe('1');
 });
@@ -93,7 +95,7 @@ test('the presenter view follows the deck, shows the notes, and a slider change 
   await presenter.goto(new URL(`${DECK}presenter/`, site.url).href);
   const current = presenter.frameLocator('iframe[data-frame="current"]');
   // The presenter joins where the audience is.
-  await expect.poll(() => presenter.locator('[data-slide-count]').textContent()).toBe(String(widgetSlide + 1));
+  await expect.poll(() => presenter.locator('[data-slide-count]').textContent(), CATCH_UP).toBe(String(widgetSlide + 1));
   const notes = presenter.locator(`[data-notes-for="${widgetSlide}"]`);
   expect(await notes.isVisible()).toBe(true);
   expect(await presenter.locator('[data-notes-for]:visible').count()).toBe(1);
@@ -107,17 +109,17 @@ test('the presenter view follows the deck, shows the notes, and a slider change 
   await presenterSlider.focus();
   await presenter.keyboard.press('ArrowRight');
   expect(await presenterSlider.inputValue()).toBe('1.05');
-  await expect.poll(() => audience.page.getByRole('slider', SLIDER).inputValue()).toBe('1.05');
+  await expect.poll(() => audience.page.getByRole('slider', SLIDER).inputValue(), CATCH_UP).toBe('1.05');
   expect(new URL(audience.page.url()).searchParams.get('softmax-temperature.temperature')).toBe('1.05');
 
   // Audience -> presenter.
   await audience.page.getByRole('slider', SLIDER).fill('2');
-  await expect.poll(() => presenterSlider.inputValue()).toBe('2');
+  await expect.poll(() => presenterSlider.inputValue(), CATCH_UP).toBe('2');
 
   // The presenter's Next button moves the audience.
   await presenter.getByRole('button', { name: 'Next' }).click();
-  await expect.poll(() => new URL(audience.page.url()).hash).toBe(`#/${widgetSlide + 1}`);
-  await expect.poll(() => presenter.locator('[data-slide-count]').textContent()).toBe(String(widgetSlide + 2));
+  await expect.poll(() => new URL(audience.page.url()).hash, CATCH_UP).toBe(`#/${widgetSlide + 1}`);
+  await expect.poll(() => presenter.locator('[data-slide-count]').textContent(), CATCH_UP).toBe(String(widgetSlide + 2));
   expect(presenterErrors).toEqual([]);
   expect(audience.consoleErrors).toEqual([]);
   await presenter.close();
