@@ -169,6 +169,14 @@ interface SlideExtent {
 }
 
 describe.each(chapterPaths().map((path) => path.split('/')[2]))('deck %s', (chapter) => {
+  test('the chapter page links to it, and hides the slide points and notes', () => {
+    const html = readFileSync(join(DIST_DIR, 'chapters', chapter, 'index.html'), 'utf8');
+    expect(html).toMatch(new RegExp(`<a href="/slides/${chapter}/"[^>]*>View as slides</a>`));
+    const points = html.match(/<div class="slide-points"[^>]*>/g) ?? [];
+    expect(points.length).toBeGreaterThan(0);
+    expect(points.filter((tag) => !/\shidden[\s>]/.test(tag))).toEqual([]);
+  });
+
   test('every slide fits the 1280 x 720 canvas, its widgets started', async () => {
     // wasm, as in site.test.ts: SwiftShader's WebGPU takes seconds per token.
     const opened = await site.openPage(`/slides/${chapter}/?backend=wasm`);
