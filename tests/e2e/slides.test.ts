@@ -140,24 +140,54 @@ test('printing gives one PDF page per slide, widgets drawn as they are', async (
   await opened.page.waitForSelector('html[data-widgets-started]');
   expect(await opened.page.locator('.pdf-page [data-widget] svg').count()).toBeGreaterThan(0);
   // Nothing visible runs past a page's right (or bottom) edge, where the printer would cut it.
-  const cut = await opened.page.evaluate(() =>
-    [...document.querySelectorAll<HTMLElement>('.pdf-page')].flatMap((page, index) => {
-      const edge = page.getBoundingClientRect();
-      return [...page.querySelectorAll<HTMLElement>('*')]
-        .filter((element) => {
-          const box = element.getBoundingClientRect();
-          return box.width > 0 && box.height > 0 && !element.closest('.mw-hidden') && (box.right > edge.right + 0.5 || box.bottom > edge.bottom + 0.5);
-        })
-        .map((element) => `page ${index + 1}: <${element.tagName.toLowerCase()} class="${element.className}">`);
-    }),
-  );
-  expect(cut).toEqual([]);
+  expect(await opened.page.evaluate(visiblePastPageEdges)).toEqual([]);
   const pdf = await opened.page.pdf({ preferCSSPageSize: true, printBackground: true });
   const pages = pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g)?.length ?? 0;
   expect(pages).toBe(expectedSlideCount());
   expect(opened.consoleErrors).toEqual([]);
   await opened.close();
 });
+
+test('a deck with wide figures and tall formulas prints with nothing past a page edge', async () => {
+  const opened = await site.openPage('/slides/02-attention/?print-pdf&backend=wasm', { viewport: { width: 1331, height: 748 } });
+  await opened.page.waitForSelector('html[data-widgets-started]', { timeout: 120_000 });
+  // Each figure has been fitted to its slide.
+  await opened.page.waitForFunction(() => [...document.querySelectorAll<HTMLElement>('.pdf-page [data-widget]')].every((figure) => figure.dataset.slideFit === 'done'));
+  expect(await opened.page.locator('.pdf-page [data-widget]').count()).toBe(3);
+  expect(await opened.page.evaluate(visiblePastPageEdges)).toEqual([]);
+  expect(opened.pageErrors).toEqual([]);
+  await opened.close();
+});
+
+/**
+ * In the page: every element of the print layout that shows past its page's right or bottom edge.
+ * What an ancestor clips (a scroll box, KaTeX's own clipping, a slide's figure box) does not show,
+ * nor do visually hidden text alternatives.
+ */
+function visiblePastPageEdges(): string[] {
+  const found: string[] = [];
+  for (const [index, page] of [...document.querySelectorAll('.pdf-page')].entries()) {
+    const edge = page.getBoundingClientRect();
+    for (const element of page.querySelectorAll('*')) {
+      if (element.closest('.mw-hidden')) continue;
+      let { left, top, right, bottom } = element.getBoundingClientRect();
+      for (let ancestor = element.parentElement; ancestor && ancestor !== page; ancestor = ancestor.parentElement) {
+        const style = getComputedStyle(ancestor);
+        if (style.overflowX === 'visible' && style.overflowY === 'visible') continue;
+        const clip = ancestor.getBoundingClientRect();
+        left = Math.max(left, clip.left);
+        top = Math.max(top, clip.top);
+        right = Math.min(right, clip.right);
+        bottom = Math.min(bottom, clip.bottom);
+      }
+      const shows = right > left && bottom > top;
+      if (shows && (right > edge.right + 0.5 || bottom > edge.bottom + 0.5)) {
+        found.push(`page ${index + 1}: <${element.tagName.toLowerCase()} class="${element.getAttribute('class') ?? ''}">`);
+      }
+    }
+  }
+  return found;
+}
 
 /** What one slide takes up, in the canvas's own pixels (reveal.js scales the canvas to the window). */
 interface SlideExtent {
