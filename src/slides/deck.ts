@@ -117,7 +117,9 @@ function announcePosition(): void {
 function receive(message: DeckMessage): void {
   switch (message.kind) {
     case 'hello':
-      if (view === 'next') return;
+      // The presenter's "current" frame answers only once it has a position of its own (followed
+      // or moved): answering with the slide it opened on would pull the audience back to it.
+      if (view === 'next' || (view === 'current' && followed === null)) return;
       channel.post({ kind: 'slide', total: deck.getTotalSlides(), ...position() });
       for (const [widgetId, state] of shared) channel.post({ kind: 'state', widgetId, state });
       return;
