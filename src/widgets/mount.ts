@@ -121,8 +121,8 @@ const shellTexts = new WeakMap<HTMLElement, ShellText>();
 function render(shell: WidgetShell, text: ShellText): void {
   shellTexts.set(shell.root, text);
   const note = text.linkNotes.join(' ');
-  shell.linkNote.textContent = note;
-  shell.message.textContent = note && text.message ? ` ${text.message}` : text.message;
+  shell.linkNote.textContent = note && text.message ? `${note} ` : note;
+  shell.message.textContent = text.message;
   // A link note makes a ready widget's status a note (the CSS says "Note:", tests read data-status).
   shell.root.dataset.status = text.kind === 'ready' && note ? 'note' : text.kind;
 }
@@ -153,6 +153,11 @@ function reveal(shell: WidgetShell): void {
   if (shell.fallback) shell.fallback.hidden = true;
 }
 
+/** The status while a widget's mount() runs, until the widget sets its own. */
+const STARTING = 'Starting the figure…';
+/** Shells whose widget's mount() has not finished yet, with that mount's signal (a restart replaces it). */
+const mounting = new WeakMap<HTMLElement, AbortSignal>();
+
 /** Thrown by WidgetContext.model() when the model cannot load; the shell already says why. */
 export class ModelLoadError extends Error {}
 
@@ -171,7 +176,9 @@ export async function loadModelFor(shell: WidgetShell, modelUrl = DEFAULT_MODEL_
   }
   const runtimeNote = 'note' in model.backend && typeof model.backend.note === 'string' ? model.backend.note : null;
   showBackend(shell, [unknownBackendNote, runtimeNote, backendNote(model.backend)], model.backend.reason);
-  showStatus(shell, 'ready');
+  // Inside mount() the widget is still starting (its first run comes next); ready once mount() is done.
+  if (mounting.has(shell.root)) showStatus(shell, 'loading', STARTING);
+  else showStatus(shell, 'ready');
   reveal(shell);
   return { runtime, model };
 }
@@ -289,15 +296,21 @@ export async function hostWidget<Schema extends StateSchema>(
     shell.root.dataset.live = 'loading';
     if (shell.fallback) shell.fallback.hidden = false;
     showLinkNotes(shell, linkNotes);
-    showStatus(shell, 'ready');
+    // Loading until mount() is done (or the widget says otherwise), so nobody reads a half-started
+    // widget as ready.
+    showStatus(shell, 'loading', STARTING);
+    mounting.set(shell.root, signal);
     try {
       await module.mount(shell.stage, context);
-      if (!signal.aborted) {
-        reveal(shell);
-        // mount() has drawn the figure: the browser tests check the page (axe, layout) only after this.
-        shell.root.dataset.drawn = 'true';
-      }
+      if (mounting.get(shell.root) === signal) mounting.delete(shell.root);
+      if (signal.aborted) return;
+      reveal(shell);
+      // mount() has drawn the figure: the browser tests check the page (axe, layout) only after this.
+      shell.root.dataset.drawn = 'true';
+      const now = shellTexts.get(shell.root);
+      if (now?.kind === 'loading' && now.message === STARTING) showStatus(shell, 'ready');
     } catch (error) {
+      if (mounting.get(shell.root) === signal) mounting.delete(shell.root);
       if (signal.aborted) return;
       if (error instanceof ModelLoadError) return modelFailed(error.message);
       showStatus(shell, 'error', `This figure could not start: ${error instanceof Error ? error.message : String(error)}`);

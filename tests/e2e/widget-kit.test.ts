@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { openSite, REPO_ROOT, type Site } from './helpers';
+import { widgetRegistry, widgetNames } from '../../src/widgets/registry';
+import type { StateSchema } from '../../src/widgets/state';
 import type { Page } from 'playwright-core';
 import { settled } from './helpers/chapterSite';
 
@@ -148,7 +150,7 @@ describe('hostile input', () => {
     const text = Array.from({ length: 700 }, (_, i) => `w${i}`).join(' ');
     await page.locator(stretch).getByLabel('A long text (Ctrl+Enter runs it)', { exact: true }).fill(text);
     await page.locator(stretch).getByRole('button', { name: 'Run' }).click();
-    await expect.poll(() => page.locator(`${stretch} [data-widget-link-note]`).textContent()).toBe(
+    await expect.poll(async () => (await page.locator(`${stretch} [data-widget-link-note]`).textContent())?.trim()).toBe(
       `The prompt is too long for a link (${text.length} characters), so the page's link keeps the chapter's prompt.`,
     );
     expect(page.url().length).toBeLessThanOrEqual(2000);
@@ -156,6 +158,34 @@ describe('hostile input', () => {
     expect(opened.pageErrors).toEqual([]);
     await opened.close();
   }, 180_000);
+
+  test('every widget, every setting: a hostile link value gets a note naming the setting, markup stays text, no page error', async () => {
+    // Values no number, choice or flag setting accepts; text settings get markup, emoji, CJK,
+    // zero-width and control characters (within their length, so the URL stays servable).
+    const notANumber = ['', 'NaN', '1e400', '0x10', ' 3', '🦙', '<b>x</b>', '\u202Eabc'];
+    const hostileText = '<img src=x onerror=alert(1)>🦙猫\u200B\u0007مرحبا';
+    for (const name of widgetNames) {
+      const schema = ((await widgetRegistry[name]()) as { schema: StateSchema }).schema;
+      const search = new URLSearchParams({ backend: 'wasm' });
+      const expected: string[] = [];
+      Object.entries(schema).forEach(([setting, declared], i) => {
+        if (declared.kind === 'text') {
+          search.set(setting, hostileText.slice(0, declared.maxLength));
+        } else {
+          const value = notANumber[i % notANumber.length];
+          search.set(setting, value);
+          expected.push(`The link sets ${setting} to "${value}"`);
+        }
+      });
+      const opened = await site.openPage(`/embed/${name}/?${search}`);
+      const { status, message } = await settled(opened.page, WIDGET);
+      expect(status, `${name}: ${message}`).toMatch(/^(note|error)$/);
+      for (const part of expected) expect(message, name).toContain(part);
+      expect(await opened.page.locator('[data-widget-stage] img, [data-widget-stage] b').count(), name).toBe(0);
+      expect(opened.pageErrors, name).toEqual([]);
+      await opened.close();
+    }
+  }, 400_000);
 
   test('an unknown ?backend= is ignored with a note; the widget runs', async () => {
     const opened = await site.openPage('/embed/rope-rotation/?backend=cuda&layr=2');
