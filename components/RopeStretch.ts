@@ -63,7 +63,9 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
     const table = element('table', 'mw-table mw-table--wrap-headings');
     table.createCaption().textContent = `Mean next-token loss over ${tokenCount} tokens, in nats (lower is better)`;
     const headRow = table.createTHead().insertRow();
-    for (const label of ['method', `positions 0–${context - 1}`, `positions ${context}–${tokenCount - 2}`]) headRow.append(element('th', undefined, label));
+    // a word joiner on each side of the dash keeps a range on one line when the heading wraps
+    const range = (from: number, to: number) => `${from}\u2060–\u2060${to}`;
+    for (const label of ['method', `positions ${range(0, context - 1)}`, `positions ${range(context, tokenCount - 2)}`]) headRow.append(element('th', undefined, label));
     const body = table.createTBody();
     for (const r of runs) {
       const row = body.insertRow();
