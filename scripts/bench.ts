@@ -19,9 +19,10 @@
  * Against C: scripts/bench/reference.c (our plain single-threaded C forward of a llama2.c
  * checkpoint) is compiled with `cc -O3` into bench-results/ and decodes greedily from BOS on the
  * stories260K fixture; the engine does the same on the wasm backend in this process. Their tokens
- * must be equal (parity), then the two are timed in alternation (C_SETUP.rounds rounds) and the
- * medians and the median per-round ratio engine / C are printed: on a machine shared with other
- * work the ratio moves much less than either figure. Without `cc` this part is skipped.
+ * must be equal (parity), then the two are timed in alternation (C_SETUP.rounds rounds; each
+ * figure is a median decode step) and the medians and the median per-round ratio engine / C are
+ * printed: on a machine shared with other work the ratio moves much less than either figure.
+ * Without `cc` this part is skipped.
  *
  * Prints a table and writes bench-results/bench.json. Timings are for reading, never asserted.
  */
@@ -196,15 +197,18 @@ async function timeGeneration(model: LlamaModel, prompt: number[]): Promise<RunT
 // ------------------------------------------------------------------------------------ against C
 
 /**
- * Each round: one run of the C program (it decodes `repeats` times and reports each), then
- * `repeats` timed generations by the engine after one warm-up; both decode `steps` tokens from BOS.
+ * Each round: one run of the C program (it decodes `repeats` times), then `repeats` generations
+ * by the engine (after one warm-up before the first round); both decode `steps` tokens from BOS.
+ * A figure is the median time of one decode step (steps 2..steps: the first, from BOS alone, is
+ * prefill for the engine), so the preemptions of a loaded machine, which hit the long engine runs
+ * more often than the short C runs, do not count.
  */
 export const C_SETUP = { steps: 128, rounds: 5, repeats: 3 } as const;
 
 export interface CComparison {
   steps: number;
   rounds: number;
-  /** Medians over the rounds of each round's median, tokens/s. */
+  /** Medians over the rounds of each round's median step, as tokens/s. */
   engineTokensPerSecond: number;
   cTokensPerSecond: number;
   /** Median over the rounds of engine tok/s / C tok/s within the round. */
@@ -225,20 +229,31 @@ export function compileCReference(): { ok: true } | { ok: false; reason: string 
   return { ok: true };
 }
 
-/** Runs the compiled C reference: decode seconds of each repeat and its greedy tokens. */
-export function runCReference(checkpoint: string, steps: number, repeats: number): { seconds: number[]; tokens: number[] } {
+/** Runs the compiled C reference: the seconds of every decode step of every repeat, and its greedy tokens. */
+export function runCReference(checkpoint: string, steps: number, repeats: number): { stepSeconds: number[][]; tokens: number[] } {
   const out = execFileSync(C_BINARY, [checkpoint, String(steps), String(repeats)], { encoding: 'utf8' });
-  const seconds = [...out.matchAll(/^seconds (\S+)$/gm)].map((m) => Number(m[1]));
+  const stepSeconds = [...out.matchAll(/^steps (.*)$/gm)].map((m) => m[1].trim().split(/\s+/).map(Number));
   const tokens = /^tokens (.*)$/m.exec(out)?.[1].trim().split(/\s+/).map(Number) ?? [];
-  if (seconds.length !== repeats || tokens.length !== steps) throw new Error(`C reference: unexpected output\n${out}`);
-  return { seconds, tokens };
+  if (stepSeconds.length !== repeats || stepSeconds.some((run) => run.length !== steps) || tokens.length !== steps) {
+    throw new Error(`C reference: unexpected output\n${out}`);
+  }
+  return { stepSeconds, tokens };
 }
 
-/** The engine decodes `steps` greedy tokens from BOS (the first forward is BOS itself, as in C). */
-async function engineGreedyFromBos(model: LlamaModel, steps: number): Promise<{ seconds: number; tokens: number[] }> {
-  const start = performance.now();
-  const { newIds } = await generate(model, [1], { maxNewTokens: steps, temperature: 0 });
-  return { seconds: (performance.now() - start) / 1000, tokens: newIds };
+/**
+ * The engine decodes `steps` greedy tokens from BOS (the first forward is BOS itself, as in C);
+ * stepSeconds[i] is the time from token i to token i + 1, one decode step.
+ */
+async function engineGreedyFromBos(model: LlamaModel, steps: number): Promise<{ stepSeconds: number[]; tokens: number[] }> {
+  const arrivals: number[] = [];
+  const { newIds } = await generate(model, [1], {
+    maxNewTokens: steps,
+    temperature: 0,
+    onToken: () => {
+      arrivals.push(performance.now());
+    },
+  });
+  return { stepSeconds: arrivals.slice(1).map((time, i) => (time - arrivals[i]) / 1000), tokens: newIds };
 }
 
 /** Parity first, then C and the engine (on the current backend) timed in alternation. */
@@ -252,11 +267,11 @@ export async function compareWithC(checkpoint: string, setup: { steps: number; r
     }
     const perRound: CComparison['perRound'] = [];
     for (let round = 0; round < setup.rounds; round++) {
-      const cSeconds = runCReference(checkpoint, setup.steps, setup.repeats).seconds;
-      const engineSeconds: number[] = [];
-      for (let i = 0; i < setup.repeats; i++) engineSeconds.push((await engineGreedyFromBos(model, setup.steps)).seconds);
-      const cRate = setup.steps / quantile(cSeconds, 0.5);
-      const engineRate = setup.steps / quantile(engineSeconds, 0.5);
+      const cSteps = runCReference(checkpoint, setup.steps, setup.repeats).stepSeconds.flatMap((run) => run.slice(1));
+      const engineSteps: number[] = [];
+      for (let i = 0; i < setup.repeats; i++) engineSteps.push(...(await engineGreedyFromBos(model, setup.steps)).stepSeconds);
+      const cRate = 1 / quantile(cSteps, 0.5);
+      const engineRate = 1 / quantile(engineSteps, 0.5);
       perRound.push({ engine: engineRate, c: cRate, ratio: engineRate / cRate });
     }
     return {
@@ -276,7 +291,7 @@ export async function compareWithC(checkpoint: string, setup: { steps: number; r
 export function formatCComparison(backend: string, result: CComparison): string {
   const rounds = result.perRound.map((r) => `${r.engine.toFixed(0)}/${r.c.toFixed(0)} = ${r.ratio.toFixed(3)}`).join(', ');
   return [
-    `against C (stories260K, greedy from BOS, ${result.steps} tokens; parity: the ${result.tokens.length} tokens are equal)`,
+    `against C (stories260K, greedy from BOS, ${result.steps} tokens; parity: the ${result.tokens.length} tokens are equal; tok/s = 1 / median decode step)`,
     `  engine (node ${backend}) ${result.engineTokensPerSecond.toFixed(0)} tok/s, C -O3 ${result.cTokensPerSecond.toFixed(0)} tok/s, ` +
       `ratio ${result.ratio.toFixed(3)} (median of ${result.rounds} rounds, each engine/C: ${rounds})`,
   ].join('\n');

@@ -6,8 +6,8 @@
  *   cc -O3 -o reference scripts/bench/reference.c -lm
  *   reference CHECKPOINT STEPS REPEATS
  *
- * Prints one line per repeat, "seconds S", for STEPS decode steps (the first step, from BOS,
- * included), then "tokens ID ID ..." (the greedy tokens of the last repeat).
+ * Prints one line per repeat, "steps S1 S2 ...": the seconds of each of the STEPS decode steps
+ * (the first, from BOS, included), then "tokens ID ID ..." (the greedy tokens of the last repeat).
  */
 #include <math.h>
 #include <stdio.h>
@@ -194,15 +194,19 @@ int main(int argc, char **argv) {
     alloc(m.vocab),
   };
   int *tokens = malloc(sizeof(int) * steps);
+  double *seconds = malloc(sizeof(double) * steps);
   for (int r = 0; r < repeats; r++) {
-    double start = now_seconds();
     int token = 1; /* BOS */
     for (int pos = 0; pos < steps; pos++) {
+      double start = now_seconds();
       step(&m, &w, &s, token, pos);
       token = argmax(s.logits, m.vocab);
+      seconds[pos] = now_seconds() - start;
       tokens[pos] = token;
     }
-    printf("seconds %.9f\n", now_seconds() - start);
+    printf("steps");
+    for (int i = 0; i < steps; i++) printf(" %.9f", seconds[i]);
+    printf("\n");
   }
   printf("tokens");
   for (int i = 0; i < steps; i++) printf(" %d", tokens[i]);
