@@ -4,6 +4,7 @@
  *   npm run bench                  Node (wasm, cpu) and headless Chromium (webgpu, webgl, wasm, cpu)
  *   npm run bench -- --node-only   Node only (no site build, no browser)
  *   npm run bench -- --dist DIR    serve an existing build instead of building dist/
+ *   npm run bench -- --c-only      only the comparison with C (below)
  *
  * For each model (the stories260K fixture, and public/models/glass-llama when it exists) and
  * backend it measures
@@ -15,11 +16,20 @@
  * In the browser the times are taken in the page, around the worker (runtime/client.ts), so they
  * include the messages a widget also waits for.
  *
+ * Against C: scripts/bench/reference.c (our plain single-threaded C forward of a llama2.c
+ * checkpoint) is compiled with `cc -O3` into bench-results/ and decodes greedily from BOS on the
+ * stories260K fixture; the engine does the same on the wasm backend in this process. Their tokens
+ * must be equal (parity), then the two are timed in alternation (C_SETUP.rounds rounds; each
+ * figure is a median decode step) and the medians and the median per-round ratio engine / C are
+ * printed: on a machine shared with other work the ratio moves much less than either figure.
+ * Without `cc` this part is skipped.
+ *
  * Prints a table and writes bench-results/bench.json. Timings are for reading, never asserted.
  */
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { configToJSON } from '../src/llama/config';
@@ -184,6 +194,109 @@ async function timeGeneration(model: LlamaModel, prompt: number[]): Promise<RunT
   return { startMs, tokenMs };
 }
 
+// ------------------------------------------------------------------------------------ against C
+
+/**
+ * Each round: one run of the C program (it decodes `repeats` times), then `repeats` generations
+ * by the engine (after one warm-up before the first round); both decode `steps` tokens from BOS.
+ * A figure is the median time of one decode step (steps 2..steps: the first, from BOS alone, is
+ * prefill for the engine), so the preemptions of a loaded machine, which hit the long engine runs
+ * more often than the short C runs, do not count.
+ */
+export const C_SETUP = { steps: 128, rounds: 5, repeats: 3 } as const;
+
+export interface CComparison {
+  steps: number;
+  rounds: number;
+  /** Medians over the rounds of each round's median step, as tokens/s. */
+  engineTokensPerSecond: number;
+  cTokensPerSecond: number;
+  /** Median over the rounds of engine tok/s / C tok/s within the round. */
+  ratio: number;
+  perRound: { engine: number; c: number; ratio: number }[];
+  /** The greedy tokens both produced (checked equal before any timing). */
+  tokens: number[];
+}
+
+const C_SOURCE = join(REPO_ROOT, 'scripts/bench/reference.c');
+const C_BINARY = join(REPO_ROOT, 'bench-results/reference');
+
+/** Compiles the C reference with `cc -O3`; returns why not when there is no compiler. */
+export function compileCReference(): { ok: true } | { ok: false; reason: string } {
+  if (spawnSync('cc', ['--version']).error) return { ok: false, reason: 'no C compiler (cc) on PATH' };
+  mkdirSync(dirname(C_BINARY), { recursive: true });
+  execFileSync('cc', ['-O3', '-o', C_BINARY, C_SOURCE, '-lm']);
+  return { ok: true };
+}
+
+/** Runs the compiled C reference: the seconds of every decode step of every repeat, and its greedy tokens. */
+export function runCReference(checkpoint: string, steps: number, repeats: number): { stepSeconds: number[][]; tokens: number[] } {
+  const out = execFileSync(C_BINARY, [checkpoint, String(steps), String(repeats)], { encoding: 'utf8' });
+  const stepSeconds = [...out.matchAll(/^steps (.*)$/gm)].map((m) => m[1].trim().split(/\s+/).map(Number));
+  const tokens = /^tokens (.*)$/m.exec(out)?.[1].trim().split(/\s+/).map(Number) ?? [];
+  if (stepSeconds.length !== repeats || stepSeconds.some((run) => run.length !== steps) || tokens.length !== steps) {
+    throw new Error(`C reference: unexpected output\n${out}`);
+  }
+  return { stepSeconds, tokens };
+}
+
+/**
+ * The engine decodes `steps` greedy tokens from BOS (the first forward is BOS itself, as in C);
+ * stepSeconds[i] is the time from token i to token i + 1, one decode step.
+ */
+async function engineGreedyFromBos(model: LlamaModel, steps: number): Promise<{ stepSeconds: number[]; tokens: number[] }> {
+  const arrivals: number[] = [];
+  const { newIds } = await generate(model, [1], {
+    maxNewTokens: steps,
+    temperature: 0,
+    onToken: () => {
+      arrivals.push(performance.now());
+    },
+  });
+  return { stepSeconds: arrivals.slice(1).map((time, i) => (time - arrivals[i]) / 1000), tokens: newIds };
+}
+
+/** Parity first, then C and the engine (on the current backend) timed in alternation. */
+export async function compareWithC(checkpoint: string, setup: { steps: number; rounds: number; repeats: number } = C_SETUP): Promise<CComparison> {
+  const { model } = loadModel(checkpoint);
+  try {
+    const engine = await engineGreedyFromBos(model, setup.steps); // also the warm-up
+    const c = runCReference(checkpoint, setup.steps, 1);
+    if (engine.tokens.join(' ') !== c.tokens.join(' ')) {
+      throw new Error(`Parity: the engine's greedy tokens differ from C's\n  engine ${engine.tokens.join(' ')}\n  C      ${c.tokens.join(' ')}`);
+    }
+    const perRound: CComparison['perRound'] = [];
+    for (let round = 0; round < setup.rounds; round++) {
+      const cSteps = runCReference(checkpoint, setup.steps, setup.repeats).stepSeconds.flatMap((run) => run.slice(1));
+      const engineSteps: number[] = [];
+      for (let i = 0; i < setup.repeats; i++) engineSteps.push(...(await engineGreedyFromBos(model, setup.steps)).stepSeconds);
+      const cRate = 1 / quantile(cSteps, 0.5);
+      const engineRate = 1 / quantile(engineSteps, 0.5);
+      perRound.push({ engine: engineRate, c: cRate, ratio: engineRate / cRate });
+    }
+    return {
+      steps: setup.steps,
+      rounds: setup.rounds,
+      engineTokensPerSecond: quantile(perRound.map((r) => r.engine), 0.5),
+      cTokensPerSecond: quantile(perRound.map((r) => r.c), 0.5),
+      ratio: quantile(perRound.map((r) => r.ratio), 0.5),
+      perRound,
+      tokens: c.tokens,
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
+export function formatCComparison(backend: string, result: CComparison): string {
+  const rounds = result.perRound.map((r) => `${r.engine.toFixed(0)}/${r.c.toFixed(0)} = ${r.ratio.toFixed(3)}`).join(', ');
+  return [
+    `against C (stories260K, greedy from BOS, ${result.steps} tokens; parity: the ${result.tokens.length} tokens are equal; tok/s = 1 / median decode step)`,
+    `  engine (node ${backend}) ${result.engineTokensPerSecond.toFixed(0)} tok/s, C -O3 ${result.cTokensPerSecond.toFixed(0)} tok/s, ` +
+      `ratio ${result.ratio.toFixed(3)} (median of ${result.rounds} rounds, each engine/C: ${rounds})`,
+  ].join('\n');
+}
+
 // ------------------------------------------------------------------------------------ Chromium
 
 /** What src/pages/test/runtime.astro puts on window. */
@@ -310,6 +423,19 @@ export function formatBenchTable(results: readonly BenchResult[]): string {
 
 async function main(argv: string[]): Promise<void> {
   const nodeOnly = argv.includes('--node-only');
+  const cOnly = argv.includes('--c-only');
+  let againstC: CComparison | { skipped: string } | undefined;
+  const compiled = compileCReference();
+  if (compiled.ok) {
+    await useNodeBackend('wasm');
+    const comparison = await compareWithC(FIXTURE_PATH);
+    console.log(formatCComparison('wasm', comparison));
+    againstC = comparison;
+  } else {
+    console.log(`skipped: against C: ${compiled.reason}`);
+    againstC = { skipped: compiled.reason };
+  }
+  if (cOnly) return;
   const distFlag = argv.indexOf('--dist');
   const distDir = distFlag >= 0 ? resolve(argv[distFlag + 1]) : undefined;
   const models = [{ label: 'stories260K.bin', path: FIXTURE_PATH }];
@@ -334,7 +460,7 @@ async function main(argv: string[]): Promise<void> {
   console.log(formatBenchTable(results));
   for (const line of skipped) console.log(`skipped: ${line}`);
   mkdirSync(join(REPO_ROOT, 'bench-results'), { recursive: true });
-  const report = { date: new Date().toISOString(), setup: BENCH_SETUP, results, skipped };
+  const report = { date: new Date().toISOString(), setup: BENCH_SETUP, results, skipped, againstC };
   writeFileSync(join(REPO_ROOT, 'bench-results/bench.json'), JSON.stringify(report, null, 2));
   console.log('wrote bench-results/bench.json');
 }

@@ -65,7 +65,7 @@ export async function stepLogits(
       attentionMask: attentionMask && tf.tensor2d(attentionMask, undefined, 'int32'),
       positionIds: positionIds && tf.tensor2d(positionIds, undefined, 'int32'),
     });
-    return tf.slice(logits, [0, seq - 1, 0], [ids.length, 1, vocab]); // [batch, 1, vocab]
+    return seq === 1 ? logits : tf.slice(logits, [0, seq - 1, 0], [ids.length, 1, vocab]); // [batch, 1, vocab]
   });
   const data = (await last.data()) as Float32Array;
   last.dispose();

@@ -14,6 +14,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { headDim, type HiddenAct, type LlamaConfig } from './config';
 import { attention, buildAttentionMask, type AttentionPattern } from './attention';
+import { fusedDecodeAttention, fusedRmsNormalize, fusedSiluGate, hasDecodeKernels } from './decodeKernels';
 import type { KVCache } from './kvcache';
 import type { LoraAdapter } from './lora';
 import { createRandom, randomNormal } from './rng';
@@ -295,8 +296,9 @@ export class LlamaModel {
   private embed(ids: tf.Tensor2D, lookup: 'gather' | 'onehot'): tf.Tensor2D {
     const table = this.param(EMBED_TOKENS) as tf.Tensor2D; // [vocab, hidden]
     const flat = tf.reshape(ids, [-1]) as tf.Tensor1D;
-    if (lookup === 'gather') return tf.gather(table, tf.cast(flat, 'int32'));
-    const oneHot = tf.cast(tf.oneHot(tf.cast(flat, 'int32'), this.config.vocab_size), 'float32') as tf.Tensor2D; // [N, vocab]
+    const indices = flat.dtype === 'int32' ? flat : tf.cast(flat, 'int32');
+    if (lookup === 'gather') return tf.gather(table, indices);
+    const oneHot = tf.cast(tf.oneHot(indices, this.config.vocab_size), 'float32') as tf.Tensor2D; // [N, vocab]
     return tf.matMul(oneHot, table);
   }
 
@@ -365,6 +367,20 @@ export class LlamaModel {
       const mask = buildAttentionMask(seq, pastLength, heads / kvHeads, opts.attentionMask, opts.attentionPattern, opts.queryKeyMask);
 
       const projections = this.frozenProjections ?? this.buildProjections();
+      // A decode step of a frozen model (generate's loop) on wasm or cpu takes the fused kernels
+      const fusedDecode =
+        cache !== undefined &&
+        pastLength > 0 &&
+        batch * seq === 1 &&
+        this.frozenProjections !== null &&
+        wanted.size === 0 &&
+        !opts.attentionMask &&
+        !opts.positionIds &&
+        !opts.attentionPattern &&
+        !opts.queryKeyMask &&
+        !training &&
+        hasDecodeKernels();
+      const normalize = (x: tf.Tensor2D) => (fusedDecode ? fusedRmsNormalize(x, config.rms_norm_eps) : this.normalize(x));
       let hidden = this.embed(inputIds, opts.embeddingLookup ?? 'gather'); // [batch * seq, hidden]
       tap('embed', hidden);
 
@@ -373,55 +389,71 @@ export class LlamaModel {
         const t = (name: Parameters<typeof layerTap>[1]) => layerTap(layer, name);
 
         // Attention block
-        const normed = this.normalize(hidden); // the norm weight is inside projections.qkv
+        const normed = normalize(hidden); // the norm weight is inside projections.qkv
         tap(t('input_norm'), () => tf.mul(normed, this.param(names.inputNorm)));
-        const [qk, v2d, partners] = tf.split(this.linear(normed, projections.qkv[layer]), [qWidth + kvWidth, kvWidth, qWidth + kvWidth], 1);
-        const qkRotated = tf.add(tf.mul(qk, cos), tf.mul(partners, sin)) as tf.Tensor2D; // RoPE, [batch * seq, (heads + kvHeads) * d]
-        const [q, k] = tf.split(splitHeads(qkRotated, heads + kvHeads), [heads, kvHeads], 1) as tf.Tensor4D[]; // [batch, heads | kvHeads, seq, d]
-        const v = splitHeads(v2d as tf.Tensor2D, kvHeads); // [batch, kvHeads, seq, d]
-        if (wanted.has(t('attn.q')) || wanted.has(t('attn.k'))) {
-          const [qRaw, kRaw] = tf.split(qk, [qWidth, kvWidth], 1) as tf.Tensor2D[];
-          tap(t('attn.q'), () => unscaled(splitHeads(qRaw, heads)));
-          tap(t('attn.k'), () => splitHeads(kRaw, kvHeads));
+        const qkv = this.linear(normed, projections.qkv[layer]);
+        let attnOut: tf.Tensor2D;
+        if (fusedDecode) {
+          // one token, batch 1, nothing tapped: RoPE, the cache append and attention in one kernel
+          const fused = fusedDecodeAttention(qkv, cos, sin, cache!.keys[layer]!, cache!.values[layer]!, { heads, kvHeads, headDim: d });
+          newKeys.push(fused.keys);
+          newValues.push(fused.values);
+          attnOut = this.linear(fused.out, projections.o[layer]);
+        } else {
+          const [qk, v2d, partners] = tf.split(qkv, [qWidth + kvWidth, kvWidth, qWidth + kvWidth], 1);
+          const qkRotated = tf.add(tf.mul(qk, cos), tf.mul(partners, sin)) as tf.Tensor2D; // RoPE, [batch * seq, (heads + kvHeads) * d]
+          const [q, k] = tf.split(splitHeads(qkRotated, heads + kvHeads), [heads, kvHeads], 1) as tf.Tensor4D[]; // [batch, heads | kvHeads, seq, d]
+          const v = splitHeads(v2d as tf.Tensor2D, kvHeads); // [batch, kvHeads, seq, d]
+          if (wanted.has(t('attn.q')) || wanted.has(t('attn.k'))) {
+            const [qRaw, kRaw] = tf.split(qk, [qWidth, kvWidth], 1) as tf.Tensor2D[];
+            tap(t('attn.q'), () => unscaled(splitHeads(qRaw, heads)));
+            tap(t('attn.k'), () => splitHeads(kRaw, kvHeads));
+          }
+          tap(t('attn.v'), v);
+          tap(t('attn.q_rotated'), () => unscaled(q));
+          tap(t('attn.k_rotated'), k);
+          const pastKeys = cache?.keys[layer];
+          const pastValues = cache?.values[layer];
+          const allKeys = pastKeys ? (tf.concat([pastKeys, k], 2) as tf.Tensor4D) : k; // [batch, kvHeads, T, d]
+          const allValues = pastValues ? (tf.concat([pastValues, v], 2) as tf.Tensor4D) : v;
+          if (cache) {
+            newKeys.push(allKeys);
+            newValues.push(allValues);
+          }
+          const attended = attention(q, allKeys, allValues, mask, {
+            wantScores: wanted.has(t('attn.scores')),
+            wantProbs: wanted.has(t('attn.probs')),
+            dropout: probsDropout > 0 ? (p) => dropout(p, probsDropout, `${layer}/probs`) : undefined,
+          });
+          if (attended.scores) tap(t('attn.scores'), attended.scores);
+          if (attended.probs) tap(t('attn.probs'), attended.probs);
+          attnOut = this.linear(mergeHeads(attended.out), projections.o[layer]); // [batch * seq, hidden]
         }
-        tap(t('attn.v'), v);
-        tap(t('attn.q_rotated'), () => unscaled(q));
-        tap(t('attn.k_rotated'), k);
-        const pastKeys = cache?.keys[layer];
-        const pastValues = cache?.values[layer];
-        const allKeys = pastKeys ? (tf.concat([pastKeys, k], 2) as tf.Tensor4D) : k; // [batch, kvHeads, T, d]
-        const allValues = pastValues ? (tf.concat([pastValues, v], 2) as tf.Tensor4D) : v;
-        if (cache) {
-          newKeys.push(allKeys);
-          newValues.push(allValues);
-        }
-        const attended = attention(q, allKeys, allValues, mask, {
-          wantScores: wanted.has(t('attn.scores')),
-          wantProbs: wanted.has(t('attn.probs')),
-          dropout: probsDropout > 0 ? (p) => dropout(p, probsDropout, `${layer}/probs`) : undefined,
-        });
-        if (attended.scores) tap(t('attn.scores'), attended.scores);
-        if (attended.probs) tap(t('attn.probs'), attended.probs);
-        const attnOut = this.linear(mergeHeads(attended.out), projections.o[layer]); // [batch * seq, hidden]
         tap(t('attn.out'), attnOut);
         hidden = tf.add(hidden, dropout(attnOut, residualDropout, `${layer}/attn`));
         tap(t('attn_residual'), hidden);
 
         // MLP block: down(act(gate x) * up x)
-        const mlpInput = this.normalize(hidden); // the norm weight is inside projections.gateUp
+        const mlpInput = normalize(hidden); // the norm weight is inside projections.gateUp
         tap(t('post_attention_norm'), () => tf.mul(mlpInput, this.param(names.postAttentionNorm)));
-        const [gate, up] = tf.split(this.linear(mlpInput, projections.gateUp[layer]), 2, 1) as tf.Tensor2D[]; // [batch * seq, intermediate] each
-        const act = activate(gate, activation) as tf.Tensor2D;
-        tap(t('mlp.gate'), gate);
-        tap(t('mlp.up'), up);
-        tap(t('mlp.act'), act);
-        const mlpOut = this.linear(tf.mul(act, up), projections.down[layer]); // [batch * seq, hidden]
+        const gateUp = this.linear(mlpInput, projections.gateUp[layer]);
+        let gated: tf.Tensor2D; // act(gate) * up, [batch * seq, intermediate]
+        if (fusedDecode && activation === 'silu') gated = fusedSiluGate(gateUp);
+        else {
+          const [gate, up] = tf.split(gateUp, 2, 1) as tf.Tensor2D[]; // [batch * seq, intermediate] each
+          const act = activate(gate, activation) as tf.Tensor2D;
+          tap(t('mlp.gate'), gate);
+          tap(t('mlp.up'), up);
+          tap(t('mlp.act'), act);
+          gated = tf.mul(act, up);
+        }
+        const mlpOut = this.linear(gated, projections.down[layer]); // [batch * seq, hidden]
         tap(t('mlp.out'), mlpOut);
         hidden = tf.add(hidden, dropout(mlpOut, residualDropout, `${layer}/mlp`));
         tap(t('out'), hidden);
       }
 
-      const finalNorm = this.normalize(hidden); // the norm weight is inside projections.lmHead
+      const finalNorm = normalize(hidden); // the norm weight is inside projections.lmHead
       tap('final_norm', () => tf.mul(finalNorm, this.param(FINAL_NORM)));
       const logits = tf.reshape(this.linear(finalNorm, projections.lmHead), [batch, seq, config.vocab_size]) as tf.Tensor3D;
       tap('logits', logits);
