@@ -435,8 +435,9 @@ ${throughput ? table(throughput.map((r) => [`${r.workers} worker(s)`, `${r.secon
 
 ${log.throughput?.note ?? ''} ${workersSentence(throughput, log.options.workers)} At about ${secondsPerStep.toFixed(1)} s per ${log.options.batchSize * log.options.seqLength}-token step, hidden ${config.hidden_size} with
 ${config.num_hidden_layers} layers allowed ${stepsDone} steps in the time budget: wide enough for 4 heads of dimension
-${config.hidden_size / config.num_attention_heads} (2 key/value heads), deep enough for induction (copying a name needs one
-layer to mark the previous token and a later one to look it up), and small enough (${(log.parameterCount / 1e6).toFixed(2)}M
+${config.hidden_size / config.num_attention_heads} (2 key/value heads), deep enough for a later layer to look a name up
+(the textbook induction circuit has an earlier layer mark the previous token; this model has no strong
+previous-token head, yet its last layer copies names: see eval.json and the attention chapter), and small enough (${(log.parameterCount / 1e6).toFixed(2)}M
 parameters, F16 well under 4 MB) to load instantly in the browser. The context of ${config.max_position_embeddings} tokens
 holds a whole story (stories average about ${Math.round(tokenCounts.stories.train / trainStories)} tokens).
 
