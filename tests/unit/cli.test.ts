@@ -61,7 +61,14 @@ describe('glass-llama generate', () => {
     expect(printed.ids).toHaveLength(24);
     // No tokenizer.json beside a llama2.c checkpoint: no text.
     expect(printed.text).toBeUndefined();
-    // tfjs's "install our node backend" banner is not for CLI users.
+    expect(stderr).toBe('');
+  });
+
+  test('on the cpu backend the command prints no tfjs "install our node backend" banner', async () => {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [
+      BIN, 'generate', '--model', tinyDir, '--ids', '1', '--max-new-tokens', '2', '--temperature', '0', '--backend', 'cpu', '--json',
+    ]);
+    expect(JSON.parse(stdout).promptIds).toEqual([1]);
     expect(stderr).toBe('');
   });
 
