@@ -227,6 +227,31 @@ describe('the headers of npm start (public/_headers)', () => {
   });
 });
 
+test('on a server without the CORS header, an embed says why it cannot start', async () => {
+  // dist/ served as a host that ignores public/_headers: the frame's module script is refused.
+  const bare = await serveDist();
+  const framing = await context.newPage();
+  try {
+    await framing.goto(`${host.url}/blank.html`);
+    await framing.evaluate((src) => {
+      const frame = document.createElement('iframe');
+      frame.id = 'bare';
+      frame.setAttribute('sandbox', 'allow-scripts');
+      frame.src = src;
+      document.body.append(frame);
+    }, `${bare.url}/embed/${SIMPLE_WIDGET}/`);
+    const frame = (await (await framing.locator('#bare').elementHandle())!.contentFrame())!;
+    await frame.waitForFunction(() => document.querySelector<HTMLElement>('[data-widget]')?.dataset.status === 'error');
+    expect(await frame.locator('[data-widget-status]').textContent()).toBe(
+      `This figure cannot start here: ${bare.url} did not let this embedded frame load its script. ` +
+        'The server must send the header Access-Control-Allow-Origin: * (see public/_headers).',
+    );
+  } finally {
+    await framing.close();
+    await bare.close();
+  }
+});
+
 describe('an embed page on its own', () => {
   test('passes the site checks, offers oEmbed discovery and lets any page frame it', async () => {
     const opened = await openPage(browser, siteOrigin, `/embed/${SIMPLE_WIDGET}/`);
