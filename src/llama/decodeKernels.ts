@@ -5,8 +5,8 @@
  * launches over a hundred kernels, and on these backends each launch (tensor bookkeeping, shape
  * checks, a call into wasm) costs far more than its arithmetic. The attention of one token (RoPE,
  * appending to the KV cache, scores, softmax, the weighted sum of values) took fifteen of them
- * per layer; here it is one. RMSNorm's division (five kernels) and silu(gate) * up (four) are one
- * each too. Like some of tfjs-backend-wasm's own kernels, it is written in
+ * per layer; here it is one. RMSNorm's division (five kernels, with the residual add before it
+ * six) and silu(gate) * up (four) are one each too. Like some of tfjs-backend-wasm's own kernels, it is written in
  * TypeScript over the backend's memory (the wasm heap, or the cpu backend's arrays).
  *
  * No gradient: model.ts uses it only for a frozen model's forward of one token with a KV cache
@@ -17,6 +17,7 @@ import * as tf from '@tensorflow/tfjs';
 
 export const DECODE_ATTENTION = 'GlassLlamaDecodeAttention';
 export const RMS_NORMALIZE = 'GlassLlamaRmsNormalize';
+export const ADD_RMS_NORMALIZE = 'GlassLlamaAddRmsNormalize';
 export const SILU_GATE = 'GlassLlamaSiluGate';
 
 /** Backends where the fused decode kernels are registered (on first use). */
@@ -90,25 +91,26 @@ function decodeAttention(memory: KernelMemory, inputs: Record<string, tf.TensorI
 
   const group = heads / kvHeads;
   const scores = new Float64Array(length);
+  const weighted = new Float64Array(d);
   for (let h = 0; h < heads; h++) {
     const kvBase = Math.floor(h / group) * length * d;
+    const qBase = h * d;
     let max = -Infinity;
-    for (let t = 0; t < length; t++) {
+    for (let t = 0, k = kvBase; t < length; t++, k += d) {
       let dot = 0;
-      for (let i = 0; i < d; i++) dot += q[h * d + i] * keys[kvBase + t * d + i];
+      for (let i = 0; i < d; i++) dot += q[qBase + i] * keys[k + i];
       scores[t] = Math.fround(dot);
       if (scores[t] > max) max = scores[t];
     }
+    // softmax and the weighted sum of values in one pass: out = sum_t e^(s_t - max) v_t / sum_t e^(s_t - max)
     let sum = 0;
-    for (let t = 0; t < length; t++) {
-      scores[t] = Math.exp(scores[t] - max);
-      sum += scores[t];
+    weighted.fill(0);
+    for (let t = 0, v = kvBase; t < length; t++, v += d) {
+      const p = Math.exp(scores[t] - max);
+      sum += p;
+      for (let i = 0; i < d; i++) weighted[i] += p * values[v + i];
     }
-    for (let i = 0; i < d; i++) {
-      let acc = 0;
-      for (let t = 0; t < length; t++) acc += scores[t] * values[kvBase + t * d + i];
-      out[h * d + i] = acc / sum;
-    }
+    for (let i = 0; i < d; i++) out[qBase + i] = weighted[i] / sum;
   }
   return [outInfo, keysInfo, valuesInfo];
 }
@@ -126,6 +128,30 @@ function rmsNormalize(memory: KernelMemory, { x: xInfo }: Record<string, tf.Tens
     for (let i = 0; i < n; i++) out[r * n + i] = x[r * n + i] * scale;
   }
   return outInfo;
+}
+
+/**
+ * The residual add and the RMSNorm that always follows it: x + branch [rows, n], and that sum
+ * divided by sqrt(mean(sum^2) + eps) per row (the division as rmsNormalize does it).
+ */
+function addRmsNormalize(memory: KernelMemory, { x: xInfo, branch: branchInfo }: Record<string, tf.TensorInfo>, { eps }: { eps: number }): tf.TensorInfo[] {
+  const [rows, n] = xInfo.shape;
+  const sumInfo = memory.make([rows, n]);
+  const outInfo = memory.make([rows, n]);
+  const x = memory.read(xInfo);
+  const branch = memory.read(branchInfo);
+  const sum = memory.write(sumInfo);
+  const out = memory.write(outInfo);
+  for (let r = 0; r < rows; r++) {
+    let sumSquares = 0;
+    for (let i = r * n; i < (r + 1) * n; i++) {
+      sum[i] = x[i] + branch[i];
+      sumSquares += sum[i] * sum[i];
+    }
+    const scale = Math.fround(1 / Math.sqrt(Math.fround(sumSquares / n) + eps));
+    for (let i = r * n; i < (r + 1) * n; i++) out[i] = sum[i] * scale;
+  }
+  return [sumInfo, outInfo];
 }
 
 /** gateUp [rows, 2 F] (gate | up) -> silu(gate) * up [rows, F], silu(g) = g / (1 + e^-g). */
@@ -147,6 +173,7 @@ function siluGate(memory: KernelMemory, { gateUp: gateUpInfo }: Record<string, t
 const KERNELS: Record<string, (memory: KernelMemory, inputs: Record<string, tf.TensorInfo>, attrs: never) => tf.TensorInfo | tf.TensorInfo[]> = {
   [DECODE_ATTENTION]: decodeAttention,
   [RMS_NORMALIZE]: rmsNormalize,
+  [ADD_RMS_NORMALIZE]: addRmsNormalize,
   [SILU_GATE]: siluGate,
 };
 
@@ -168,6 +195,11 @@ export function hasDecodeKernels(): boolean {
 /** RMSNorm's division, x / sqrt(mean(x^2) + eps) per row, as one kernel (no gradient). */
 export function fusedRmsNormalize(x: tf.Tensor2D, eps: number): tf.Tensor2D {
   return tf.engine().runKernel(RMS_NORMALIZE, { x } as unknown as tf.NamedTensorMap, { eps } as unknown as tf.NamedAttrMap) as tf.Tensor2D;
+}
+
+/** [x + branch, rmsnorm(x + branch) without its weight] as one kernel (no gradient). */
+export function fusedAddRmsNormalize(x: tf.Tensor2D, branch: tf.Tensor2D, eps: number): [tf.Tensor2D, tf.Tensor2D] {
+  return tf.engine().runKernel(ADD_RMS_NORMALIZE, { x, branch } as unknown as tf.NamedTensorMap, { eps } as unknown as tf.NamedAttrMap) as [tf.Tensor2D, tf.Tensor2D];
 }
 
 /** silu(gate) * up from the fused gate|up projection [rows, 2 F], as one kernel (no gradient). */

@@ -14,7 +14,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { headDim, type HiddenAct, type LlamaConfig } from './config';
 import { attention, buildAttentionMask, type AttentionPattern } from './attention';
-import { fusedDecodeAttention, fusedRmsNormalize, fusedSiluGate, hasDecodeKernels } from './decodeKernels';
+import { fusedAddRmsNormalize, fusedDecodeAttention, fusedRmsNormalize, fusedSiluGate, hasDecodeKernels } from './decodeKernels';
 import type { KVCache } from './kvcache';
 import type { LoraAdapter } from './lora';
 import { createRandom, randomNormal } from './rng';
@@ -380,8 +380,14 @@ export class LlamaModel {
         !opts.queryKeyMask &&
         !training &&
         hasDecodeKernels();
-      const normalize = (x: tf.Tensor2D) => (fusedDecode ? fusedRmsNormalize(x, config.rms_norm_eps) : this.normalize(x));
       let hidden = this.embed(inputIds, opts.embeddingLookup ?? 'gather'); // [batch * seq, hidden]
+      // rmsnorm(hidden) without its weight; in a fused decode step the residual add already made it
+      let normalizedHidden: tf.Tensor2D | null = null;
+      const normalizeHidden = () => normalizedHidden ?? (fusedDecode ? fusedRmsNormalize(hidden, config.rms_norm_eps) : this.normalize(hidden));
+      const addResidual = (branch: tf.Tensor2D, site: string) => {
+        if (fusedDecode) [hidden, normalizedHidden] = fusedAddRmsNormalize(hidden, branch, config.rms_norm_eps);
+        else hidden = tf.add(hidden, dropout(branch, residualDropout, site));
+      };
       tap('embed', hidden);
 
       for (let layer = 0; layer < config.num_hidden_layers; layer++) {
@@ -389,7 +395,7 @@ export class LlamaModel {
         const t = (name: Parameters<typeof layerTap>[1]) => layerTap(layer, name);
 
         // Attention block
-        const normed = normalize(hidden); // the norm weight is inside projections.qkv
+        const normed = normalizeHidden(); // the norm weight is inside projections.qkv
         tap(t('input_norm'), () => tf.mul(normed, this.param(names.inputNorm)));
         const qkv = this.linear(normed, projections.qkv[layer]);
         let attnOut: tf.Tensor2D;
@@ -430,11 +436,11 @@ export class LlamaModel {
           attnOut = this.linear(mergeHeads(attended.out), projections.o[layer]); // [batch * seq, hidden]
         }
         tap(t('attn.out'), attnOut);
-        hidden = tf.add(hidden, dropout(attnOut, residualDropout, `${layer}/attn`));
+        addResidual(attnOut, `${layer}/attn`);
         tap(t('attn_residual'), hidden);
 
         // MLP block: down(act(gate x) * up x)
-        const mlpInput = normalize(hidden); // the norm weight is inside projections.gateUp
+        const mlpInput = normalizeHidden(); // the norm weight is inside projections.gateUp
         tap(t('post_attention_norm'), () => tf.mul(mlpInput, this.param(names.postAttentionNorm)));
         const gateUp = this.linear(mlpInput, projections.gateUp[layer]);
         let gated: tf.Tensor2D; // act(gate) * up, [batch * seq, intermediate]
@@ -449,11 +455,11 @@ export class LlamaModel {
         }
         const mlpOut = this.linear(gated, projections.down[layer]); // [batch * seq, hidden]
         tap(t('mlp.out'), mlpOut);
-        hidden = tf.add(hidden, dropout(mlpOut, residualDropout, `${layer}/mlp`));
+        addResidual(mlpOut, `${layer}/mlp`);
         tap(t('out'), hidden);
       }
 
-      const finalNorm = normalize(hidden); // the norm weight is inside projections.lmHead
+      const finalNorm = normalizeHidden(); // the norm weight is inside projections.lmHead
       tap('final_norm', () => tf.mul(finalNorm, this.param(FINAL_NORM)));
       const logits = tf.reshape(this.linear(finalNorm, projections.lmHead), [batch, seq, config.vocab_size]) as tf.Tensor3D;
       tap('logits', logits);
