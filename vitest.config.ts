@@ -9,6 +9,8 @@ export default defineConfig({
           include: ['tests/unit/**/*.test.ts'],
           environment: 'node',
           testTimeout: 120_000,
+          // beforeAll builds models and float64 references: seconds on a busy 2-core machine.
+          hookTimeout: 120_000,
         },
       },
       {

@@ -18,6 +18,7 @@ import { generate, generateBatch } from '../llama/generate';
 import { checkTokenIds, LlamaModel, positionIdsFromMask } from '../llama/model';
 import { loadModelFiles, type ModelFiles } from '../llama/load';
 import { StreamDecoder, Tokenizer, type TokenizerJSON } from '../llama/tokenizer';
+import { tokenLosses } from '../llama/tensorMath';
 import { AdamW, evaluateLoss, learningRateAt, PackedCorpus, trainStep } from '../llama/train';
 import { chooseBackend, type BackendInfo } from './backend';
 import { checkInputLength, lengthLimit } from './limits';
@@ -434,10 +435,9 @@ async function lossOf(request: OpArgs<'loss'>): Promise<LossResult> {
       seed,
     });
     const rows = inputIds.length;
-    const predicting = logits.slice([0, 0, 0], [rows, width - 1, vocabSize]); // [rows, width - 1, vocab]
-    const logProbs = tf.logSoftmax(predicting);
-    const targets = tf.oneHot(tf.tensor2d(padded.map((ids) => ids.slice(1)), undefined, 'int32'), vocabSize);
-    return tf.neg(tf.sum(tf.mul(logProbs, targets), 2)); // [rows, width - 1]
+    const predicting = logits.slice([0, 0, 0], [rows, width - 1, vocabSize]) as tf.Tensor3D; // [rows, width - 1, vocab]
+    const targets = tf.tensor2d(padded.map((ids) => ids.slice(1)), undefined, 'int32'); // [rows, width - 1]
+    return tokenLosses(predicting, targets); // [rows, width - 1]
   });
   const values = await perToken.data();
   perToken.dispose();

@@ -3,46 +3,11 @@
 // while the widget loads, and shows a model that cannot load with its reason and a Retry button.
 import { checkPatch, resolveState, writeState, type StateOf, type StateSchema } from './state';
 import type { StatusKind, WidgetContext, WidgetModule } from './types';
-import { BACKEND_NAMES } from '../runtime/backend';
-import type { BackendInfo, ModelSummary, RuntimeClient } from '../runtime/client';
+import type { ModelSummary, RuntimeClient } from '../runtime/client';
 
 /** The model the notebook ships (public/models/glass-llama/). */
 export const DEFAULT_MODEL_URL = `${import.meta.env?.BASE_URL ?? '/'}models/glass-llama/`;
 
-const BACKEND_READER_NAMES: Record<string, string> = {
-  webgpu: 'WebGPU',
-  webgl: 'WebGL',
-  wasm: 'WebAssembly',
-  cpu: 'plain JavaScript on the CPU',
-};
-
-/**
- * The note for a backend other than WebGPU ("No WebGPU here: running on WebAssembly."), or null
- * on WebGPU. One sentence in the reader's words; the runtime's full reason stays in the tooltip.
- */
-export function backendNote(backend: BackendInfo): string | null {
-  if (backend.name === 'webgpu') return null;
-  const running = BACKEND_READER_NAMES[backend.name] ?? backend.name;
-  return backend.fallbacks.includes('webgpu') ? `No WebGPU here: running on ${running}.` : `Running on ${running}, as requested.`;
-}
-
-/**
- * A `?backend=` the runtime does not know ("cuda") would make every model load fail. The kit
- * drops it from the page URL before the runtime reads it, and says so: the usual choice is made.
- * Returns the note, or null when the parameter is absent or valid.
- */
-export function dropUnknownBackend(): string | null {
-  const url = new URL(location.href);
-  const requested = url.searchParams.get('backend');
-  if (requested === null || (BACKEND_NAMES as readonly string[]).includes(requested)) return null;
-  url.searchParams.delete('backend');
-  history.replaceState(history.state, '', url);
-  const shown = requested.length > 40 ? `${requested.slice(0, 40)}…` : requested;
-  return `The link asks for backend "${shown}", which is not one of ${BACKEND_NAMES.join(', ')}; choosing one as usual.`;
-}
-
-/** Read once per page: the first widget drops the parameter, and every widget shows the note. */
-let unknownBackendNote: string | null | undefined;
 
 /** The model runtime, imported on first use (the runtime module may be absent from a build). */
 const runtimeModules = import.meta.glob<{ getRuntime(): Promise<RuntimeClient> }>('../runtime/client.ts');
@@ -163,8 +128,6 @@ export class ModelLoadError extends Error {}
 
 /** WidgetContext.model() for the widget in `shell`. */
 export async function loadModelFor(shell: WidgetShell, modelUrl = DEFAULT_MODEL_URL): Promise<{ runtime: RuntimeClient; model: ModelSummary }> {
-  unknownBackendNote ??= dropUnknownBackend();
-  showBackend(shell, [unknownBackendNote]);
   showStatus(shell, 'loading', 'Loading the model…');
   let runtime: RuntimeClient;
   let model: ModelSummary;
@@ -174,8 +137,8 @@ export async function loadModelFor(shell: WidgetShell, modelUrl = DEFAULT_MODEL_
   } catch (error) {
     throw new ModelLoadError(`The model could not load: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const runtimeNote = 'note' in model.backend && typeof model.backend.note === 'string' ? model.backend.note : null;
-  showBackend(shell, [unknownBackendNote, runtimeNote, backendNote(model.backend)], model.backend.reason);
+  // The runtime's one sentence ("No WebGPU here: running on WebAssembly."); its full reason is the tooltip.
+  showBackend(shell, [model.backend.note ?? null], model.backend.reason);
   // Inside mount() the widget is still starting (its first run comes next); ready once mount() is done.
   if (mounting.has(shell.root)) showStatus(shell, 'loading', STARTING);
   else showStatus(shell, 'ready');

@@ -193,9 +193,8 @@ describe('hostile input', () => {
     expect(status).toBe('note');
     expect(message).toBe('The link sets "layr", which is not a setting of this figure (prompt, layer, head, position, base).');
     expect(await opened.page.locator('[data-widget-backend]').textContent()).toMatch(
-      /^The link asks for backend "cuda", which is not one of webgpu, webgl, wasm, cpu; choosing one as usual\./,
+      /^The link asks for the backend "cuda", which does not exist \(webgpu, webgl, wasm, cpu\); the page chose for itself\./,
     );
-    expect(new URL(opened.page.url()).searchParams.has('backend')).toBe(false);
     expect(opened.pageErrors).toEqual([]);
     await opened.close();
   }, 120_000);
