@@ -18,6 +18,8 @@ const chapterId = root.dataset.deck!;
 const params = new URLSearchParams(location.search);
 const view: View = params.get('view') === 'current' ? 'current' : params.get('view') === 'next' ? 'next' : 'audience';
 const printing = /print-pdf/.test(location.search);
+/** Whether this window's link names a slide (#/<n>), as a presenter view opened from a link does. */
+const linkedSlide = /^#\/\d/.test(location.hash);
 const reducedMotion = matchMedia('(prefers-reduced-motion: reduce)').matches;
 document.documentElement.dataset.view = view;
 
@@ -117,9 +119,9 @@ function announcePosition(): void {
 function receive(message: DeckMessage): void {
   switch (message.kind) {
     case 'hello':
-      // The presenter's "current" frame answers only once it has a position of its own (followed
-      // or moved): answering with the slide it opened on would pull the audience back to it.
-      if (view === 'next' || (view === 'current' && followed === null)) return;
+      // The presenter's "current" frame answers only with a position of its own (from its link,
+      // followed or moved): answering with the slide it opened on would pull the audience to it.
+      if (view === 'next' || (view === 'current' && !linkedSlide && followed === null)) return;
       channel.post({ kind: 'slide', total: deck.getTotalSlides(), ...position() });
       for (const [widgetId, state] of shared) channel.post({ kind: 'state', widgetId, state });
       return;
@@ -172,4 +174,6 @@ if (printing) {
 }
 ready = true;
 channel.post({ kind: 'hello' });
+// A presenter view opened from a link leads: every window goes to the slide it names.
+if (view === 'current' && linkedSlide) announcePosition();
 document.documentElement.dataset.deckReady = 'true';

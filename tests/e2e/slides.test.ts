@@ -125,6 +125,18 @@ test('the presenter view follows the deck, shows the notes, and a slider change 
   await presenter.close();
 });
 
+test('a presenter view opened alone from a link to a slide shows that slide and its notes', async () => {
+  const opened = await site.openPage(`${DECK}presenter/#/${widgetSlide}`);
+  const { page } = opened;
+  await expect.poll(() => page.locator('[data-slide-count]').textContent(), CATCH_UP).toBe(String(widgetSlide + 1));
+  expect(await page.locator(`[data-notes-for="${widgetSlide}"]`).isVisible()).toBe(true);
+  // The "next" frame shows the slide after it.
+  const next = page.frames().find((frame) => frame.url().includes('view=next'))!;
+  await expect.poll(() => next.evaluate(() => window.deck?.getIndices().h), CATCH_UP).toBe(widgetSlide + 1);
+  expect(opened.consoleErrors).toEqual([]);
+  await opened.close();
+});
+
 test('a link opens the deck at a given slide with a given widget state', async () => {
   const opened = await site.openPage(`${DECK}?softmax-temperature.temperature=0.5#/${widgetSlide}`);
   await opened.page.waitForSelector('html[data-deck-ready]');
