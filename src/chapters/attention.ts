@@ -228,15 +228,6 @@ export const SHIPPED_HEAD_FACTS = {
   scoreSpread: { init: 0.05, trained: 1.5, trainedLargest: 20 },
 } as const;
 
-/**
- * How a tokenizer piece is shown in a figure: SentencePiece's "▁" (a space before the word)
- * as "·", a newline byte as "⏎", other byte tokens as written (<0xE4>).
- */
-export function pieceLabel(piece: string): string {
-  if (piece === '<0x0A>') return '⏎';
-  return piece.replaceAll('\u2581', '·');
-}
-
 /** What a prompt box says is wrong with the text, or null when the model can read it. */
 export function promptProblem(text: string, tokenCount: number, context: number): string | null {
   if (text.trim() === '') return 'The prompt is empty: type a few words.';
