@@ -8,6 +8,7 @@ import { integer, text } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import type { StateOf } from '../src/widgets/state';
 import { checkLinkedLayerHead, element, formatNumber, hiddenTable, loadModel, numberSelect, onWidthChange, promptForm, reportFailure, reportRun, tokenLabels } from './modelWidgetParts';
+import { promptTokenCount } from './promptTokens';
 
 export const schema = {
   prompt: text(400, NAME_HEAD_PROMPT),
@@ -114,7 +115,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   async function run(): Promise<void> {
     const prompt = ctx.state.prompt;
     const thisRun = ++runNumber;
-    const early = prompt.length > MAX_CHARACTERS ? promptProblem(prompt, prompt.length, context) : promptProblem(prompt, 1, context);
+    const early = prompt.length > MAX_CHARACTERS ? promptProblem(prompt, prompt.length, context) : promptProblem(prompt, await promptTokenCount(runtime, prompt), context);
     if (early) return showProblem(early);
     ctx.status('loading', 'Running the model…');
     try {

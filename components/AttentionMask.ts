@@ -13,6 +13,7 @@ import { choice, integer, text } from '../src/widgets/state';
 import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { element, fillTable, formatNumber, loadModel, promptForm, radioGroup, reportRun, scrollNote, tableScroller, tokenLabels } from './modelWidgetParts';
+import { promptTokenCount } from './promptTokens';
 
 export const schema = {
   prompt: text(200, MASK_PROMPT),
@@ -74,7 +75,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   async function run(): Promise<void> {
     const thisRun = ++runNumber;
     const prompt = ctx.state.prompt;
-    const early = promptProblem(prompt, 1, context);
+    const early = promptProblem(prompt, await promptTokenCount(runtime, prompt), context);
     if (early) return showProblem(early);
     ctx.status('loading', 'Running the model…');
     try {

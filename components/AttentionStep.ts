@@ -7,6 +7,7 @@ import { integer, text } from '../src/widgets/state';
 import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { checkLinkedLayerHead, element, formatNumber, loadModel, numberSelect, promptForm, reportFailure, reportRun, scrollNote, tableScroller, tokenLabels } from './modelWidgetParts';
+import { promptTokenCount } from './promptTokens';
 
 export const schema = {
   prompt: text(200, 'The cat sat on the mat.'),
@@ -94,7 +95,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   async function run(): Promise<void> {
     const prompt = ctx.state.prompt;
     const thisRun = ++runNumber;
-    const early = promptProblem(prompt, 1, context);
+    const early = promptProblem(prompt, await promptTokenCount(runtime, prompt), context);
     if (early) return showProblem(early);
     ctx.status('loading', 'Running the model…');
     try {

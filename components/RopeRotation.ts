@@ -9,6 +9,7 @@ import { integer, number, text } from '../src/widgets/state';
 import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { checkLinkedLayerHead, element, formatNumber, hiddenTable, loadModel, numberSelect, onWidthChange, prefersReducedMotion, promptForm, reportFailure, reportRun, slider, tokenLabels } from './modelWidgetParts';
+import { promptTokenCount } from './promptTokens';
 
 export const schema = {
   prompt: text(200, 'Once upon a time there was a fox.'),
@@ -93,7 +94,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   async function run(): Promise<void> {
     const prompt = ctx.state.prompt;
     const thisRun = ++runNumber;
-    const early = promptProblem(prompt, 1, context);
+    const early = promptProblem(prompt, await promptTokenCount(runtime, prompt), context);
     if (early) return showProblem(early);
     ctx.status('loading', 'Running the model…');
     try {

@@ -23,6 +23,19 @@ export function pageTokenizer(runtime: RuntimeClient): Promise<Tokenizer> {
 }
 
 /**
+ * How many tokens (with <s>) the model reads for `text`, counted in the page before any forward
+ * pass, so a prompt past the context gets the figure's own message, not the worker's refusal.
+ * If the tokenizer cannot be had, 1: the worker still checks the length and refuses.
+ */
+export async function promptTokenCount(runtime: RuntimeClient, text: string): Promise<number> {
+  try {
+    return (await pageTokenizer(runtime)).encode(cleanPrompt(text), { bos: true }).length;
+  } catch {
+    return 1;
+  }
+}
+
+/**
  * The ids of <s> + prompt, or the reason the model cannot read it (empty; longer than the context,
  * leaving `room` positions for new tokens). Control characters are dropped first.
  */

@@ -14,7 +14,6 @@ import {
   meanLargestWeight,
   NAME_HEAD_PROMPT,
   nextTokenScore,
-  pieceLabel,
   previousTokenScore,
   promptProblem,
   queriesPerKvHead,
@@ -142,11 +141,6 @@ describe('prompt checks and labels', () => {
   });
   test('control characters are dropped, newlines and emoji kept', () => {
     expect(cleanPrompt('a\u0000b\u0007c\nd 🦙 猫')).toBe('abc\nd 🦙 猫');
-  });
-  test('pieces show their leading space as a middle dot', () => {
-    expect(pieceLabel('\u2581the')).toBe('·the');
-    expect(pieceLabel('<0x0A>')).toBe('⏎');
-    expect(pieceLabel('<s>')).toBe('<s>');
   });
 });
 
