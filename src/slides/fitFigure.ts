@@ -23,15 +23,17 @@ export function fitFigure(figure: HTMLElement): () => void {
   let fitting = false;
   let fittedHeight = -1;
 
-  /** Scale the figure to the space it has now, starting from the scale it has. */
-  const fitOnce = async () => {
+  /** Scale the figure to the space it has now, starting from the scale it has; false when its slide is not laid out. */
+  const fitOnce = async (): Promise<boolean> => {
     const width = box.clientWidth;
     const space = availableHeight(box);
-    if (width === 0 || space <= 0) return; // the slide is not laid out (display: none)
+    if (width === 0 || space <= 0) return false; // the slide is not laid out (display: none)
+    let measured = figure.offsetHeight;
     for (let pass = 0; pass < PASSES; pass++) {
       figure.style.width = `${width / scale}px`;
       await nextFrame(); // the widget redraws at its new width (it watches its own width)
-      const next = Math.max(MIN_FIGURE_SCALE, Math.min(1, space / figure.offsetHeight));
+      measured = figure.offsetHeight;
+      const next = Math.max(MIN_FIGURE_SCALE, Math.min(1, space / measured));
       if (Math.abs(next - scale) < 0.005) break;
       scale = next;
     }
@@ -39,25 +41,48 @@ export function fitFigure(figure: HTMLElement): () => void {
     figure.style.transform = scale === 1 ? '' : `scale(${scale})`;
     figure.setAttribute(SCALE_ATTRIBUTE, scale.toFixed(3));
     await nextFrame();
-    fittedHeight = figure.offsetHeight;
-    box.style.height = `${Math.ceil(fittedHeight * scale)}px`;
+    // Laid out at its final width the figure may be a little taller than measured: never past the space.
+    if (figure.offsetHeight * scale > space) {
+      scale = Math.max(MIN_FIGURE_SCALE, space / figure.offsetHeight);
+      figure.style.transform = `scale(${scale})`;
+      figure.setAttribute(SCALE_ATTRIBUTE, scale.toFixed(3));
+    }
+    // The height the scale was chosen for: if the figure has grown since (it finished drawing),
+    // the next round sees the difference and fits again.
+    fittedHeight = measured;
+    box.style.height = `${Math.ceil(figure.offsetHeight * scale)}px`;
+    return true;
   };
 
+  // A resize seen while fitting (the widget finished drawing meanwhile) asks for one more fit when
+  // this one ends; a few in a row at most, so a figure whose height follows its width cannot loop.
+  let resizedWhileFitting = false;
+  let refits = 0;
   const fit = async () => {
     if (fitting) return;
     fitting = true;
+    resizedWhileFitting = false;
     figure.setAttribute(FIT_ATTRIBUTE, 'fitting');
+    let laidOut = true;
     try {
       // Until the figure stops changing under us (it may still be drawing); a few rounds at most.
-      for (let round = 0; round < PASSES && figure.offsetHeight !== fittedHeight; round++) await fitOnce();
+      for (let round = 0; round < PASSES && laidOut && figure.offsetHeight !== fittedHeight; round++) laidOut = await fitOnce();
     } finally {
       fitting = false;
-      figure.setAttribute(FIT_ATTRIBUTE, 'done');
+      // 'hidden': its slide is not shown, so nothing was fitted yet (showing the slide resizes it and fits it).
+      figure.setAttribute(FIT_ATTRIBUTE, laidOut ? 'done' : 'hidden');
+    }
+    if (resizedWhileFitting && figure.offsetHeight !== fittedHeight && refits < PASSES) {
+      refits++;
+      void fit();
+    } else {
+      refits = 0;
     }
   };
 
   const observer = new ResizeObserver(() => {
-    if (!fitting && figure.offsetHeight !== fittedHeight) void fit();
+    if (fitting) resizedWhileFitting = true;
+    else if (figure.offsetHeight !== fittedHeight || figure.getAttribute(FIT_ATTRIBUTE) === 'hidden') void fit();
   });
   observer.observe(figure);
   observer.observe(box.closest('section') ?? box);
