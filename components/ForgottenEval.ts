@@ -5,6 +5,7 @@ import './DropoutRuns.css';
 import { MAX_DROPOUT_RATE, MODEL_URL, describeBadRate, meanTokenLoss, perplexity } from '../src/chapters/dropout';
 import type { RuntimeClient } from '../src/runtime/client';
 import { integer, number } from '../src/widgets/state';
+import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { debounced, element, fillTable, slider } from './modelWidgetParts';
 
@@ -17,7 +18,7 @@ export const schema = {
   seed: integer(1, 100_000, 1),
 };
 
-type State = { p: number; seed: number };
+type State = StateOf<typeof schema>;
 
 /** Seeds of the second train-mode evaluation are this far from the first's. */
 const SECOND_SEED_OFFSET = 1000;

@@ -13,6 +13,7 @@ import type { RunOptions } from '../src/llama/model';
 import { layerTap } from '../src/llama/taps';
 import type { ForwardResult } from '../src/runtime/client';
 import { choice, integer, number, text } from '../src/widgets/state';
+import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { element, formatNumber, hiddenTable, loadModel, numberSelect, onWidthChange, slider } from './modelWidgetParts';
 import { promptIds, storedPromptForm } from './promptTokens';
@@ -27,7 +28,7 @@ export const schema = {
   beta: number(0, 10, 1),
 };
 
-type State = { prompt: string; layer: number; activation: SwappableActivation; beta: number };
+type State = StateOf<typeof schema>;
 
 const ACTIVATION_NAMES: Record<SwappableActivation, string> = { silu: 'SiLU (as trained)', relu: 'ReLU', gelu: 'GELU', swish: 'swish β' };
 const BINS = 40;
