@@ -2,7 +2,7 @@
 // select, radio buttons, a debounced re-run, tables (visible or visually hidden). Plain DOM,
 // native controls (keyboard for free).
 import './modelWidgetParts.css';
-import { MODEL_URL, cleanPrompt } from '../src/chapters/attention';
+import { cleanPrompt } from '../src/chapters/attention';
 import { pieceLabel } from '../src/widgets/pieces';
 import { kitStrings } from '../src/widgets/strings';
 import type { ForwardResult, ModelSummary, RuntimeClient } from '../src/runtime/client';
@@ -18,7 +18,7 @@ export interface LoadedRuntime {
  * the backend note gets its own line, and a model that cannot load is shown with a Retry button.
  */
 export function loadModel(ctx: WidgetContext<any>): Promise<LoadedRuntime> {
-  return ctx.model(MODEL_URL);
+  return ctx.model();
 }
 
 /**
