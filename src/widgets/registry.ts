@@ -21,17 +21,18 @@ export function widgetNameOf(fileStem: string): WidgetName {
 }
 
 /**
- * components/*.ts as lazy imports, keyed by path. Vite (the site, vitest) expands import.meta.glob
- * at build time; plain Node (tsx scripts such as scripts/measure-embeds.ts) has no import.meta.env
- * and lists the same directory instead.
+ * The PascalCase components/*.ts as lazy imports, keyed by path. Vite (the site, vitest) expands
+ * import.meta.glob at build time and replaces import.meta.env.MODE with a string, so the bundle
+ * keeps only the glob; plain Node (tsx scripts such as scripts/measure-embeds.ts) has no
+ * import.meta.env and lists the same directory instead.
  */
-const componentFiles: Record<string, Load> = import.meta.env
-  ? import.meta.glob<WidgetModule<any>>('../../components/*.ts')
+const componentFiles: Record<string, Load> = import.meta.env?.MODE
+  ? import.meta.glob<WidgetModule<any>>('../../components/[A-Z]*.ts')
   : componentFilesInNode();
 
 function componentFilesInNode(): Record<string, Load> {
   const { readdirSync } = process.getBuiltinModule('node:fs');
-  const directory = new URL('../../components/', import.meta.url);
+  const directory = new URL(/* @vite-ignore */ '../../components/', import.meta.url);
   return Object.fromEntries(
     readdirSync(directory)
       .filter((file) => file.endsWith('.ts'))
