@@ -6,6 +6,7 @@ import './modelWidgetParts.css';
 import { curvesXScale, functionCurves, type Curve } from '../src/charts/functionCurves';
 import { gelu, relu, swish, swishDerivative, swishMinimum } from '../src/chapters/activations';
 import { number } from '../src/widgets/state';
+import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { element, formatNumber, hiddenTable, onWidthChange, slider } from './modelWidgetParts';
 
@@ -16,7 +17,7 @@ export const schema = {
   x: number(-5, 5, -1.28),
 };
 
-type State = { beta: number; x: number };
+type State = StateOf<typeof schema>;
 
 const X_DOMAIN = [-5, 5] as const;
 const Y_DOMAIN = [-1, 3] as const;

@@ -8,6 +8,7 @@ import { pathTreeChart } from '../src/charts/pathTreeChart';
 import { displayPiece, pathTree, tokenLogProbs, type DecodedPath } from '../src/chapters/decoding';
 import type { GenerateOptions } from '../src/runtime/messages';
 import { integer, text } from '../src/widgets/state';
+import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { element, formatNumber, hiddenTable, loadModel, onWidthChange, slider } from './modelWidgetParts';
 import { promptIds, storedPromptForm } from './promptTokens';
@@ -22,7 +23,7 @@ export const schema = {
   seed: integer(0, 99999, 1),
 };
 
-type State = { prompt: string; beams: number; samples: number; length: number; seed: number };
+type State = StateOf<typeof schema>;
 
 /** The decoders compared: beam search with the chosen width, greedy, and the seeded samples. */
 export function decoders(state: State): { name: string; options: Omit<GenerateOptions, 'maxNewTokens'> }[] {

@@ -8,6 +8,7 @@ import { distinctN, distinctNCurve } from '../src/chapters/decoding';
 import type { GenerationStream } from '../src/runtime/client';
 import type { GenerateOptions } from '../src/runtime/messages';
 import { integer, number, text } from '../src/widgets/state';
+import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { element, formatNumber, hiddenTable, loadModel, onWidthChange, slider } from './modelWidgetParts';
 import { promptIds, storedPromptForm } from './promptTokens';
@@ -23,7 +24,7 @@ export const schema = {
   seed: integer(0, 99999, 1),
 };
 
-type State = { prompt: string; length: number; lowTemperature: number; topP: number; n: number; seed: number };
+type State = StateOf<typeof schema>;
 
 /** The three strategies compared, as runtime generate options. */
 export function strategies(state: State): { name: string; className: string; options: Omit<GenerateOptions, 'maxNewTokens'> }[] {

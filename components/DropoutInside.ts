@@ -6,6 +6,7 @@ import { runningMeanLines } from '../src/charts/runningMeanLines';
 import { MAX_DROPOUT_RATE, describeBadRate, dropoutDraw, runningMeans } from '../src/chapters/dropout';
 import { createRandom } from '../src/llama/rng';
 import { integer, number } from '../src/widgets/state';
+import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { element, slider } from './modelWidgetParts';
 
@@ -20,7 +21,7 @@ export const schema = {
   draws: integer(10, 2000, 200),
 };
 
-type State = { p: number; draw: number; draws: number };
+type State = StateOf<typeof schema>;
 
 const format = (value: number) => (value === 0 ? '0' : value.toFixed(2));
 

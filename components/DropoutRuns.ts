@@ -15,6 +15,7 @@ import {
 } from '../src/chapters/dropout';
 import type { RuntimeClient } from '../src/runtime/client';
 import { choice, integer, number, text } from '../src/widgets/state';
+import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { debounced, element, fillTable, loadModel, radioGroup, slider } from './modelWidgetParts';
 
@@ -30,7 +31,7 @@ export const schema = {
   seed: integer(1, 100_000, 1),
 };
 
-type State = { prompt: string; p: number; mode: (typeof MODES)[number]; seed: number };
+type State = StateOf<typeof schema>;
 
 interface Measured {
   /** [RUNS][vocab] next-token probabilities. */

@@ -2,9 +2,10 @@
 // split, computed in eval mode (dropout off) and, as a script that forgot model.eval() would, in
 // train mode with dropout p, twice with different masks.
 import './DropoutRuns.css';
-import { MAX_DROPOUT_RATE, MODEL_URL, describeBadRate, meanTokenLoss, perplexity } from '../src/chapters/dropout';
+import { MAX_DROPOUT_RATE, describeBadRate, meanTokenLoss, perplexity } from '../src/chapters/dropout';
 import type { RuntimeClient } from '../src/runtime/client';
 import { integer, number } from '../src/widgets/state';
+import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { debounced, element, fillTable, slider } from './modelWidgetParts';
 
@@ -17,7 +18,7 @@ export const schema = {
   seed: integer(1, 100_000, 1),
 };
 
-type State = { p: number; seed: number };
+type State = StateOf<typeof schema>;
 
 /** Seeds of the second train-mode evaluation are this far from the first's. */
 const SECOND_SEED_OFFSET = 1000;
@@ -64,7 +65,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
       if (!runtime) {
         ctx.status('loading', 'Loading the model and the validation sample…');
         const [loaded, sample] = await Promise.all([
-          ctx.model(MODEL_URL),
+          ctx.model(),
           fetch(SAMPLE_URL).then((response) => {
             if (!response.ok) throw new Error(`Could not load ${SAMPLE_URL}: HTTP ${response.status}`);
             return response.json() as Promise<{ texts: string[] }>;

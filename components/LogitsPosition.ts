@@ -5,6 +5,7 @@
 import './PaddingBatch.css';
 import { PADDING_SIDES, logitsSources, padBatch } from '../src/chapters/padding';
 import { choice, integer } from '../src/widgets/state';
+import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { element, radioGroup, slider } from './modelWidgetParts';
 
@@ -22,7 +23,7 @@ export const schema = {
   step: integer(0, MAX_STEPS, 0),
 };
 
-type State = { side: (typeof PADDING_SIDES)[number]; step: number };
+type State = StateOf<typeof schema>;
 
 const PAD = -1;
 

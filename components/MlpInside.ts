@@ -9,10 +9,11 @@ import { probabilityBars } from '../src/charts/probabilityBars';
 import { histogram, negativeShare, SWAPPABLE_ACTIVATIONS, type SwappableActivation } from '../src/chapters/activations';
 import { displayPiece, meanLoss, tokenLogProbs, topIds } from '../src/chapters/decoding';
 import { softmax } from '../src/llama/sampling';
-import type { RunOptions } from '../src/llama/model';
 import { layerTap } from '../src/llama/taps';
 import type { ForwardResult } from '../src/runtime/client';
+import type { ForwardOptions } from '../src/runtime/messages';
 import { choice, integer, number, text } from '../src/widgets/state';
+import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { element, formatNumber, hiddenTable, loadModel, numberSelect, onWidthChange, slider } from './modelWidgetParts';
 import { promptIds, storedPromptForm } from './promptTokens';
@@ -27,14 +28,14 @@ export const schema = {
   beta: number(0, 10, 1),
 };
 
-type State = { prompt: string; layer: number; activation: SwappableActivation; beta: number };
+type State = StateOf<typeof schema>;
 
 const ACTIVATION_NAMES: Record<SwappableActivation, string> = { silu: 'SiLU (as trained)', relu: 'ReLU', gelu: 'GELU', swish: 'swish β' };
 const BINS = 40;
 const TOP_TOKENS = 6;
 
 /** The engine's `activation` option for a choice in the widget. */
-export function activationOption(activation: SwappableActivation, beta: number): RunOptions['activation'] {
+export function activationOption(activation: SwappableActivation, beta: number): ForwardOptions['activation'] {
   return activation === 'swish' ? { name: 'swish', beta } : activation;
 }
 

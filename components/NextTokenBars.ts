@@ -10,6 +10,7 @@ import { displayPiece, stageLogits, topIds } from '../src/chapters/decoding';
 import { createRandom } from '../src/llama/rng';
 import { chooseNextToken, validateSamplingOptions, type SamplingOptions } from '../src/llama/sampling';
 import { integer, number, parseIntegerList, text } from '../src/widgets/state';
+import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { element, hiddenTable, loadModel, onWidthChange, slider } from './modelWidgetParts';
 import { pageTokenizer, promptIds, storedPromptForm } from './promptTokens';
@@ -31,17 +32,7 @@ export const schema = {
   added: text(2000, ''),
 };
 
-type State = {
-  prompt: string;
-  temperature: number;
-  topK: number;
-  topP: number;
-  minP: number;
-  typicalP: number;
-  repetitionPenalty: number;
-  seed: number;
-  added: string;
-};
+type State = StateOf<typeof schema>;
 
 const ROWS = 12;
 

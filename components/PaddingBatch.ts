@@ -18,6 +18,7 @@ import {
 } from '../src/chapters/padding';
 import type { BatchGenerationResult, RuntimeClient } from '../src/runtime/client';
 import { choice, flag, text } from '../src/widgets/state';
+import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { pieceLabel } from '../src/widgets/pieces';
 import { debounced, element, loadModel, onWidthChange, radioGroup } from './modelWidgetParts';
@@ -30,7 +31,7 @@ export const schema = {
   positions: flag(true),
 };
 
-type State = { prompts: string; side: (typeof PADDING_SIDES)[number]; mask: boolean; positions: boolean };
+type State = StateOf<typeof schema>;
 
 interface Alone {
   newIds: number[];

@@ -4,7 +4,7 @@
 import { lineChart } from '../src/charts/lineChart';
 import { promptProblem, tokenLosses } from '../src/chapters/attention';
 import { dynamicNtkBase, meanOver, movingAverage, STRETCH_MAX_CONTEXTS, STRETCH_PROMPT } from '../src/chapters/rope';
-import type { RopeScaling } from '../src/llama/config';
+import type { ForwardOptions } from '../src/runtime/messages';
 import { number, text } from '../src/widgets/state';
 import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
@@ -84,7 +84,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
     if (prompt.length > longest * 8) return showProblem(`The text is ${prompt.length} characters, far more than the ${longest} tokens this figure runs. Shorten it.`);
     ctx.status('loading', 'Running the model three ways…');
     try {
-      const methods: { name: string; className: string; scaling: RopeScaling | null }[] = [
+      const methods: { name: string; className: string; scaling: ForwardOptions['ropeScaling'] }[] = [
         { name: 'no scaling', className: 'chart-line--a', scaling: null },
         { name: `linear ×${factor}`, className: 'chart-line--b', scaling: { rope_type: 'linear', factor } },
         { name: `dynamic NTK ×${factor}`, className: 'chart-line--c', scaling: { rope_type: 'dynamic', factor } },

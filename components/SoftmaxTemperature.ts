@@ -4,12 +4,15 @@
 import { probabilityBars } from '../src/charts/probabilityBars';
 import { applyTemperature, softmax } from '../src/llama/sampling';
 import { number } from '../src/widgets/state';
+import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 
 export const schema = {
   /** T in p = softmax(z / T); 1 leaves the logits as they are. */
   temperature: number(0.1, 3, 1),
 };
+
+type State = StateOf<typeof schema>;
 
 /** Illustrative logits z for the word after "The cat sat on the". */
 export const EXAMPLE_LOGITS: ReadonlyArray<{ label: string; logit: number }> = [
@@ -28,7 +31,7 @@ export function exampleDistribution(temperature: number): { label: string; proba
   return EXAMPLE_LOGITS.map((token, i) => ({ label: token.label, probability: probabilities[i] }));
 }
 
-export function mount(el: HTMLElement, ctx: WidgetContext<{ temperature: number }>): void {
+export function mount(el: HTMLElement, ctx: WidgetContext<State>): void {
   const controls = document.createElement('label');
   controls.className = 'widget-control';
   const slider = document.createElement('input');

@@ -2,8 +2,9 @@
 // select, radio buttons, a debounced re-run, tables (visible or visually hidden). Plain DOM,
 // native controls (keyboard for free).
 import './modelWidgetParts.css';
-import { MODEL_URL, cleanPrompt } from '../src/chapters/attention';
+import { cleanPrompt } from '../src/chapters/attention';
 import { pieceLabel } from '../src/widgets/pieces';
+import { kitStrings } from '../src/widgets/strings';
 import type { ForwardResult, ModelSummary, RuntimeClient } from '../src/runtime/client';
 import type { WidgetContext } from '../src/widgets/types';
 
@@ -17,7 +18,7 @@ export interface LoadedRuntime {
  * the backend note gets its own line, and a model that cannot load is shown with a Retry button.
  */
 export function loadModel(ctx: WidgetContext<any>): Promise<LoadedRuntime> {
-  return ctx.model(MODEL_URL);
+  return ctx.model();
 }
 
 /**
@@ -27,11 +28,11 @@ export function loadModel(ctx: WidgetContext<any>): Promise<LoadedRuntime> {
 export function checkLinkedLayerHead(ctx: WidgetContext<{ layer: number; head: number }>, layers: number, heads: number): string[] {
   const notes: string[] = [];
   if (ctx.state.layer >= layers) {
-    notes.push(`The link asks for layer ${ctx.state.layer}, but the model has layers 0 to ${layers - 1}; showing layer 0.`);
+    notes.push(kitStrings.linkLayerOutOfRange(ctx.state.layer, layers));
     ctx.setState({ layer: 0 });
   }
   if (ctx.state.head >= heads) {
-    notes.push(`The link asks for head ${ctx.state.head}, but each layer has heads 0 to ${heads - 1}; showing head 0.`);
+    notes.push(kitStrings.linkHeadOutOfRange(ctx.state.head, heads));
     ctx.setState({ head: 0 });
   }
   return notes;
@@ -44,7 +45,7 @@ export function reportRun(ctx: WidgetContext<any>, notes: string[]): void {
 }
 
 /** The status when the model failed: what failed, and the engine's message. */
-export function reportFailure(ctx: WidgetContext<any>, error: unknown, what = 'The model could not run'): void {
+export function reportFailure(ctx: WidgetContext<any>, error: unknown, what: string = kitStrings.modelCouldNotRun): void {
   ctx.status('error', `${what}: ${error instanceof Error ? error.message : String(error)}`);
 }
 
@@ -71,7 +72,7 @@ export function element<K extends keyof HTMLElementTagNameMap>(tag: K, className
  */
 export function promptForm(
   ctx: WidgetContext<any>,
-  { maxLength, label = 'Prompt', multiline = false, initial = ctx.state.prompt as string }: { maxLength: number; label?: string; multiline?: boolean; initial?: string },
+  { maxLength, label = kitStrings.promptLabel, multiline = false, initial = ctx.state.prompt as string }: { maxLength: number; label?: string; multiline?: boolean; initial?: string },
   onRun: (text: string) => void,
 ): { form: HTMLFormElement; input: HTMLInputElement | HTMLTextAreaElement } {
   const signal = ctx.signal;
@@ -84,7 +85,7 @@ export function promptForm(
   input.maxLength = maxLength;
   input.spellcheck = false;
   field.append(label, input);
-  const button = element('button', 'mw-button', 'Run');
+  const button = element('button', 'mw-button', kitStrings.run);
   button.type = 'submit';
   form.append(field, button);
   form.addEventListener(
@@ -114,7 +115,7 @@ export function promptForm(
 
 /** The message for a prompt longer than its setting allows, or null. */
 export function promptLengthProblem(text: string, maxLength: number): string | null {
-  return text.length > maxLength ? `The prompt is ${text.length} characters long; this figure takes at most ${maxLength}. Shorten it.` : null;
+  return text.length > maxLength ? kitStrings.textTooLong('prompt', text.length, maxLength) : null;
 }
 
 let controlsMade = 0;

@@ -4,6 +4,7 @@
 import { cleanPrompt, promptProblem } from '../src/chapters/attention';
 import { Tokenizer } from '../src/llama/tokenizer';
 import type { ModelSummary, RuntimeClient } from '../src/runtime/client';
+import { kitStrings } from '../src/widgets/strings';
 import type { WidgetContext } from '../src/widgets/types';
 import { promptForm } from './modelWidgetParts';
 
@@ -14,7 +15,7 @@ export function pageTokenizer(runtime: RuntimeClient): Promise<Tokenizer> {
   let tokenizer = tokenizers.get(runtime);
   if (!tokenizer) {
     tokenizer = runtime.tokenizer().then((json) => {
-      if (!json) throw new Error('The model has no tokenizer.json, so it cannot read typed text.');
+      if (!json) throw new Error(kitStrings.noTokenizer);
       return Tokenizer.fromJSON(json);
     });
     tokenizers.set(runtime, tokenizer);
@@ -52,7 +53,7 @@ export async function promptIds(
   const problem =
     promptProblem(cleaned, ids.length, context) ??
     (ids.length + room > context
-      ? `The prompt is ${ids.length} tokens long; with ${room} new tokens that is more than the model's context of ${context} tokens. Shorten the prompt or ask for fewer tokens.`
+      ? kitStrings.promptTooLongForNewTokens(ids.length, room, context)
       : null);
   return problem ? { ids: null, problem } : { ids, problem: null };
 }

@@ -13,9 +13,6 @@ import type { PlainTensor } from '../llama/model';
 
 export { tokenLoss };
 
-/** Where the notebook's model lives, relative to the site root. */
-export const MODEL_URL = `${import.meta.env?.BASE_URL ?? '/'}models/glass-llama/`;
-
 /**
  * The shipped model's attention shape, as the prose states it. The unit test checks it against
  * the training script's configuration and, once it exists, public/models/glass-llama/config.json.

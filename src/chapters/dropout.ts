@@ -9,9 +9,6 @@ import { createRandom } from '../llama/rng';
 
 export { softmax as softmaxRow, perplexity } from '../llama/math';
 
-/** The shipped model, as the page fetches it. */
-export const MODEL_URL = `${import.meta.env?.BASE_URL ?? '/'}models/glass-llama/`;
-
 /** How many times the train-vs-eval figure runs the prompt. */
 export const RUNS = 10;
 export const DEFAULT_PROMPT = 'Once upon a time, there was a little';

@@ -6,9 +6,6 @@
  * Checked by tests/unit/padding-chapter.test.ts.
  */
 
-/** The shipped model, as the page fetches it. */
-export const MODEL_URL = `${import.meta.env?.BASE_URL ?? '/'}models/glass-llama/`;
-
 export type PaddingSide = 'left' | 'right';
 export const PADDING_SIDES = ['left', 'right'] as const satisfies readonly PaddingSide[];
 

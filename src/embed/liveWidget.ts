@@ -6,6 +6,7 @@
 import { findShellParts, hostWidget, showStatus, stateSearch } from '../widgets/mount';
 import { widgetRegistry, type WidgetName } from '../widgets/registry';
 import type { StateSchema } from '../widgets/state';
+import { kitStrings } from '../widgets/strings';
 import type { WidgetModule } from '../widgets/types';
 
 export { stateSearch } from '../widgets/mount';
@@ -34,14 +35,14 @@ export interface LiveWidget {
 export async function startLiveWidget(root: HTMLElement, options: LiveWidgetOptions): Promise<LiveWidget> {
   const shell = findShellParts(root);
   const name = root.dataset.widget as WidgetName;
-  showStatus(shell, 'loading', 'Loading the interactive figure…');
+  showStatus(shell, 'loading', kitStrings.loadingFigure);
   let module: WidgetModule<StateSchema>;
   try {
     const load = widgetRegistry[name] as (() => Promise<WidgetModule<StateSchema>>) | undefined;
-    if (!load) throw new Error(`there is no widget named "${name}"`);
+    if (!load) throw new Error(kitStrings.noWidget(name));
     module = await load();
   } catch (error) {
-    showStatus(shell, 'error', `This figure could not start: ${error instanceof Error ? error.message : String(error)}`);
+    showStatus(shell, 'error', kitStrings.couldNotStart(error instanceof Error ? error.message : String(error)));
     throw error;
   }
   const host = await hostWidget(shell, module, {

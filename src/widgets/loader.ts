@@ -1,6 +1,7 @@
 // The only widget code in a chapter's first load: watch the widget shells and, when one comes
 // within 400px of the viewport, import its module (from the registry) and the mounting code.
 import { widgetRegistry, type WidgetName } from './registry';
+import { kitStrings } from './strings';
 import type { WidgetModule } from './types';
 
 /** How far ahead of the viewport a widget starts loading, so it is ready when the reader arrives. */
@@ -11,12 +12,12 @@ async function start(root: HTMLElement, teardown: AbortController): Promise<void
   const shell = findShellParts(root);
   let module: WidgetModule;
   try {
-    showStatus(shell, 'loading', 'Loading the interactive figure…');
+    showStatus(shell, 'loading', kitStrings.loadingFigure);
     // Each module's schema is its own; here they are all just "a widget module".
     module = (await widgetRegistry[root.dataset.widget as WidgetName]()) as unknown as WidgetModule;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    showStatus(shell, 'error', `This figure could not start: ${reason}`);
+    showStatus(shell, 'error', kitStrings.couldNotStart(reason));
     console.error(`Widget "${root.dataset.widgetId}" failed to start:`, error);
     return;
   }

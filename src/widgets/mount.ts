@@ -3,18 +3,18 @@
 // while the widget loads, and shows a model that cannot load with its reason and a Retry button.
 import { checkPatch, resolveState, writeState, type StateOf, type StateSchema } from './state';
 import type { StatusKind, WidgetContext, WidgetModule } from './types';
+import { kitStrings } from './strings';
 import type { ModelSummary, RuntimeClient } from '../runtime/client';
 
 /** The model the notebook ships (public/models/glass-llama/). */
 export const DEFAULT_MODEL_URL = `${import.meta.env?.BASE_URL ?? '/'}models/glass-llama/`;
-
 
 /** The model runtime, imported on first use (the runtime module may be absent from a build). */
 const runtimeModules = import.meta.glob<{ getRuntime(): Promise<RuntimeClient> }>('../runtime/client.ts');
 
 export function loadRuntime(): Promise<RuntimeClient> {
   const load = runtimeModules['../runtime/client.ts'];
-  if (!load) return Promise.reject(new Error('This build of the site has no model runtime (src/runtime/client.ts).'));
+  if (!load) return Promise.reject(new Error(kitStrings.noRuntime));
   return load().then((module) => module.getRuntime());
 }
 
@@ -67,7 +67,7 @@ export function findShellParts(root: HTMLElement): WidgetShell {
     () => {
       const button = made('button', 'widget__retry', 'data-widget-retry');
       button.type = 'button';
-      button.textContent = 'Retry';
+      button.textContent = kitStrings.retry;
       button.hidden = true;
       return button;
     },
@@ -119,7 +119,7 @@ function reveal(shell: WidgetShell): void {
 }
 
 /** The status while a widget's mount() runs, until the widget sets its own. */
-const STARTING = 'Starting the figure…';
+const STARTING = kitStrings.starting;
 /** Shells whose widget's mount() has not finished yet, with that mount's signal (a restart replaces it). */
 const mounting = new WeakMap<HTMLElement, AbortSignal>();
 
@@ -128,14 +128,14 @@ export class ModelLoadError extends Error {}
 
 /** WidgetContext.model() for the widget in `shell`. */
 export async function loadModelFor(shell: WidgetShell, modelUrl = DEFAULT_MODEL_URL): Promise<{ runtime: RuntimeClient; model: ModelSummary }> {
-  showStatus(shell, 'loading', 'Loading the model…');
+  showStatus(shell, 'loading', kitStrings.loadingModel);
   let runtime: RuntimeClient;
   let model: ModelSummary;
   try {
     runtime = await loadRuntime();
     model = await runtime.load(modelUrl);
   } catch (error) {
-    throw new ModelLoadError(`The model could not load: ${error instanceof Error ? error.message : String(error)}`);
+    throw new ModelLoadError(kitStrings.modelCouldNotLoad(error instanceof Error ? error.message : String(error)));
   }
   // The runtime's one sentence ("No WebGPU here: running on WebAssembly."); its full reason is the tooltip.
   showBackend(shell, [model.backend.note ?? null], model.backend.reason);
@@ -209,7 +209,7 @@ export async function hostWidget<Schema extends StateSchema>(
           const setting = module.schema[name];
           if (setting?.kind === 'text' && typeof value === 'string' && value.length > setting.maxLength) {
             delete patch[name as keyof typeof patch];
-            showStatus(shell, 'note', `The ${name} is ${value.length} characters long; this figure takes at most ${setting.maxLength}. Shorten it.`);
+            showStatus(shell, 'note', kitStrings.textTooLong(name, value.length, setting.maxLength));
           }
         }
         checkPatch(module.schema, id, patch);
@@ -218,9 +218,7 @@ export async function hostWidget<Schema extends StateSchema>(
           const url = new URL(location.href);
           const leftOut = writeState(url, id, module.schema, state, resolved.defaults);
           history.replaceState(history.state, '', url);
-          const capNotes = leftOut.map(
-            (name) => `The ${name} is too long for a link (${String(state[name as keyof typeof state]).length} characters), so the page's link keeps the chapter's ${name}.`,
-          );
+          const capNotes = leftOut.map((name) => kitStrings.tooLongForLink(name, String(state[name as keyof typeof state]).length));
           showLinkNotes(shell, [...linkNotes, ...capNotes]);
         }
         options.onStateChange?.(state);
@@ -276,7 +274,7 @@ export async function hostWidget<Schema extends StateSchema>(
       if (mounting.get(shell.root) === signal) mounting.delete(shell.root);
       if (signal.aborted) return;
       if (error instanceof ModelLoadError) return modelFailed(error.message);
-      showStatus(shell, 'error', `This figure could not start: ${error instanceof Error ? error.message : String(error)}`);
+      showStatus(shell, 'error', kitStrings.couldNotStart(error instanceof Error ? error.message : String(error)));
       console.error(`Widget "${id}" failed to start:`, error);
     }
   }

@@ -3,6 +3,7 @@
 //   /chapters/04-attention/?attention.layer=2&attention.prompt=Once+upon+a+time
 // Each widget declares its settings with the builders below; values from the URL are checked
 // against the declaration and a bad one falls back to the default with a message that says why.
+import { kitStrings } from './strings';
 
 export interface IntegerSetting {
   kind: 'integer';
@@ -155,7 +156,7 @@ export function resolveState<Schema extends StateSchema>(
     }
   }
   for (const name of unknownSettings(search, widgetId, settings)) {
-    linkProblems.push(`The link sets "${quote(name)}", which is not a setting of this figure (${settings.join(', ')}).`);
+    linkProblems.push(kitStrings.linkUnknownSetting(quote(name), settings));
   }
   for (const [name, setting] of Object.entries(schema)) {
     defaults[name] = setting.default;
@@ -168,11 +169,11 @@ export function resolveState<Schema extends StateSchema>(
     const fromLink = search.getAll(stateParam(widgetId, name));
     if (fromLink.length === 0) continue;
     if (fromLink.length > 1) {
-      linkProblems.push(`The link sets ${name} ${fromLink.length} times; using the first, "${quote(fromLink[0])}".`);
+      linkProblems.push(kitStrings.linkRepeatedSetting(name, fromLink.length, quote(fromLink[0])));
     }
     const result = check(setting, fromLink[0]);
     if (result.ok) state[name] = result.value;
-    else linkProblems.push(`The link sets ${name} to "${quote(fromLink[0])}", but it must be ${result.expected}; showing ${quote(String(defaults[name]))} instead.`);
+    else linkProblems.push(kitStrings.linkBadValue(name, quote(fromLink[0]), result.expected, quote(String(defaults[name]))));
   }
   return { state: state as StateOf<Schema>, defaults: defaults as StateOf<Schema>, authorProblems, linkProblems };
 }

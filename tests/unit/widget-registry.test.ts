@@ -1,0 +1,73 @@
+// The widget registry is generated from components/: these are the names chapters, embeds and
+// links already use, so none may change when the list stops being written by hand.
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { assertWidgetName, widgetNameOf, widgetNames, widgetRegistry } from '../../src/widgets/registry';
+
+const REPO_ROOT = join(import.meta.dirname, '..', '..');
+
+/** The 17 widgets as the hand-kept registry listed them before it was generated. */
+const KNOWN_WIDGETS = [
+  'softmax-temperature',
+  'attention-heatmap',
+  'attention-step',
+  'attention-mask',
+  'rope-rotation',
+  'rope-relative',
+  'rope-stretch',
+  'padding-batch',
+  'logits-position',
+  'dropout-runs',
+  'dropout-inside',
+  'forgotten-eval',
+  'activation-explorer',
+  'mlp-inside',
+  'next-token-bars',
+  'beam-tree',
+  'degeneration',
+];
+
+describe('widgetRegistry', () => {
+  test('widgetNames are the 17 widgets in components/, in alphabetical order', () => {
+    expect(widgetNames).toEqual([...KNOWN_WIDGETS].sort());
+    expect(Object.keys(widgetRegistry)).toEqual(widgetNames);
+  });
+
+  test('widgetNameOf turns a PascalCase file name into the kebab-case widget name', () => {
+    expect(widgetNameOf('AttentionHeatmap')).toBe('attention-heatmap');
+    expect(widgetNameOf('MlpInside')).toBe('mlp-inside');
+    expect(widgetNameOf('Degeneration')).toBe('degeneration');
+  });
+
+  test('each registered entry loads the module of its own file, which exports schema and mount', async () => {
+    const module = await widgetRegistry['rope-stretch']();
+    const direct = await import('../../components/RopeStretch');
+    expect(module.schema).toBe(direct.schema);
+    expect(module.mount).toBe(direct.mount);
+    expect(Object.keys(module.schema)).toEqual(['prompt', 'factor']);
+  });
+
+  test('every registered module exports a schema object and a mount function', async () => {
+    for (const name of widgetNames) {
+      const module = await widgetRegistry[name]();
+      expect([name, typeof module.schema, typeof module.mount]).toEqual([name, 'object', 'function']);
+    }
+  });
+
+  test('assertWidgetName accepts a widget name and rejects a typo with the valid names listed', () => {
+    expect(() => assertWidgetName('beam-tree')).not.toThrow();
+    expect(() => assertWidgetName('attention-heatmaps')).toThrow(
+      `<Widget name="attention-heatmaps">: no such widget. Received "attention-heatmaps". Expected one of: ${[...KNOWN_WIDGETS].sort().join(', ')}.`,
+    );
+    // Shared parts beside the widgets and inherited object keys are not widgets.
+    expect(() => assertWidgetName('model-widget-parts')).toThrow('no such widget');
+    expect(() => assertWidgetName('constructor')).toThrow('no such widget');
+  });
+
+  test('plain Node (tsx, no Vite) derives the same names from the directory', () => {
+    const script = "import { widgetNames } from './src/widgets/registry.ts'; console.log(JSON.stringify(widgetNames));";
+    const output = execFileSync(join(REPO_ROOT, 'node_modules/.bin/tsx'), ['--eval', script], { cwd: REPO_ROOT, encoding: 'utf8' });
+    expect(JSON.parse(output)).toEqual([...KNOWN_WIDGETS].sort());
+  });
+});
