@@ -1,6 +1,6 @@
 /**
  * The model states the worker holds, by name, and the ops that change them (fork, dropSession,
- * attachLora, saveAdapter, loadAdapter, detachLora). 'default' is the model as loaded and is
+ * trainSteps, attachLora, saveAdapter, loadAdapter, detachLora). 'default' is the model as loaded and is
  * frozen; every other session is a trainable copy made by `fork`, optionally with a LoRA adapter.
  *
  * No worker globals here, so unit tests run these ops in Node exactly as the worker runs them.
@@ -8,8 +8,18 @@
 import { loadAdapter, LoraAdapter, mergeLora, saveAdapter, type AdapterFiles } from '../llama/lora';
 import { parseLoraConfig } from '../llama/loraConfig';
 import { LlamaModel } from '../llama/model';
-import type { AdamW } from '../llama/train';
-import { DEFAULT_SESSION, type AttachLoraArgs, type LoadAdapterArgs, type LoraSummary, type SessionName } from './messages';
+import { AdamW, learningRateAt, PackedCorpus, trainStep } from '../llama/train';
+import { checkInputLength, lengthLimit } from './limits';
+import {
+  DEFAULT_SESSION,
+  type AttachLoraArgs,
+  type LoadAdapterArgs,
+  type LoraSummary,
+  type SessionName,
+  type TrainArgs,
+  type TrainProgress,
+  type TrainResult,
+} from './messages';
 
 /** A model state made by `fork`: trainable weights, an optimizer once it trains, maybe an adapter. */
 export interface Session {
@@ -19,6 +29,16 @@ export interface Session {
   stepsDone: number;
   /** The attached LoRA adapter (the session disposes it), or null. */
   adapter: LoraAdapter | null;
+}
+
+/** What a long op gets from the worker between its steps (worker.ts OpContext). */
+export interface StepContext<Progress> {
+  progress(value: Progress): void;
+  cancelled(): boolean;
+  /** Runs the quick ops waiting, then says whether to go on (false once cancelled). */
+  step(): Promise<boolean>;
+  /** How many progress replies were sent when the cancel was read (undefined: not cancelled). */
+  cancelReadAfter(): number | undefined;
 }
 
 export class Sessions {
@@ -80,6 +100,47 @@ export class Sessions {
   }
 
   /**
+   * AdamW steps on a forked session (src/llama/train.ts trainStep: masked loss, global-norm
+   * clipping, the scheduled learning rate). Between steps the quick ops waiting run, and a cancel
+   * read there ends the call: no step runs after it.
+   */
+  async trainSteps(args: TrainArgs, context: StepContext<TrainProgress>): Promise<TrainResult> {
+    const session = this.require(args.session);
+    checkInputLength([new Array<number>(args.seqLength).fill(0)], lengthLimit(session.model.config));
+    const corpus = new PackedCorpus(args.examples);
+    if (corpus.usableExamples(args.seqLength) === 0) {
+      throw new Error(`No example has the ${args.seqLength + 1} tokens a row of ${args.seqLength} needs (with its target).`);
+    }
+    // with a LoRA adapter attached, only its A and B (model.trainableParams())
+    session.optimizer ??= new AdamW(session.model.trainableParams(), args.adamW);
+    const losses: number[] = [];
+    let stopReason: TrainResult['stopReason'] = 'steps';
+    for (let i = 0; i < args.steps; i++) {
+      if (context.cancelled()) {
+        stopReason = 'cancelled';
+        break;
+      }
+      const step = session.stepsDone;
+      const started = performance.now();
+      const batch = corpus.randomBatch(args.batchSize, args.seqLength, args.seed, step);
+      const result = trainStep(session.model, session.optimizer, batch, {
+        learningRate: learningRateAt(step, args.schedule),
+        maxGradNorm: args.maxGradNorm,
+      });
+      session.stepsDone++;
+      losses.push(result.loss);
+      const seconds = (performance.now() - started) / 1000;
+      context.progress({ step, loss: result.loss, learningRate: result.learningRate, globalNorm: result.globalNorm, tokensPerSecond: (args.batchSize * args.seqLength) / seconds });
+      if (!(await context.step())) {
+        stopReason = 'cancelled';
+        break;
+      }
+    }
+    const cancelReadAfter = context.cancelReadAfter();
+    return { stepsRun: losses.length, stepsDone: session.stepsDone, losses, stopReason, ...(cancelReadAfter === undefined ? {} : { cancelReadAfter }) };
+  }
+
+  /**
    * A fresh LoRA adapter (PEFT's init: A seeded, B = 0, so the logits start unchanged) on a forked
    * session; from now on its trainSteps update only A and B.
    */
@@ -97,6 +158,7 @@ export class Sessions {
   /** Reads saved adapter files and attaches them to a forked session (trainable unless asked otherwise). */
   loadAdapter({ session: name, files, trainable = true }: LoadAdapterArgs): LoraSummary {
     const session = this.requireWithoutAdapter(name);
+    readAdapterConfig(files); // a bad config gets its own message; a bad fit is reported below
     let adapter: LoraAdapter;
     try {
       adapter = loadAdapter(session.model.config, files, { trainable });
@@ -147,4 +209,15 @@ export class Sessions {
     if (!session.adapter) throw new Error(`Session "${name}" has no LoRA adapter (attach one with attachLora or loadAdapter).`);
     return session;
   }
+}
+
+/** adapter_config.json checked on its own (parseLoraConfig names the bad field). */
+function readAdapterConfig(files: AdapterFiles): void {
+  let json: unknown;
+  try {
+    json = JSON.parse(files['adapter_config.json']);
+  } catch (error) {
+    throw new Error(`adapter_config.json is not JSON: ${(error as Error).message}`);
+  }
+  parseLoraConfig(json);
 }

@@ -19,7 +19,7 @@ import { checkTokenIds, LlamaModel, positionIdsFromMask } from '../llama/model';
 import { loadModelFiles, type ModelFiles } from '../llama/load';
 import { StreamDecoder, Tokenizer, type TokenizerJSON } from '../llama/tokenizer';
 import { tokenLosses } from '../llama/tensorMath';
-import { AdamW, evaluateLoss, learningRateAt, PackedCorpus, trainStep } from '../llama/train';
+import { evaluateLoss, PackedCorpus } from '../llama/train';
 import { chooseBackend, type BackendInfo } from './backend';
 import { kvCacheOf, profileDecodeStepOf, timeMatmulOf } from './inspectOps';
 import { checkInputLength, lengthLimit } from './limits';
@@ -43,7 +43,6 @@ import type {
   RuntimeRequest,
   RuntimeResponse,
   StopReason,
-  TrainResult,
 } from './messages';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -211,7 +210,7 @@ const ops: OpHandlers = {
     sessions.drop(name);
     return null;
   },
-  trainSteps,
+  trainSteps: (args, context) => sessions.trainSteps(args, context),
   evaluate: async ({ session, examples, batchSize, seqLength, rows }) => {
     const model = sessions.model(session);
     checkInputLength([new Array<number>(seqLength).fill(0)], lengthLimit(model.config));
@@ -241,47 +240,6 @@ const ops: OpHandlers = {
     return profileDecodeStepOf(model, ids, token);
   },
 };
-
-/**
- * AdamW steps on a forked session (src/llama/train.ts trainStep: masked loss, global-norm
- * clipping, the scheduled learning rate). Between steps the quick ops waiting run, and a cancel
- * read there ends the call: no step runs after it.
- */
-async function trainSteps(args: OpArgs<'trainSteps'>, context: OpContext<'trainSteps'>): Promise<TrainResult> {
-  const session = sessions.require(args.session);
-  checkInputLength([new Array<number>(args.seqLength).fill(0)], lengthLimit(session.model.config));
-  const corpus = new PackedCorpus(args.examples);
-  if (corpus.usableExamples(args.seqLength) === 0) {
-    throw new Error(`No example has the ${args.seqLength + 1} tokens a row of ${args.seqLength} needs (with its target).`);
-  }
-  // with a LoRA adapter attached, only its A and B (model.trainableParams())
-  session.optimizer ??= new AdamW(session.model.trainableParams(), args.adamW);
-  const losses: number[] = [];
-  let stopReason: TrainResult['stopReason'] = 'steps';
-  for (let i = 0; i < args.steps; i++) {
-    if (context.cancelled()) {
-      stopReason = 'cancelled';
-      break;
-    }
-    const step = session.stepsDone;
-    const started = performance.now();
-    const batch = corpus.randomBatch(args.batchSize, args.seqLength, args.seed, step);
-    const result = trainStep(session.model, session.optimizer, batch, {
-      learningRate: learningRateAt(step, args.schedule),
-      maxGradNorm: args.maxGradNorm,
-    });
-    session.stepsDone++;
-    losses.push(result.loss);
-    const seconds = (performance.now() - started) / 1000;
-    context.progress({ step, loss: result.loss, learningRate: result.learningRate, globalNorm: result.globalNorm, tokensPerSecond: (args.batchSize * args.seqLength) / seconds });
-    if (!(await context.step())) {
-      stopReason = 'cancelled';
-      break;
-    }
-  }
-  const cancelReadAfter = context.cancelReadAfter();
-  return { stepsRun: losses.length, stepsDone: session.stepsDone, losses, stopReason, ...(cancelReadAfter === undefined ? {} : { cancelReadAfter }) };
-}
 
 async function load(request: LoadArgs): Promise<ModelSummary> {
   const started = performance.now();
