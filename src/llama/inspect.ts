@@ -5,13 +5,15 @@
  *                                        and the keys and values of one layer and head
  *   timeMatmul(m, k, n, { reps })        how long an [m, k] x [k, n] product takes on the current
  *                                        backend, next to its 2 m k n floating-point operations
- *   profileDecodeStep(model, promptIds)  the kernels one decode step launches, counted by name
+ *   profileDecodeStep(model, promptIds)  the kernels one decode step launches, counted by name,
+ *                                        and the step's floating-point operations (decodeStepFlops)
  *
  * Nothing here changes the model or the cache, and each function disposes what it makes.
  */
 import * as tf from '@tensorflow/tfjs';
 import { stepLogits } from './generate';
 import { KVCache } from './kvcache';
+import { headDim, type LlamaConfig } from './config';
 import { checkTokenIds, type LlamaModel } from './model';
 
 export interface KVCacheLayerInfo {
@@ -136,7 +138,40 @@ export interface DecodeStepProfile {
   kernelMs: number;
   /** tokens in the cache when the step ran */
   cachedTokens: number;
+  /** the step's multiply-adds, counted from the config (decodeStepFlops with cachedTokens + 1 keys) */
+  flops: DecodeStepFlops;
   backend: string;
+}
+
+export interface DecodeStepFlops {
+  /** q/k/v, o, gate/up and down of every layer: 2 x (weights of those matrices) */
+  projections: number;
+  /** every layer's q·k scores and probability-weighted values: 4 x heads x head_dim x keys */
+  attention: number;
+  /** the classifier: 2 x hidden x vocab */
+  lmHead: number;
+  total: number;
+}
+
+/**
+ * Floating-point operations of one decode step (one new token attending to `keys` positions,
+ * itself included), counting 2 per multiply-add of the matrix products. The element-wise work
+ * (RMSNorm, RoPE, softmax, SiLU, residual adds) is O(hidden) per layer and left out; so is the
+ * embedding lookup, which reads one row and multiplies nothing.
+ */
+export function decodeStepFlops(config: LlamaConfig, keys: number): DecodeStepFlops {
+  const hidden = config.hidden_size;
+  const d = headDim(config);
+  const q = config.num_attention_heads * d;
+  const kv = config.num_key_value_heads * d;
+  const ffn = config.intermediate_size;
+  const layers = config.num_hidden_layers;
+  // per layer: x·[Wq Wk Wv], attn·Wo, x·[Wgate Wup], act·Wdown
+  const projections = layers * 2 * (hidden * (q + 2 * kv) + q * hidden + 2 * hidden * ffn + ffn * hidden);
+  // each query head: keys dot products of length d, then a weighted sum of keys vectors of length d
+  const attention = layers * config.num_attention_heads * 4 * d * keys;
+  const lmHead = 2 * hidden * config.vocab_size;
+  return { projections, attention, lmHead, total: projections + attention + lmHead };
 }
 
 /**
@@ -171,6 +206,7 @@ export async function profileDecodeStep(model: LlamaModel, promptIds: number[], 
       kernelCount: profile.kernels.length,
       kernelMs: kernels.reduce((sum, kernel) => sum + kernel.ms, 0),
       cachedTokens,
+      flops: decodeStepFlops(model.config, cachedTokens + 1),
       backend: tf.getBackend(),
     };
   } finally {

@@ -14,6 +14,9 @@
  */
 import type { LlamaConfig, RopeScaling } from '../llama/config';
 import type { StopReason } from '../llama/generate';
+import type { DecodeStepProfile, KVCacheLayerInfo, MatmulTiming } from '../llama/inspect';
+import type { AdapterFiles } from '../llama/lora';
+import type { LoraConfig } from '../llama/loraConfig';
 import type { PlainTensor, RunOptions } from '../llama/model';
 import type { SamplingOptions } from '../llama/sampling';
 import type { TokenizerJSON } from '../llama/tokenizer';
@@ -238,6 +241,71 @@ export interface EvaluateArgs {
   rows: number;
 }
 
+/** A fresh LoRA adapter for a forked session (src/llama/lora.ts LoraAdapter.init). */
+export interface AttachLoraArgs {
+  session: SessionName;
+  /** rank r, lora_alpha (the update is scaled by lora_alpha / r) and the projections it adapts */
+  config: LoraConfig;
+  /** Seeds A (B starts at 0, so the logits start unchanged). */
+  seed: number;
+}
+
+export interface LoadAdapterArgs {
+  session: SessionName;
+  /** The files saveAdapter returned (or PEFT wrote): adapter_model.safetensors bytes and adapter_config.json text. */
+  files: AdapterFiles;
+  /** Whether trainSteps may go on training it. Default true. */
+  trainable?: boolean;
+}
+
+/** The adapter now attached to a session. */
+export interface LoraSummary {
+  config: LoraConfig;
+  /** Values in all A and B matrices: what trainSteps now trains. */
+  parameters: number;
+  trainable: boolean;
+}
+
+export interface KVCacheArgs {
+  session?: SessionName;
+  input: PromptInput;
+  /** With head: return that layer's and KV head's keys and values. */
+  layer?: number;
+  head?: number;
+}
+
+/** What the KV cache holds after a forward of the prompt (src/llama/inspect.ts kvCacheInfo). */
+export interface KVCacheResult {
+  inputIds: number[];
+  /** positions cached (the prompt's tokens) */
+  length: number;
+  dtype: string;
+  bytesPerValue: number;
+  /** per layer: keys and values shapes [batch, kv_heads, length, head_dim] and their bytes */
+  layers: KVCacheLayerInfo[];
+  totalBytes: number;
+  /** The chosen layer and KV head: rotated keys and values, [length][head_dim]. */
+  contents?: { layer: number; head: number; keys: number[][]; values: number[][] };
+}
+
+export interface TimeMatmulArgs {
+  m: number;
+  k: number;
+  n: number;
+  /** timed products, after one warm-up (default 5); the median is reported */
+  reps?: number;
+}
+
+export interface ProfileDecodeStepArgs {
+  session?: SessionName;
+  input: PromptInput;
+  /** The token fed in the profiled step (default: the prompt's last). */
+  token?: number;
+}
+
+/** profileDecodeStep's kernels by name, with the step's FLOPs (decodeStepFlops). */
+export type DecodeProfileResult = DecodeStepProfile & { inputIds: number[] };
+
 /** An entry of the ops table: what a call sends, what it streams, what it resolves to. */
 export interface Op<Args, Result, Progress = never> {
   args: Args;
@@ -266,6 +334,20 @@ export interface Ops {
   trainSteps: Op<TrainArgs, TrainResult, TrainProgress>;
   /** Mean masked loss of a session on fixed batches of the examples. */
   evaluate: Op<EvaluateArgs, { loss: number; tokens: number }>;
+  /** A fresh LoRA adapter on a forked session: its trainSteps then train only the adapter. */
+  attachLora: Op<AttachLoraArgs, LoraSummary>;
+  /** The session's adapter as PEFT files: adapter_model.safetensors bytes and adapter_config.json. */
+  saveAdapter: Op<{ session: SessionName }, AdapterFiles>;
+  /** Saved adapter files attached to a forked session (checked against its model's shapes). */
+  loadAdapter: Op<LoadAdapterArgs, LoraSummary>;
+  /** Removes and frees a session's adapter. */
+  detachLora: Op<{ session: SessionName }, null>;
+  /** A forward of the prompt into a fresh KV cache: its shape per layer, bytes, dtype, one head's contents. */
+  kvCache: Op<KVCacheArgs, KVCacheResult>;
+  /** Times an [m, k] × [k, n] product on the worker's backend; 2mkn FLOPs. A measurement, never asserted. */
+  timeMatmul: Op<TimeMatmulArgs, MatmulTiming>;
+  /** One decode step after the prompt under tf.profile: kernels by name, count and time, and its FLOPs. */
+  profileDecodeStep: Op<ProfileDecodeStepArgs, DecodeProfileResult>;
   /** The tokenizer's piece for each id ("▁the", "<0x0A>"), to label tokens in a figure. */
   pieces: Op<{ ids: number[] }, PiecesResult>;
   /** The loaded model's tokenizer.json (null without one), so a page can count tokens. */

@@ -19,10 +19,11 @@ import { checkTokenIds, LlamaModel, positionIdsFromMask } from '../llama/model';
 import { loadModelFiles, type ModelFiles } from '../llama/load';
 import { StreamDecoder, Tokenizer, type TokenizerJSON } from '../llama/tokenizer';
 import { tokenLosses } from '../llama/tensorMath';
-import { AdamW, evaluateLoss, learningRateAt, PackedCorpus, trainStep } from '../llama/train';
+import { evaluateLoss, PackedCorpus } from '../llama/train';
 import { chooseBackend, type BackendInfo } from './backend';
+import { kvCacheOf, profileDecodeStepOf, timeMatmulOf } from './inspectOps';
 import { checkInputLength, lengthLimit } from './limits';
-import { DEFAULT_SESSION } from './messages';
+import { Sessions } from './sessions';
 import type {
   AnyCallRequest,
   BatchGenerationResult,
@@ -41,9 +42,7 @@ import type {
   RowsInput,
   RuntimeRequest,
   RuntimeResponse,
-  SessionName,
   StopReason,
-  TrainResult,
 } from './messages';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -78,17 +77,14 @@ type OpHandlers = { [Name in OpName]: (args: OpArgs<Name>, context: OpContext<Na
 let backend: Promise<BackendInfo> | null = null;
 let loaded: LoadedModel | null = null;
 
-/** A model state made by `fork`: trainable weights, and an optimizer once it trains. */
-interface Session {
-  model: LlamaModel;
-  optimizer: AdamW | null;
-  stepsDone: number;
-}
-/** The forked sessions by name; 'default' is `loaded.model` and is not in here. */
-const sessions = new Map<SessionName, Session>();
+/** The model states by name: 'default' is `loaded.model`, the others are made by `fork` (sessions.ts). */
+const sessions = new Sessions(() => requireModel().model);
 
-/** Ops that may run between the steps of a long one (they neither load nor free the model). */
-const QUICK_OPS: ReadonlySet<OpName> = new Set<OpName>(['forward', 'loss', 'pieces', 'tokenizer', 'memory', 'generateBatch', 'evaluate']);
+/** Ops that may run between the steps of a long one (they only read the model and the sessions). */
+const QUICK_OPS: ReadonlySet<OpName> = new Set<OpName>([
+  'forward', 'loss', 'pieces', 'tokenizer', 'memory', 'generateBatch', 'evaluate',
+  'saveAdapter', 'kvCache', 'timeMatmul', 'profileDecodeStep',
+]);
 /** Ops that end with a result (not an error) when cancelled: they say how far they got. */
 const RESULT_WHEN_CANCELLED: ReadonlySet<OpName> = new Set<OpName>(['generate', 'trainSteps']);
 
@@ -204,96 +200,46 @@ const ops: OpHandlers = {
     return { numTensors, numBytes };
   },
   dispose: async () => {
-    for (const name of [...sessions.keys()]) dropSession(name);
+    sessions.dropAll();
     loaded?.model.dispose();
     loaded = null;
     return null;
   },
-  fork: async ({ name, from }) => {
-    if (name === DEFAULT_SESSION || sessions.has(name)) throw new Error(`A session named "${name}" exists already.`);
-    const source = sessionModel(from);
-    const model = LlamaModel.fromWeights(source.config, source.toWeightMap(), { trainable: true });
-    sessions.set(name, { model, optimizer: null, stepsDone: 0 });
-    const parameters = [...model.params.values()].reduce((sum, tensor) => sum + tensor.size, 0);
-    return { name, parameters };
-  },
+  fork: async ({ name, from }) => sessions.fork(name, from),
   dropSession: async ({ name }) => {
-    requireSession(name);
-    dropSession(name);
+    sessions.drop(name);
     return null;
   },
-  trainSteps,
+  trainSteps: (args, context) => sessions.trainSteps(args, context),
   evaluate: async ({ session, examples, batchSize, seqLength, rows }) => {
-    const model = sessionModel(session);
+    const model = sessions.model(session);
     checkInputLength([new Array<number>(seqLength).fill(0)], lengthLimit(model.config));
     const corpus = new PackedCorpus(examples);
     const batches = corpus.evaluationBatches(batchSize, seqLength, rows);
     const tokens = batches.reduce((sum, batch) => sum + batch.lossMask.flat().reduce((a, b) => a + b, 0), 0);
     return { loss: evaluateLoss(model, batches), tokens };
   },
+  attachLora: async (args) => sessions.attachLora(args),
+  saveAdapter: async (args) => sessions.saveAdapter(args),
+  loadAdapter: async (args) => sessions.loadAdapter(args),
+  detachLora: async (args) => sessions.detachLora(args),
+  kvCache: async ({ session, input, layer, head }) => {
+    const ids = promptIds(requireModel(), input);
+    const model = sessions.model(session);
+    checkInputLength([ids], lengthLimit(model.config));
+    return kvCacheOf(model, ids, { layer, head });
+  },
+  timeMatmul: async (args) => {
+    requireModel(); // the backend is chosen by the first load
+    return timeMatmulOf(args);
+  },
+  profileDecodeStep: async ({ session, input, token }) => {
+    const ids = promptIds(requireModel(), input);
+    const model = sessions.model(session);
+    checkInputLength([ids], lengthLimit(model.config));
+    return profileDecodeStepOf(model, ids, token);
+  },
 };
-
-/**
- * AdamW steps on a forked session (src/llama/train.ts trainStep: masked loss, global-norm
- * clipping, the scheduled learning rate). Between steps the quick ops waiting run, and a cancel
- * read there ends the call: no step runs after it.
- */
-async function trainSteps(args: OpArgs<'trainSteps'>, context: OpContext<'trainSteps'>): Promise<TrainResult> {
-  const session = requireSession(args.session);
-  checkInputLength([new Array<number>(args.seqLength).fill(0)], lengthLimit(session.model.config));
-  const corpus = new PackedCorpus(args.examples);
-  if (corpus.usableExamples(args.seqLength) === 0) {
-    throw new Error(`No example has the ${args.seqLength + 1} tokens a row of ${args.seqLength} needs (with its target).`);
-  }
-  session.optimizer ??= new AdamW(session.model.params, args.adamW);
-  const losses: number[] = [];
-  let stopReason: TrainResult['stopReason'] = 'steps';
-  for (let i = 0; i < args.steps; i++) {
-    if (context.cancelled()) {
-      stopReason = 'cancelled';
-      break;
-    }
-    const step = session.stepsDone;
-    const started = performance.now();
-    const batch = corpus.randomBatch(args.batchSize, args.seqLength, args.seed, step);
-    const result = trainStep(session.model, session.optimizer, batch, {
-      learningRate: learningRateAt(step, args.schedule),
-      maxGradNorm: args.maxGradNorm,
-    });
-    session.stepsDone++;
-    losses.push(result.loss);
-    const seconds = (performance.now() - started) / 1000;
-    context.progress({ step, loss: result.loss, learningRate: result.learningRate, globalNorm: result.globalNorm, tokensPerSecond: (args.batchSize * args.seqLength) / seconds });
-    if (!(await context.step())) {
-      stopReason = 'cancelled';
-      break;
-    }
-  }
-  const cancelReadAfter = context.cancelReadAfter();
-  return { stepsRun: losses.length, stepsDone: session.stepsDone, losses, stopReason, ...(cancelReadAfter === undefined ? {} : { cancelReadAfter }) };
-}
-
-function requireSession(name: SessionName): Session {
-  const session = sessions.get(name);
-  if (!session) {
-    const names = [DEFAULT_SESSION, ...sessions.keys()].join(', ');
-    throw new Error(name === DEFAULT_SESSION ? 'The default session is the shipped model, which is frozen: fork it to train.' : `No session named "${name}" (sessions: ${names}).`);
-  }
-  return session;
-}
-
-/** The model of a session; undefined or 'default' is the loaded model. */
-function sessionModel(name: SessionName | undefined): LlamaModel {
-  if (name === undefined || name === DEFAULT_SESSION) return requireModel().model;
-  return requireSession(name).model;
-}
-
-function dropSession(name: SessionName): void {
-  const session = sessions.get(name)!;
-  session.optimizer?.dispose();
-  session.model.dispose();
-  sessions.delete(name);
-}
 
 async function load(request: LoadArgs): Promise<ModelSummary> {
   const started = performance.now();
@@ -428,7 +374,7 @@ async function lossOf(request: OpArgs<'loss'>): Promise<LossResult> {
   const padded = inputIds.map((ids) => [...ids, ...new Array<number>(width - ids.length).fill(0)]);
   const mask = inputIds.map((ids) => [...new Array<number>(ids.length).fill(1), ...new Array<number>(width - ids.length).fill(0)]);
   const perToken = tf.tidy(() => {
-    const { logits } = sessionModel(request.session).forward(tf.tensor2d(padded, undefined, 'int32'), {
+    const { logits } = sessions.model(request.session).forward(tf.tensor2d(padded, undefined, 'int32'), {
       attentionMask: tf.tensor2d(mask, undefined, 'int32'),
       training,
       dropoutRate,
@@ -450,7 +396,7 @@ async function forward(request: OpArgs<'forward'>): Promise<ForwardResult> {
   const inputIds = batchIds(current, request.input);
   const { ropeScaling, ...options } = request.options;
   checkInputLength(inputIds, lengthLimit(current.summary.config, { extendedContext: ropeScaling !== undefined }));
-  const base = sessionModel(request.session);
+  const base = sessions.model(request.session);
   const model = ropeScaling === undefined ? base : withRopeScaling(base, ropeScaling);
   const { logits, taps } = await model.run(inputIds, options);
   const pieces = current.tokenizer ? inputIds.map((row) => row.map((id) => current.tokenizer!.idToPiece(id))) : undefined;
@@ -483,7 +429,7 @@ async function generateStream(request: OpArgs<'generate'>, context: OpContext<'g
     newIds.push(tokenId);
   };
   if (!context.cancelled()) {
-    const result = await generate(sessionModel(request.session), prompt, {
+    const result = await generate(sessions.model(request.session), prompt, {
       ...options,
       eosTokenId,
       onToken: async (tokenId: number) => {

@@ -512,4 +512,63 @@ describe('ops: sessions and training in the worker (wasm)', () => {
     expect(outcome.ops).toBe(50);
     expect(outcome.after).toEqual(outcome.before);
   }, MANY_FORWARDS_TIMEOUT_MS);
+
+  test('LoRA, KV-cache and timing ops through the worker: 3 adapter steps leave the shipped logits, a reloaded adapter gives the same logits; no tensor leaks', async () => {
+    const outcome = await opened.page.evaluate(async ({ args, prompt }) => {
+      const runtime = await (window as unknown as TestPageWindow).glassLlamaRuntime.getRuntime();
+      const logitsOf = async (session?: string) => Array.from((await runtime.forward({ ids: [prompt], session })).logits.data);
+      const before = await runtime.memory();
+      const shippedBefore = await logitsOf();
+      await runtime.fork('lora');
+      const attached = await runtime.call('attachLora', { session: 'lora', config: { r: 2, lora_alpha: 4, target_modules: ['q_proj', 'v_proj'] }, seed: 1 });
+      const trained = await runtime.trainSteps({ ...args, session: 'lora', steps: 3 });
+      const files = await runtime.call('saveAdapter', { session: 'lora' });
+      await runtime.fork('reloaded');
+      await runtime.call('loadAdapter', { session: 'reloaded', files });
+      const logits = { shipped: await logitsOf(), lora: await logitsOf('lora'), reloaded: await logitsOf('reloaded') };
+      await runtime.call('detachLora', { session: 'lora' });
+      const detached = await logitsOf('lora');
+      const frozen = await runtime.call('attachLora', { session: 'default', config: { r: 2, lora_alpha: 4, target_modules: ['q_proj'] }, seed: 1 }).then(() => 'ran', (error: Error) => error.message);
+      await runtime.dropSession('lora');
+      await runtime.dropSession('reloaded');
+      const kvCache = await runtime.call('kvCache', { input: { ids: prompt }, layer: 1, head: 0 });
+      const matmul = await runtime.call('timeMatmul', { m: 8, k: 16, n: 4, reps: 1 });
+      const profile = await runtime.call('profileDecodeStep', { input: { ids: prompt } });
+      return {
+        shippedBefore, logits, detached, frozen, attached, trained, configText: files['adapter_config.json'],
+        safetensorsBytes: files['adapter_model.safetensors'].length,
+        kvCache: { length: kvCache.length, shapes: kvCache.layers.map((layer) => layer.keysShape), totalBytes: kvCache.totalBytes, keys: kvCache.contents!.keys },
+        matmulFlops: matmul.flops, matmulBackend: matmul.backend,
+        profile: { kernelCount: profile.kernelCount, flops: profile.flops, backend: profile.backend },
+        before, after: await runtime.memory(),
+      };
+    }, { args: trainArgs('lora', 3), prompt: PROMPT });
+
+    const config = tinyConfig(); // hidden 32, 2 layers, 4 heads of 8, 2 KV heads, intermediate 64
+    expect(outcome.attached).toEqual({ config: { r: 2, lora_alpha: 4, target_modules: ['q_proj', 'v_proj'] }, parameters: 2 * (2 * 32 + 32 * 2 + 2 * 32 + 16 * 2), trainable: true });
+    expect(outcome.trained).toMatchObject({ stepsRun: 3, stepsDone: 3, stopReason: 'steps' });
+    expect(outcome.logits.shipped).toEqual(outcome.shippedBefore);
+    const largest = (a: number[], b: number[]) => a.reduce((most, value, i) => Math.max(most, Math.abs(value - b[i])), 0);
+    expect(largest(outcome.logits.lora, outcome.shippedBefore)).toBeGreaterThan(1e-3); // the adapter learned
+    expect(largest(outcome.logits.reloaded, outcome.logits.lora)).toBeLessThan(1e-5);
+    expect(largest(outcome.detached, outcome.shippedBefore)).toBeLessThan(1e-5);
+    expect(outcome.frozen).toBe('The default session is the shipped model, which is frozen: fork it to attach an adapter.');
+    expect(JSON.parse(outcome.configText)).toMatchObject({ peft_type: 'LORA', r: 2, lora_alpha: 4 });
+    expect(outcome.safetensorsBytes).toBeGreaterThan(4 * outcome.attached.parameters);
+
+    // the KV cache's keys of layer 1, KV head 0 are the forward's rotated keys of that head (Node, wasm)
+    expect(outcome.kvCache).toMatchObject({ length: PROMPT.length, shapes: [[1, 2, PROMPT.length, 8], [1, 2, PROMPT.length, 8]], totalBytes: 2 * 2 * 2 * PROMPT.length * 8 * 4 });
+    await useNodeBackend('wasm');
+    const model = LlamaModel.fromWeights(config, tinyWeights(config, TINY_SEED));
+    const { taps } = await model.run([PROMPT], { taps: ['layers.1.attn.k_rotated'] });
+    model.dispose();
+    const nodeKeys = Array.from({ length: PROMPT.length }, (_, t) => Array.from(taps['layers.1.attn.k_rotated'].data.subarray(t * 8, (t + 1) * 8)));
+    expect(largest(outcome.kvCache.keys.flat(), nodeKeys.flat())).toBeLessThan(1e-4);
+
+    expect(outcome.matmulFlops).toBe(2 * 8 * 16 * 4);
+    expect(outcome.matmulBackend).toBe('wasm');
+    expect(outcome.profile.kernelCount).toBe(8 * 2 + 5);
+    expect(outcome.profile.flops.lmHead).toBe(2 * 32 * config.vocab_size);
+    expect(outcome.after).toEqual(outcome.before);
+  }, MANY_FORWARDS_TIMEOUT_MS);
 });
