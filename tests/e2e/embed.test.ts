@@ -173,7 +173,7 @@ describe('an embed in a sandboxed iframe on another origin, served by npm start'
   test('an unknown widget name says so instead of showing a blank frame', async () => {
     await expect
       .poll(() => page.locator('#bad-name').evaluate((element) => element.shadowRoot?.textContent ?? ''))
-      .toContain('Glass Llama has no widget named "no-such-widget". Use one of: softmax-temperature');
+      .toContain(`Glass Llama has no widget named "no-such-widget". Use one of: ${[...widgetNames].join(', ')} (see `);
   });
 
   test('nothing is loaded from any other origin and nothing is logged as an error', () => {
