@@ -277,7 +277,6 @@ describe('the shipped model\'s heads, as the chapter describes them', () => {
 
   test('no previous-token head: the best scores 12% over the stories (27% on the opening prompt); evenly would be 4%', async () => {
     const stats = await overStories(previousTokenScore);
-    console.log('previous-token scores', stats.values.map((row) => row.map((v) => v.toFixed(3)).join(' ')).join(' | '));
     expect({ layer: stats.layer, head: stats.head, score: round2(stats.score) }).toEqual(facts.previousToken);
     const onPrompt = strongest(await perHead(chapter.model, chapter.tokenizer.encode(NAME_HEAD_PROMPT, { bos: true }), previousTokenScore));
     expect({ layer: onPrompt.layer, head: onPrompt.head, score: round2(onPrompt.score) }).toEqual(facts.previousTokenOnPrompt);
@@ -291,7 +290,6 @@ describe('the shipped model\'s heads, as the chapter describes them', () => {
     expect({ layer: sink.layer, head: sink.head, score: round2(sink.score) }).toEqual(facts.firstToken);
     const sharpness = await overStories(meanLargestWeight);
     const all = sharpness.values.flat();
-    console.log('mean largest weight', sharpness.values.map((row) => row.map((v) => v.toFixed(3)).join(' ')).join(' | '));
     expect({ min: round2(Math.min(...all)), max: round2(Math.max(...all)) }).toEqual(facts.largestWeight);
   }, 120_000);
 
@@ -342,7 +340,6 @@ describe('the shipped model\'s heads, as the chapter describes them', () => {
     const without = await measure(ablation.heads);
     const controls = [];
     for (const pair of ablation.controls) controls.push(await measure(pair));
-    console.log('ablation', JSON.stringify({ intact, without, controls }));
     expect(intact.cases).toBe(ablation.cases);
     expect(intact.recalled).toBe(ablation.recalled.intact);
     expect(intact.top).toBe('Ben');
@@ -378,7 +375,6 @@ describe('the shipped model\'s heads, as the chapter describes them', () => {
     expect(accuracy((r) => r.maskedTop)).toBe(noMask.accuracy.none);
     expect(rows.filter((r) => r.maskedProbability > r.causalProbability).length).toBe(noMask.rose);
     const reads = await overStories(nextTokenScore, true);
-    console.log('next-token scores without the mask', reads.values.map((row) => row.map((v) => v.toFixed(3)).join(' ')).join(' | '));
     expect(Math.round(reads.score * 1000) / 1000).toBe(noMask.nextTokenScore);
 
     const ids = tokenizer.encode(MASK_PROMPT, { bos: true });
@@ -426,7 +422,6 @@ describe('the shipped model\'s heads, as the chapter describes them', () => {
     const init = await spread(fresh);
     fresh.dispose();
     const trained = await spread(chapter.model);
-    console.log('score spread', JSON.stringify({ init, trained }));
     const { scoreSpread } = facts;
     expect(round2(init.sd)).toBe(scoreSpread.init);
     // the raw q.k at init: sqrt(d) * hidden * 0.02^2 for unit-RMS hidden states (q and k of d
