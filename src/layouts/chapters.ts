@@ -23,5 +23,16 @@ export async function getChapters(): Promise<Chapter[]> {
       );
     }
   }
+  const ids = new Set(chapters.map((c) => c.id));
+  for (const chapter of chapters) {
+    for (const id of chapter.data.prerequisites) {
+      if (!ids.has(id)) {
+        throw new Error(
+          `content/${chapter.id}.mdx lists the prerequisite "${id}", which is not a published chapter ` +
+            `(known: ${[...ids].join(', ')}).`,
+        );
+      }
+    }
+  }
   return chapters;
 }

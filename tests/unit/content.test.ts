@@ -20,7 +20,7 @@ function firstIssue(frontmatter: unknown): string {
 
 describe('chapterSchema', () => {
   test('accepts a minimal chapter and fills the defaults', () => {
-    expect(chapterSchema.parse(valid)).toEqual({ ...valid, draft: false });
+    expect(chapterSchema.parse(valid)).toEqual({ ...valid, draft: false, prerequisites: [] });
   });
 
   test.each([
@@ -32,6 +32,10 @@ describe('chapterSchema', () => {
     [{ ...valid, summary: 'First line\nsecond line' }, 'summary: summary must be a single line'],
     [{ title: 'Tokens', order: 2 }, 'summary: Required'],
     [{ ...valid, summery: 'typo' }, ": Unrecognized key(s) in object: 'summery'"],
+    [{ ...valid, goals: ['Read a heatmap', 'Compute a softmax'] }, 'goals: give 3 to 5 goals'],
+    [{ ...valid, goals: ['a', 'b', 'c', 'd', 'e', 'f'] }, 'goals: give 3 to 5 goals'],
+    [{ ...valid, goals: ['a', ' ', 'c'] }, 'goals.1: a goal must not be empty'],
+    [{ ...valid, prerequisites: 'ch2' }, 'prerequisites: Expected array, received string'],
   ])('rejects %j with "%s"', (frontmatter, message) => {
     expect(firstIssue(frontmatter)).toBe(message);
   });
