@@ -8,6 +8,7 @@ import { tfjsWasmFiles } from './scripts/copy-tfjs-wasm.mjs';
 import { headersFor, readHeaderRules } from './src/hostHeaders.mjs';
 import { siteUrl } from './src/siteUrl.mjs';
 import { testPages } from './src/pages/test/_testPages.mjs';
+import { searchIndex } from './src/search/searchIndex.mjs';
 
 
 // Content-Security-Policy, rendered by Astro as a <meta> tag on every page.
@@ -71,7 +72,8 @@ export default defineConfig({
   trailingSlash: 'ignore',
   // tfjsWasmFiles: copies the tfjs .wasm binaries to public/tfjs/ (served from our own origin).
   // testPages: /test/runtime/ and other pages for the tests, only when GLASS_LLAMA_TEST_PAGES=1.
-  integrations: [selfHostAssets(), tfjsWasmFiles(), testPages(), mdx()],
+  // searchIndex: the Pagefind search index of the chapters, written to dist/pagefind/ after the build.
+  integrations: [selfHostAssets(), tfjsWasmFiles(), testPages(), mdx(), searchIndex()],
   markdown: {
     remarkPlugins: [remarkMath],
     rehypePlugins: [rehypeKatex, rehypeFocusableDisplayMath],
