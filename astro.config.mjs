@@ -9,6 +9,7 @@ import { headersFor, readHeaderRules } from './src/hostHeaders.mjs';
 import { siteUrl } from './src/siteUrl.mjs';
 import { testPages } from './src/pages/test/_testPages.mjs';
 import { searchIndex } from './src/search/searchIndex.mjs';
+import { serviceWorker } from './src/offline/serviceWorkerBuild.mjs';
 
 
 // Content-Security-Policy, rendered by Astro as a <meta> tag on every page.
@@ -73,7 +74,8 @@ export default defineConfig({
   // tfjsWasmFiles: copies the tfjs .wasm binaries to public/tfjs/ (served from our own origin).
   // testPages: /test/runtime/ and other pages for the tests, only when GLASS_LLAMA_TEST_PAGES=1.
   // searchIndex: the Pagefind search index of the chapters, written to dist/pagefind/ after the build.
-  integrations: [selfHostAssets(), tfjsWasmFiles(), testPages(), mdx(), searchIndex()],
+  // serviceWorker: writes dist/sw.js (offline reading after a first visit), after the search index.
+  integrations: [selfHostAssets(), tfjsWasmFiles(), testPages(), mdx(), searchIndex(), serviceWorker()],
   markdown: {
     remarkPlugins: [remarkMath],
     rehypePlugins: [rehypeKatex, rehypeFocusableDisplayMath],

@@ -10,6 +10,11 @@ export interface OpenPageOptions {
   waitUntil?: 'load' | 'domcontentloaded' | 'networkidle';
   /** Runs in the page before any of its own scripts (Playwright's addInitScript), e.g. to stub an API. */
   initScript?: () => void;
+  /**
+   * Whether the site's service worker (src/offline) may install. Default 'block': it would fetch
+   * the whole site in the background of every test page; the offline test allows it.
+   */
+  serviceWorkers?: 'allow' | 'block';
 }
 
 export interface OpenedPage {
@@ -36,6 +41,7 @@ export async function openPage(browser: Browser, origin: string, path: string, o
   const context = await browser.newContext({
     viewport: options.viewport ?? { width: 1280, height: 900 },
     colorScheme: options.colorScheme ?? 'light',
+    serviceWorkers: options.serviceWorkers ?? 'block',
   });
   const page = await context.newPage();
   if (options.initScript) await page.addInitScript(options.initScript);
