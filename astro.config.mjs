@@ -10,6 +10,7 @@ import { siteUrl } from './src/siteUrl.mjs';
 import { testPages } from './src/pages/test/_testPages.mjs';
 import { searchIndex } from './src/search/searchIndex.mjs';
 import { serviceWorker } from './src/offline/serviceWorkerBuild.mjs';
+import { checkLinks } from './src/links/checkLinks.mjs';
 
 
 // Content-Security-Policy, rendered by Astro as a <meta> tag on every page.
@@ -75,7 +76,8 @@ export default defineConfig({
   // testPages: /test/runtime/ and other pages for the tests, only when GLASS_LLAMA_TEST_PAGES=1.
   // searchIndex: the Pagefind search index of the chapters, written to dist/pagefind/ after the build.
   // serviceWorker: writes dist/sw.js (offline reading after a first visit), after the search index.
-  integrations: [selfHostAssets(), tfjsWasmFiles(), testPages(), mdx(), searchIndex(), serviceWorker()],
+  // checkLinks: a link between pages of the site that reaches no page, or no #fragment, stops the build.
+  integrations: [selfHostAssets(), tfjsWasmFiles(), testPages(), mdx(), checkLinks(), searchIndex(), serviceWorker()],
   markdown: {
     remarkPlugins: [remarkMath],
     rehypePlugins: [rehypeKatex, rehypeFocusableDisplayMath],
