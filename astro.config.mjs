@@ -11,6 +11,8 @@ import { testPages } from './src/pages/test/_testPages.mjs';
 import { searchIndex } from './src/search/searchIndex.mjs';
 import { serviceWorker } from './src/offline/serviceWorkerBuild.mjs';
 import { checkLinks } from './src/links/checkLinks.mjs';
+import { rehypeGlossary } from './src/glossary/rehypeGlossary.mjs';
+import { GLOSSARY } from './src/glossary/terms';
 
 
 // Content-Security-Policy, rendered by Astro as a <meta> tag on every page.
@@ -80,7 +82,8 @@ export default defineConfig({
   integrations: [selfHostAssets(), tfjsWasmFiles(), testPages(), mdx(), checkLinks(), searchIndex(), serviceWorker()],
   markdown: {
     remarkPlugins: [remarkMath],
-    rehypePlugins: [rehypeKatex, rehypeFocusableDisplayMath],
+    // rehypeGlossary: the first use of a glossary term in a chapter links to it (src/glossary).
+    rehypePlugins: [rehypeKatex, rehypeFocusableDisplayMath, [rehypeGlossary, { terms: GLOSSARY }]],
     shikiConfig: {
       themes: { light: 'github-light-high-contrast', dark: 'github-dark-high-contrast' },
       defaultColor: false,

@@ -9,6 +9,9 @@
 // marked data-pagefind-ignore (table of contents, slide points, speaker notes, widget chrome).
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+// A static import: the config is loaded by Vite's module runner, which is closed by the time
+// astro:build:done runs, so a dynamic import() there fails.
+import * as pagefind from 'pagefind';
 
 /** @returns {import('astro').AstroIntegration} */
 export function searchIndex() {
@@ -16,7 +19,6 @@ export function searchIndex() {
     name: 'glass-llama:search-index',
     hooks: {
       'astro:build:done': async ({ dir, logger }) => {
-        const pagefind = await import('pagefind');
         const site = fileURLToPath(dir);
         // KaTeX writes each formula three times (TeX source, MathML, HTML boxes): index only MathML's.
         const { index, errors } = await pagefind.createIndex({

@@ -1,0 +1,61 @@
+// The glossary: one line per term, and the chapter section that explains it. The glossary page
+// (/glossary/) lists them; in every chapter the first use of a term links to its entry, with the
+// definition as a tooltip (src/glossary/rehypeGlossary.mjs). Links are checked at build.
+//
+// `match`: the phrases that count as a use of the term in prose (whole words; case-insensitive
+// unless `caseSensitive`, for acronyms such as RoPE or MLP).
+
+export interface GlossaryTerm {
+  /** The anchor on the glossary page: /glossary/#<id>. */
+  id: string;
+  term: string;
+  /** One line, plain text. */
+  definition: string;
+  /** Where it is explained: a chapter id and, optionally, a section's #id. */
+  chapter: string;
+  section?: string;
+  match: string[];
+  caseSensitive?: boolean;
+}
+
+export const GLOSSARY: GlossaryTerm[] = [
+  { id: 'attention-mask', term: 'attention mask', definition: 'A 0/1 mark per token of a padded batch: 1 for real tokens, 0 for padding the model must not look at.', chapter: '04-padding-side', section: 'the-attention-mask', match: ['attention mask'] },
+  { id: 'beam-search', term: 'beam search', definition: 'Decoding that keeps the B most likely partial sequences at every step instead of one.', chapter: '07-decoding', section: 'greedy-and-beam-search', match: ['beam search'] },
+  { id: 'causal-mask', term: 'causal mask', definition: 'Sets the attention scores of later positions to minus infinity, so each position sees only itself and what came before.', chapter: '02-attention', section: 'the-causal-mask', match: ['causal mask'] },
+  { id: 'distinct-n', term: 'distinct-n', definition: 'The number of distinct runs of n tokens in a text divided by the number of all such runs; low means repetitive.', chapter: '07-decoding', section: 'degeneration', match: ['distinct-n'] },
+  { id: 'dropout', term: 'dropout', definition: 'During training, zeroes each value with probability p and scales the rest by 1/(1 − p); off in eval mode.', chapter: '05-eval-and-dropout', section: 'inverted-dropout', match: ['dropout'] },
+  { id: 'gelu', term: 'GELU', definition: 'The activation x·Φ(x), with Φ the standard normal distribution function; used by BERT and GPT-2.', chapter: '06-swish-silu-swiglu', section: 'relu-gelu-and-silu-compared', match: ['GELU'], caseSensitive: true },
+  { id: 'greedy-decoding', term: 'greedy decoding', definition: 'Takes the most likely next token at every step.', chapter: '07-decoding', section: 'greedy-and-beam-search', match: ['greedy decoding', 'greedy'] },
+  { id: 'grouped-query-attention', term: 'grouped-query attention (GQA)', definition: 'Attention in which groups of query heads share one key and value head, which shrinks the KV cache.', chapter: '02-attention', section: 'many-heads-and-heads-that-share-keys', match: ['grouped-query attention', 'GQA'] },
+  { id: 'head', term: 'attention head', definition: 'One of the parallel attention computations of a layer, each with its own query, key and value projections.', chapter: '02-attention', section: 'many-heads-and-heads-that-share-keys', match: ['attention head', 'attention heads'] },
+  { id: 'kv-cache', term: 'KV cache', definition: 'The keys and values of the tokens already read, kept so that each new token needs only its own.', chapter: '02-attention', section: 'the-causal-mask', match: ['KV cache'], caseSensitive: true },
+  { id: 'left-padding', term: 'left padding', definition: 'Putting the pad tokens of a batch before each row’s text, so that the last column is every row’s last real token.', chapter: '04-padding-side', section: 'which-logits-does-generate-read', match: ['left padding'] },
+  { id: 'logit', term: 'logit', definition: 'The raw score a model gives each vocabulary entry for the next position; softmax turns logits into probabilities.', chapter: '07-decoding', match: ['logits', 'logit'] },
+  { id: 'min-p', term: 'min-p sampling', definition: 'Keeps the tokens whose probability is at least p_min times the largest one.', chapter: '07-decoding', section: 'truncation-top-k-top-p-min-p-typical', match: ['min-p'] },
+  { id: 'mlp', term: 'MLP (feed-forward block)', definition: 'The small network applied to each position on its own at the end of every layer; in Llama, a SwiGLU.', chapter: '06-swish-silu-swiglu', section: 'gating-swiglu', match: ['MLP'], caseSensitive: true },
+  { id: 'position-ids', term: 'position ids', definition: 'The position number given to each token, from which RoPE computes its rotation.', chapter: '04-padding-side', section: 'position-ids-from-the-mask', match: ['position ids'] },
+  { id: 'position-interpolation', term: 'position interpolation', definition: 'Divides every position by a factor s so that a longer text’s angles stay inside the trained range.', chapter: '03-rope', section: 'beyond-the-training-context', match: ['position interpolation'] },
+  { id: 'ntk-aware-scaling', term: 'NTK-aware scaling', definition: 'Raises RoPE’s base so that the slow pairs are stretched and the fast ones stay as trained.', chapter: '03-rope', section: 'beyond-the-training-context', match: ['NTK-aware scaling', 'NTK-aware'], caseSensitive: true },
+  { id: 'relu', term: 'ReLU', definition: 'The activation max(0, x): zero, with zero gradient, for every negative input.', chapter: '06-swish-silu-swiglu', section: 'relu-gelu-and-silu-compared', match: ['ReLU'], caseSensitive: true },
+  { id: 'repetition-penalty', term: 'repetition penalty', definition: 'Makes every token already in the text less likely: positive logits divided by θ, negative ones multiplied.', chapter: '07-decoding', section: 'the-repetition-penalty', match: ['repetition penalty'] },
+  { id: 'rope', term: 'RoPE (rotary position embeddings)', definition: 'Gives attention positions by rotating pairs of query and key coordinates by angles that grow with position.', chapter: '03-rope', match: ['RoPE', 'rotary position embeddings'], caseSensitive: true },
+  { id: 'silu', term: 'SiLU', definition: 'The activation x·σ(x): Swish with β = 1, smooth, with a small dip below zero.', chapter: '06-swish-silu-swiglu', section: 'swish-and-silu', match: ['SiLU'], caseSensitive: true },
+  { id: 'softmax', term: 'softmax', definition: 'Turns scores into probabilities: the exponential of each, divided by the sum of all.', chapter: '02-attention', section: 'queries-keys-and-values', match: ['softmax'] },
+  { id: 'swiglu', term: 'SwiGLU', definition: 'Llama’s gated MLP: down(silu(gate·x) ⊙ up·x).', chapter: '06-swish-silu-swiglu', section: 'gating-swiglu', match: ['SwiGLU'], caseSensitive: true },
+  { id: 'swish', term: 'Swish', definition: 'The activation x·σ(βx); β = 1 is SiLU, β → ∞ tends to ReLU.', chapter: '06-swish-silu-swiglu', section: 'swish-and-silu', match: ['Swish'], caseSensitive: true },
+  { id: 'temperature', term: 'temperature', definition: 'Divides the logits before the softmax: below 1 sharpens the distribution, above 1 flattens it, 0 means greedy.', chapter: '07-decoding', section: 'sampling-and-temperature', match: ['temperature'] },
+  { id: 'top-k', term: 'top-k sampling', definition: 'Samples only among the k most likely tokens.', chapter: '07-decoding', section: 'truncation-top-k-top-p-min-p-typical', match: ['top-k'] },
+  { id: 'top-p', term: 'top-p (nucleus) sampling', definition: 'Samples among the smallest set of most likely tokens whose probabilities add up to at least p.', chapter: '07-decoding', section: 'truncation-top-k-top-p-min-p-typical', match: ['top-p', 'nucleus sampling'] },
+  { id: 'typical-sampling', term: 'typical sampling', definition: 'Keeps the tokens whose surprise is closest to the distribution’s entropy.', chapter: '07-decoding', section: 'truncation-top-k-top-p-min-p-typical', match: ['typical sampling'] },
+  { id: 'eval-mode', term: 'eval mode', definition: 'The state model.eval() sets: dropout off and batch norm on its running statistics; gradients are a separate switch.', chapter: '05-eval-and-dropout', section: 'one-flag-training', match: ['eval mode'] },
+];
+
+/** The glossary page's URL of a term. */
+export function glossaryHref(term: GlossaryTerm): string {
+  return `/glossary/#${term.id}`;
+}
+
+/** The chapter section that explains a term. */
+export function explainedAt(term: GlossaryTerm): string {
+  return `/chapters/${term.chapter}/${term.section ? `#${term.section}` : ''}`;
+}
