@@ -18,7 +18,7 @@ import { isLlama2cCheckpoint, readLlama2c } from './llama2c';
 import { readLlama2cTokenizer } from './llama2cTokenizer';
 import { checkConfigFeatures, checkFileSizes, checkModelLimits, checkWeightFeatures, type ModelLimits } from './modelLimits';
 import { readSafetensors } from './safetensors';
-import type { TokenizerJSON } from './tokenizer';
+import { Tokenizer, type TokenizerJSON } from './tokenizer';
 import { checkWeights, type WeightMap } from './weights';
 
 export interface ModelFiles {
@@ -174,7 +174,9 @@ function readTokenizerJson(file: { path?: string; name?: string; bytes: Uint8Arr
 
 /** A tokenizer must name exactly the model's vocabulary: every id the model predicts needs a piece. */
 function checkTokenizerFits(tokenizer: TokenizerJSON | null, tokenizerName: string | undefined, config: LlamaConfig, configName: string): void {
-  if (!tokenizer || !Array.isArray(tokenizer.pieces) || tokenizer.pieces.length === config.vocab_size) return;
+  if (!tokenizer) return;
+  explain(tokenizerName!, 'is not a tokenizer this page can read', () => Tokenizer.fromJSON(tokenizer));
+  if (tokenizer.pieces.length === config.vocab_size) return;
   throw new Error(
     `${tokenizerName} does not fit ${configName}: it has ${tokenizer.pieces.length} tokens, the model's vocabulary has ${config.vocab_size}.`,
   );

@@ -20,6 +20,7 @@ export const kitStrings = {
   modelCouldNotRun: 'The model could not run',
   noRuntime: 'This build of the site has no model runtime (src/runtime/client.ts).',
   noTokenizer: 'The model has no tokenizer.json, so it cannot read typed text.',
+  needsShippedModel: (why: string) => `This figure needs the shipped model: ${why}. Go back to the shipped model (the bar at the bottom of the page) to see it.`,
 
   // Prompt boxes (components/modelWidgetParts.ts, components/promptTokens.ts).
   promptLabel: 'Prompt',
