@@ -46,6 +46,18 @@ export function parameterCount(config: LlamaConfig): number {
   return total;
 }
 
+/**
+ * Of the files a reader picked (a whole folder, say), the ones a model is made of: config.json,
+ * tokenizer.json, .safetensors and .bin files, and no .bin when there is a .safetensors (a
+ * Hugging Face folder often holds the same weights as pytorch_model.bin too).
+ */
+export function selectModelFiles<File extends { name: string }>(files: readonly File[]): File[] {
+  const baseName = (file: File) => file.name.split(/[\\/]/).at(-1)!;
+  const wanted = files.filter((file) => /^(config|tokenizer)\.json$|\.(safetensors|bin)$/.test(baseName(file)));
+  const hasSafetensors = wanted.some((file) => baseName(file).endsWith('.safetensors'));
+  return hasSafetensors ? wanted.filter((file) => !baseName(file).endsWith('.bin')) : wanted;
+}
+
 /** Refuses files larger together than the limit, before they are read. */
 export function checkFileSizes(files: readonly { name: string; size: number }[], limits: ModelLimits): void {
   const total = files.reduce((sum, file) => sum + file.size, 0);
