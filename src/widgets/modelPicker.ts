@@ -20,6 +20,7 @@ const strings = kitStrings.modelPicker;
 interface Bar {
   root: HTMLElement;
   text: HTMLElement;
+  hint: HTMLElement;
   message: HTMLElement;
   choose: HTMLButtonElement;
   chooseFolder: HTMLButtonElement;
@@ -99,6 +100,11 @@ function makeBar(): Bar {
   const text = document.createElement('p');
   text.className = 'model-bar__text';
   text.dataset.modelBarText = '';
+  // which files to bring: beside the sentence on a wide screen, the buttons' description on a phone
+  const hint = document.createElement('p');
+  hint.className = 'model-bar__hint';
+  hint.id = `model-bar-hint`;
+  hint.textContent = strings.hint;
   const actions = document.createElement('div');
   actions.className = 'model-bar__actions';
   const files = fileInput();
@@ -107,6 +113,8 @@ function makeBar(): Bar {
   const choose = button(strings.chooseFiles, () => files.click());
   const chooseFolder = button(strings.chooseFolder, () => folder.click());
   const back = button(strings.back, () => void useShippedModel());
+  choose.setAttribute('aria-describedby', hint.id);
+  chooseFolder.classList.add('model-bar__button--folder');
   back.dataset.modelBack = '';
   actions.append(choose, chooseFolder, back, files, folder);
   const message = document.createElement('p');
@@ -120,8 +128,8 @@ function makeBar(): Bar {
       if (picked.length) void loadReaderFiles(picked);
     });
   }
-  root.append(text, actions, message);
-  return { root, text, message, choose, chooseFolder, back, files, folder };
+  root.append(text, hint, actions, message);
+  return { root, text, hint, message, choose, chooseFolder, back, files, folder };
 }
 
 function fileInput(): HTMLInputElement {
@@ -147,6 +155,7 @@ function showShipped(current: Bar): void {
   document.documentElement.dataset.model = 'shipped';
   current.root.dataset.model = 'shipped';
   current.text.textContent = strings.shipped;
+  current.hint.hidden = false;
   current.back.hidden = true;
 }
 
@@ -155,6 +164,7 @@ function showReader(current: Bar, model: ModelSummary): void {
   current.root.dataset.model = 'reader';
   const { num_hidden_layers: layers, vocab_size: vocab } = model.config;
   current.text.textContent = strings.reader(model.name, model.parameters, layers, vocab, model.hasTokenizer);
+  current.hint.hidden = true;
   current.back.hidden = false;
 }
 

@@ -25,7 +25,8 @@ export const kitStrings = {
   // Bring your own model: the bar at the bottom of a chapter page (src/widgets/modelPicker.ts).
   modelPicker: {
     region: 'Model',
-    shipped: 'The figures run the notebook’s own model. To try yours, choose or drop its files: a Hugging Face folder (config.json, .safetensors, tokenizer.json) or a llama2.c .bin with its tokenizer .bin.',
+    shipped: 'The figures run the notebook’s own model.',
+    hint: 'To try yours, choose or drop its files: a Hugging Face folder (config.json, .safetensors, tokenizer.json) or a llama2.c .bin with its tokenizer .bin.',
     reader: (name: string, parameters: number, layers: number, vocab: number, hasTokenizer: boolean) =>
       `The figures run your model ${name}: ${parameters.toLocaleString('en-US')} parameters, ${layers} layers, a vocabulary of ${vocab.toLocaleString('en-US')} tokens${hasTokenizer ? '' : ' (no tokenizer, so figures that read text cannot run)'}. The prose describes the notebook’s own model.`,
     chooseFiles: 'Use your own model…',
