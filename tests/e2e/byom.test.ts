@@ -9,7 +9,8 @@
 //   back with no tensor left behind;
 // - a chapter page: the file picker moves the attention map onto the reader's model (its layers,
 //   heads, tokens and probabilities), the bar says which model runs, a too big config gets its
-//   message, "Back to the shipped model" restores the figure, and a reload says the files were not kept.
+//   message, and "Back to the shipped model" restores the figure; a figure about the shipped model
+//   says so instead of running; a reload brings the shipped model back and says the files were not kept.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -225,17 +226,40 @@ describe('a chapter page runs the reader\'s model', () => {
     await opened.page.waitForFunction(() => document.documentElement.dataset.model === 'shipped');
     expect(await barMessage()).toBe(kitStrings.modelPicker.shippedBack);
     expect(await readMap()).toEqual(shipped);
-
-    // the files are not kept: a reload brings the shipped model and says so
-    await opened.page.locator('input[data-model-files]').first().setInputFiles(HF_FILES.map((name) => join(filesDir, name)));
-    await opened.page.waitForFunction(() => document.documentElement.dataset.model === 'reader');
-    expect(await barText()).toBe(kitStrings.modelPicker.reader('stories260K-hf', 260_032, 5, 512, true));
-    await opened.page.reload();
-    expect(await readMap()).toEqual(shipped);
-    expect(await barMessage()).toBe(kitStrings.modelPicker.notKept('stories260K-hf'));
     expect(opened.pageErrors).toEqual([]);
     expect(opened.consoleErrors).toEqual([]);
   });
+});
+
+test('a figure about the shipped model says so on the reader\'s model; a reload brings the shipped model back and says so', async () => {
+  const opened = await site.openPage('/chapters/05-eval-and-dropout/?backend=wasm');
+  try {
+    const { page } = opened;
+    const evalFigure = page.locator('[data-widget-id="forgotten-eval"]');
+    // the bar comes with the first figure to start; the validation-loss figure further down has not started
+    await page.locator('[data-widget]').first().scrollIntoViewIfNeeded();
+    await page.locator('[data-model-bar]').waitFor();
+    expect(await evalFigure.getAttribute('data-status')).toBe('idle');
+    await page.locator('input[data-model-files]').first().setInputFiles(HF_FILES.map((name) => join(filesDir, name)));
+    await page.waitForFunction(() => document.documentElement.dataset.model === 'reader');
+    expect(await page.locator('[data-model-bar-text]').textContent()).toBe(kitStrings.modelPicker.reader('stories260K-hf', 260_032, 5, 512, true));
+    await evalFigure.scrollIntoViewIfNeeded();
+    await page.waitForFunction(() => document.querySelector<HTMLElement>('[data-widget-id="forgotten-eval"]')?.dataset.drawn === 'true');
+    expect(await evalFigure.evaluate((el) => [el.dataset.live, el.dataset.status])).toEqual(['shipped-only', 'note']);
+    const { needsShippedModel } = await import('../../components/ForgottenEval');
+    expect(await evalFigure.locator('[data-widget-message]').textContent()).toBe(kitStrings.needsShippedModel(needsShippedModel));
+
+    // the files are not kept: a reload brings the shipped model and says so
+    await page.reload();
+    await page.locator('[data-widget]').first().scrollIntoViewIfNeeded();
+    await page.locator('[data-model-bar]').waitFor();
+    expect(await page.evaluate(() => document.documentElement.dataset.model)).toBe('shipped');
+    expect(await page.locator('[data-model-bar-message]').textContent()).toBe(kitStrings.modelPicker.notKept('stories260K-hf'));
+    expect(opened.pageErrors).toEqual([]);
+    expect(opened.consoleErrors).toEqual([]);
+  } finally {
+    await opened.close();
+  }
 });
 
 test('parameterCount of stories260K is the 260,032 the bar shows', () => {
