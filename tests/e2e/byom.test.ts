@@ -231,7 +231,7 @@ describe('a chapter page runs the reader\'s model', () => {
   });
 });
 
-test('a figure about the shipped model says so on the reader\'s model; a reload brings the shipped model back and says so', async () => {
+test('files dropped on the page load; a figure about the shipped model says so on the reader\'s model; a reload brings the shipped model back and says so', async () => {
   const opened = await site.openPage('/chapters/05-eval-and-dropout/?backend=wasm');
   try {
     const { page } = opened;
@@ -240,7 +240,15 @@ test('a figure about the shipped model says so on the reader\'s model; a reload 
     await page.locator('[data-widget]').first().scrollIntoViewIfNeeded();
     await page.locator('[data-model-bar]').waitFor();
     expect(await evalFigure.getAttribute('data-status')).toBe('idle');
-    await page.locator('input[data-model-files]').first().setInputFiles(HF_FILES.map((name) => join(filesDir, name)));
+    // dropped on the page, as a file manager drops them
+    await page.evaluate(
+      async ({ names, base }) => {
+        const transfer = new DataTransfer();
+        for (const name of names) transfer.items.add(new File([await (await fetch(base + name)).arrayBuffer()], name.split('/').at(-1)!));
+        document.querySelector('main')!.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+      },
+      { names: HF_FILES, base: FILES_URL },
+    );
     await page.waitForFunction(() => document.documentElement.dataset.model === 'reader');
     expect(await page.locator('[data-model-bar-text]').textContent()).toBe(kitStrings.modelPicker.reader('stories260K-hf', 260_032, 5, 512, true));
     await evalFigure.scrollIntoViewIfNeeded();
