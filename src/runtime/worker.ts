@@ -318,7 +318,11 @@ function requireModel(): LoadedModel {
 
 function requireTokenizer(current: LoadedModel): Tokenizer {
   if (!current.tokenizer) {
-    throw new Error(`${current.summary.files ? current.summary.name : current.summary.modelUrl} has no tokenizer: pass token ids, not text.`);
+    throw new Error(
+      current.summary.files
+        ? `Your model ${current.summary.name} came without a tokenizer, so it cannot read typed text: load it again with its tokenizer.json or tokenizer .bin.`
+        : `${current.summary.modelUrl} has no tokenizer.json: pass token ids, not text.`,
+    );
   }
   return current.tokenizer;
 }
