@@ -12,6 +12,9 @@ import { debounced, element, fillTable, slider } from './modelWidgetParts';
 /** Written by scripts/make-validation-sample.ts. */
 const SAMPLE_URL = `${import.meta.env.BASE_URL}data/validation-sample.json`;
 
+/** The figure's numbers are the shipped model's loss on its own corpus's validation texts. */
+export const needsShippedModel = 'it measures the shipped model’s loss on the validation texts of its own training corpus';
+
 export const schema = {
   p: number(0, MAX_DROPOUT_RATE, 0.1),
   /** Seed of the first train-mode evaluation's masks. */

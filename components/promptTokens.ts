@@ -8,17 +8,19 @@ import { kitStrings } from '../src/widgets/strings';
 import type { WidgetContext } from '../src/widgets/types';
 import { promptForm } from './modelWidgetParts';
 
-const tokenizers = new WeakMap<RuntimeClient, Promise<Tokenizer>>();
+/** By loaded model: the reader may load their own model, whose tokenizer is another. */
+const tokenizers = new WeakMap<object, Promise<Tokenizer>>();
 
-/** The loaded model's tokenizer, fetched from the worker once per page. */
+/** The loaded model's tokenizer, fetched from the worker once per model. */
 export function pageTokenizer(runtime: RuntimeClient): Promise<Tokenizer> {
-  let tokenizer = tokenizers.get(runtime);
+  const key = runtime.model ?? runtime;
+  let tokenizer = tokenizers.get(key);
   if (!tokenizer) {
     tokenizer = runtime.tokenizer().then((json) => {
       if (!json) throw new Error(kitStrings.noTokenizer);
       return Tokenizer.fromJSON(json);
     });
-    tokenizers.set(runtime, tokenizer);
+    tokenizers.set(key, tokenizer);
   }
   return tokenizer;
 }

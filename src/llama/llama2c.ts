@@ -50,9 +50,7 @@ export function readLlama2c(bytes: Uint8Array): { config: LlamaConfig; weights: 
   });
   const headSize = dim / heads;
   const kvDim = kvHeads * headSize;
-  const perLayer = 2 * dim + 2 * dim * dim + 2 * kvDim * dim + 3 * hiddenDim * dim;
-  const floats = vocab * dim + layers * perLayer + dim + seqLen * headSize + (sharedClassifier ? 0 : vocab * dim);
-  const expectedBytes = HEADER_BYTES + 4 * floats;
+  const expectedBytes = checkpointBytes(view);
   if (bytes.byteLength !== expectedBytes) {
     throw new Error(
       `llama2.c checkpoint: the header (dim ${dim}, hidden ${hiddenDim}, ${layers} layers, ${heads} heads, ${kvHeads} kv heads, ` +
@@ -87,6 +85,27 @@ export function readLlama2c(bytes: Uint8Array): { config: LlamaConfig; weights: 
   offset += 4 * seqLen * headSize; // the two RoPE tables, seq_len * head_size / 2 floats each
   if (!sharedClassifier) weights.set(LM_HEAD, { shape: [vocab, dim], data: take(vocab * dim) });
   return { config, weights };
+}
+
+/**
+ * The size in bytes a checkpoint with this header has: 28 + 4 x (every float listed in the module
+ * comment). Only a checkpoint's own header predicts its exact size, so this tells a checkpoint
+ * from a llama2.c tokenizer file (tok512.bin) whatever the names.
+ */
+function checkpointBytes(view: DataView): number {
+  const [dim, hiddenDim, layers, heads, kvHeads, signedVocab, seqLen] = Array.from({ length: 7 }, (_, i) => view.getInt32(4 * i, true));
+  const headSize = dim / heads;
+  const kvDim = kvHeads * headSize;
+  const vocab = Math.abs(signedVocab);
+  const perLayer = 2 * dim + 2 * dim * dim + 2 * kvDim * dim + 3 * hiddenDim * dim;
+  const floats = vocab * dim + layers * perLayer + dim + seqLen * headSize + (signedVocab > 0 ? 0 : vocab * dim);
+  return HEADER_BYTES + 4 * floats;
+}
+
+/** Whether `bytes` is a llama2.c checkpoint: a header whose shapes add up to exactly the file's size. */
+export function isLlama2cCheckpoint(bytes: Uint8Array): boolean {
+  if (bytes.byteLength < HEADER_BYTES) return false;
+  return checkpointBytes(new DataView(bytes.buffer, bytes.byteOffset, HEADER_BYTES)) === bytes.byteLength;
 }
 
 /** The same model in the Hugging Face rotate_half layout: q/k rows permuted per head. */

@@ -13,9 +13,12 @@
  *   "model.safetensors does not fit config.json: tensor model.norm.weight has shape [8] but the config expects [16]."
  */
 import { parseConfig, type LlamaConfig } from './config';
-import { readLlama2c } from './llama2c';
+import { isHuggingFaceTokenizer, tokenizerFromHuggingFace } from './hfTokenizer';
+import { isLlama2cCheckpoint, readLlama2c } from './llama2c';
+import { readLlama2cTokenizer } from './llama2cTokenizer';
+import { checkConfigFeatures, checkFileSizes, checkModelLimits, checkWeightFeatures, type ModelLimits } from './modelLimits';
 import { readSafetensors } from './safetensors';
-import type { TokenizerJSON } from './tokenizer';
+import { Tokenizer, type TokenizerJSON } from './tokenizer';
 import { checkWeights, type WeightMap } from './weights';
 
 export interface ModelFiles {
@@ -25,6 +28,16 @@ export interface ModelFiles {
   tokenizer: TokenizerJSON | null;
   /** The weight file's name (or URL), for messages. */
   weightsName: string;
+  /**
+   * What to call the model in a banner: the folder the files came from, else the config's
+   * _name_or_path, else the weight file's name without its extension ("stories260K").
+   */
+  modelName: string;
+}
+
+export interface LoadOptions {
+  /** Refuse files, parameters, vocabularies and contexts past these (a reader's own model). */
+  limits?: ModelLimits;
 }
 
 /** Where a model comes from: a directory URL, or files by name (a file picker, a drop, Node). */
@@ -35,31 +48,52 @@ export type ModelSource =
 /** What a browser File offers (and what a test can fake). */
 export interface NamedFile {
   name: string;
+  /** A File's size, checked against the limits before it is read. */
+  size?: number;
   arrayBuffer(): Promise<ArrayBuffer>;
 }
 
 /** Fetches or reads the files of `source` and parses them; see the module comment for the errors. */
-export async function loadModelFiles(source: ModelSource): Promise<ModelFiles> {
-  if ('url' in source) return loadFromUrl(source.url, source.fetch ?? fetch);
-  const files = source.files instanceof Map ? source.files : await readNamedFiles(source.files as readonly NamedFile[]);
-  return parseModelFiles(files);
+export async function loadModelFiles(source: ModelSource, options: LoadOptions = {}): Promise<ModelFiles> {
+  if ('url' in source) return loadFromUrl(source.url, source.fetch ?? fetch, options);
+  const files = source.files instanceof Map ? source.files : await readNamedFiles(source.files as readonly NamedFile[], options);
+  return parseModelFiles(files, options);
 }
 
 /**
  * Parses a model from its files' bytes, keyed by file name (a directory's listing, or what the
  * reader picked). Paths are allowed as keys; only the last part of each is looked at.
  */
-export function parseModelFiles(files: ReadonlyMap<string, Uint8Array>): ModelFiles {
+export function parseModelFiles(files: ReadonlyMap<string, Uint8Array>, { limits }: LoadOptions = {}): ModelFiles {
+  if (limits) checkFileSizes([...files].map(([name, bytes]) => ({ name, size: bytes.byteLength })), limits);
   const byName = new Map([...files].map(([path, bytes]) => [path.split(/[\\/]/).at(-1)!, { path, bytes }]));
   const names = [...byName.keys()];
   const tokenizerFile = byName.get('tokenizer.json');
-  const tokenizer = tokenizerFile ? parseJsonFile<TokenizerJSON>(tokenizerFile.path, tokenizerFile.bytes) : null;
-  const checkpoints = names.filter((name) => name.endsWith('.bin'));
+  const bins = names.filter((name) => name.endsWith('.bin'));
+  // A llama2.c checkpoint is the .bin whose header predicts its size; another .bin is its tokenizer.
+  const checkpoints = bins.filter((name) => isLlama2cCheckpoint(byName.get(name)!.bytes));
+  const tokenizerBins = bins.filter((name) => !checkpoints.includes(name));
   const safetensors = names.filter((name) => name.endsWith('.safetensors'));
-  if (safetensors.length === 0 && checkpoints.length === 1) {
+  if (safetensors.length === 0 && bins.length > 0) {
+    if (checkpoints.length !== 1) {
+      // one .bin that is no checkpoint: let the reader say what is wrong with it
+      if (bins.length === 1) explain(bins[0], 'is not a llama2.c checkpoint this page can read', () => readLlama2c(byName.get(bins[0])!.bytes));
+      throw new Error(
+        checkpoints.length === 0
+          ? `None of ${bins.join(', ')} is a llama2.c checkpoint (a header whose shapes add up to the file's size).`
+          : `Expected one llama2.c checkpoint; found ${checkpoints.length} (${checkpoints.join(', ')}).`,
+      );
+    }
+    if (tokenizerBins.length > 1) throw new Error(`Expected at most one llama2.c tokenizer (.bin); found ${tokenizerBins.length} (${tokenizerBins.join(', ')}).`);
+    if (tokenizerBins.length === 1 && tokenizerFile) throw new Error(`Expected one tokenizer; found ${tokenizerBins[0]} and ${tokenizerFile.path}.`);
     const { path, bytes } = byName.get(checkpoints[0])!;
     const { config, weights } = explain(path, 'is not a llama2.c checkpoint this page can read', () => readLlama2c(bytes));
-    return { config, weights, tokenizer, weightsName: path };
+    if (limits) checkModelLimits(config, limits, path);
+    const tokenizer = tokenizerBins.length === 1
+      ? explain(tokenizerBins[0], 'is not a llama2.c tokenizer', () => readLlama2cTokenizer(byName.get(tokenizerBins[0])!.bytes))
+      : tokenizerFile ? readTokenizerJson(tokenizerFile, config) : null;
+    checkTokenizerFits(tokenizer, tokenizerBins[0] ?? tokenizerFile?.path, config, path);
+    return { config, weights, tokenizer, weightsName: path, modelName: folderOf(path) ?? fileStem(path) };
   }
   if (safetensors.length !== 1) {
     throw new Error(
@@ -74,11 +108,12 @@ export function parseModelFiles(files: ReadonlyMap<string, Uint8Array>): ModelFi
   return parseSafetensorsModel(
     { name: configFile.path, bytes: configFile.bytes },
     { name: weightsFile.path, bytes: weightsFile.bytes },
-    tokenizer,
+    tokenizerFile ? { name: tokenizerFile.path, bytes: tokenizerFile.bytes } : null,
+    { limits },
   );
 }
 
-async function loadFromUrl(url: string, fetchFile: typeof fetch): Promise<ModelFiles> {
+async function loadFromUrl(url: string, fetchFile: typeof fetch, options: LoadOptions): Promise<ModelFiles> {
   const directory = new URL(url.endsWith('/') ? url : `${url}/`);
   const get = async (name: string, optional = false): Promise<Uint8Array | null> => {
     const address = new URL(name, directory).href;
@@ -98,23 +133,64 @@ async function loadFromUrl(url: string, fetchFile: typeof fetch): Promise<ModelF
   const failed = settled.find((result) => result.status === 'rejected');
   if (failed) throw failed.reason;
   const [config, weights, tokenizer] = settled.map((result) => (result as PromiseFulfilledResult<Uint8Array | null>).value);
-  return parseSafetensorsModel(
+  const model = parseSafetensorsModel(
     { name: 'config.json', bytes: config! },
     { name: 'model.safetensors', bytes: weights! },
-    tokenizer ? parseJsonFile<TokenizerJSON>('tokenizer.json', tokenizer) : null,
+    tokenizer ? { name: 'tokenizer.json', bytes: tokenizer } : null,
+    options,
   );
+  return { ...model, modelName: directory.pathname.split('/').filter(Boolean).at(-1) ?? model.modelName };
 }
 
 function parseSafetensorsModel(
   configFile: { name: string; bytes: Uint8Array },
   weightsFile: { name: string; bytes: Uint8Array },
-  tokenizer: TokenizerJSON | null,
+  tokenizerFile: { name: string; bytes: Uint8Array } | null,
+  { limits }: LoadOptions,
 ): ModelFiles {
-  const config = explain(configFile.name, 'is not a Llama config', () => parseConfig(parseJsonFile(configFile.name, configFile.bytes)));
+  const raw = parseJsonFile<Record<string, unknown>>(configFile.name, configFile.bytes);
+  checkConfigFeatures(raw, configFile.name);
+  const config = explain(configFile.name, 'is not a Llama config', () => parseConfig(raw));
+  if (limits) checkModelLimits(config, limits, configFile.name);
+  const tokenizer = tokenizerFile ? readTokenizerJson(tokenizerFile, config) : null;
+  checkTokenizerFits(tokenizer, tokenizerFile?.name, config, configFile.name);
   if (weightsFile.bytes.byteLength === 0) throw new Error(`${weightsFile.name} is empty (0 bytes).`);
   const weights = explain(weightsFile.name, 'is damaged or cut short', () => readSafetensors(weightsFile.bytes));
+  checkWeightFeatures(config, weights, weightsFile.name, configFile.name);
   explain(weightsFile.name, `does not fit ${configFile.name}`, () => checkWeights(config, weights));
-  return { config, weights, tokenizer, weightsName: weightsFile.name };
+  const named = typeof raw._name_or_path === 'string' && raw._name_or_path ? raw._name_or_path.split('/').at(-1)! : null;
+  return { config, weights, tokenizer, weightsName: weightsFile.name, modelName: folderOf(weightsFile.name) ?? named ?? fileStem(weightsFile.name) };
+}
+
+/** tokenizer.json in the page's own form, or a Hugging Face one of the Llama 2 kind, as the page's form. */
+function readTokenizerJson(file: { path?: string; name?: string; bytes: Uint8Array }, config: LlamaConfig): TokenizerJSON {
+  const name = file.path ?? file.name!;
+  const json = parseJsonFile<unknown>(name, file.bytes);
+  if (!isHuggingFaceTokenizer(json)) return json as TokenizerJSON;
+  return explain(name, 'is not a tokenizer this page can read', () =>
+    tokenizerFromHuggingFace(json, { bosId: config.bos_token_id, eosId: config.eos_token_id }),
+  );
+}
+
+/** A tokenizer must name exactly the model's vocabulary: every id the model predicts needs a piece. */
+function checkTokenizerFits(tokenizer: TokenizerJSON | null, tokenizerName: string | undefined, config: LlamaConfig, configName: string): void {
+  if (!tokenizer) return;
+  explain(tokenizerName!, 'is not a tokenizer this page can read', () => Tokenizer.fromJSON(tokenizer));
+  if (tokenizer.pieces.length === config.vocab_size) return;
+  throw new Error(
+    `${tokenizerName} does not fit ${configName}: it has ${tokenizer.pieces.length} tokens, the model's vocabulary has ${config.vocab_size}.`,
+  );
+}
+
+/** "my-model/config.json" -> "my-model"; a bare name -> null. */
+function folderOf(path: string): string | null {
+  const parts = path.split(/[\\/]/).filter(Boolean);
+  return parts.length > 1 ? parts.at(-2)! : null;
+}
+
+/** "stories260K.bin" -> "stories260K". */
+function fileStem(path: string): string {
+  return path.split(/[\\/]/).at(-1)!.replace(/\.[^.]+$/, '');
 }
 
 /** JSON.parse of a file's text, or "NAME is not valid JSON (the parser's words)." */
@@ -143,7 +219,10 @@ function describeNames(names: readonly string[]): string {
   return names.length === 0 ? 'no files' : names.join(', ');
 }
 
-async function readNamedFiles(files: readonly NamedFile[]): Promise<Map<string, Uint8Array>> {
+async function readNamedFiles(files: readonly NamedFile[], { limits }: LoadOptions): Promise<Map<string, Uint8Array>> {
+  // a File knows its size: refuse a too large one before reading it into memory
+  const sized = files.filter((file): file is NamedFile & { size: number } => typeof (file as { size?: unknown }).size === 'number');
+  if (limits && sized.length === files.length) checkFileSizes(sized, limits);
   const entries = await Promise.all(files.map(async (file) => [file.name, new Uint8Array(await file.arrayBuffer())] as const));
   return new Map(entries);
 }

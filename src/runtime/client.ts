@@ -13,6 +13,7 @@
  * op of the ops table (messages.ts). Errors from the worker reject with an Error carrying the
  * worker's message; a call stopped through its AbortSignal rejects with an AbortError.
  */
+import { checkFileSizes, READER_MODEL_LIMITS } from '../llama/modelLimits';
 import { validateSamplingOptions } from '../llama/sampling';
 import type { TokenizerJSON } from '../llama/tokenizer';
 import { backendRequestFromQuery, BACKEND_NAMES, type BackendInfo, type BackendName } from './backend';
@@ -48,6 +49,15 @@ import type {
 } from './messages';
 
 export type { BackendInfo, BatchGenerationResult, ForwardResult, GeneratedToken, GenerationResult, LossResult, ModelSummary, TrainProgress, TrainResult };
+
+/**
+ * The reader's own model: the files they picked or dropped (a Hugging Face folder's config.json,
+ * .safetensors and tokenizer.json, or a llama2.c .bin and its tokenizer .bin). Loading the same
+ * object again returns the same summary; a new pick is a new object.
+ */
+export interface ModelUpload {
+  files: readonly { name: string; size: number; arrayBuffer(): Promise<ArrayBuffer> }[];
+}
 
 /** A running generation: iterate it for tokens as they come, or await `result`. */
 export interface GenerationStream extends AsyncIterable<GeneratedToken> {
@@ -86,7 +96,9 @@ export class RuntimeClient {
   private readonly pending = new Map<number, Pending>();
   private readonly generations = new Set<GenerationStream>();
   private nextRequestId = 1;
-  private loading: { modelUrl: string; summary: Promise<ModelSummary> } | null = null;
+  private loading: { modelUrl: string; upload?: ModelUpload; summary: Promise<ModelSummary> } | null = null;
+  /** Numbers the reader's uploads, for their keys ("reader-files:1"). */
+  private uploads = 0;
   /** The load that gave `model`: a replacement worker gets it first. */
   private loadedWith: LoadArgs | null = null;
   /** The loaded model, once `load` has resolved. */
@@ -137,7 +149,9 @@ export class RuntimeClient {
    * Loads the model directory at modelUrl (relative to the page, same origin). Loading the same
    * URL again returns the same summary; widgets may all call this.
    */
-  load(modelUrl: string): Promise<ModelSummary> {
+  load(source: string | ModelUpload): Promise<ModelSummary> {
+    if (typeof source !== 'string') return this.loadUpload(source);
+    const modelUrl = source;
     const directory = new URL(modelUrl.endsWith('/') ? modelUrl : `${modelUrl}/`, location.href).href;
     if (this.loading?.modelUrl === directory) return this.loading.summary;
     const { requested, unknown } = backendRequestFromQuery(location.search);
@@ -156,6 +170,38 @@ export class RuntimeClient {
       return model;
     });
     this.loading = { modelUrl: directory, summary };
+    summary.catch(() => {
+      if (this.loading?.summary === summary) this.loading = null;
+    });
+    return summary;
+  }
+
+  /**
+   * Loads the reader's files in place of the current model (the worker's sessions go with it).
+   * Files larger together than the reader limit are refused before they are read; every other
+   * problem is the loader's message. A failed load leaves the current model in place.
+   */
+  private loadUpload(upload: ModelUpload): Promise<ModelSummary> {
+    if (this.loading?.upload === upload) return this.loading.summary;
+    const modelUrl = `reader-files:${++this.uploads}`;
+    const summary = attempt(async () => {
+      checkFileSizes(upload.files, READER_MODEL_LIMITS);
+      const files = await Promise.all(upload.files.map(async (file) => ({ name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) })));
+      const { requested, unknown } = backendRequestFromQuery(location.search);
+      const args: LoadArgs = {
+        modelUrl,
+        backend: requested,
+        unknownBackend: unknown,
+        rememberedBackend: null,
+        wasmPath: new URL(`${import.meta.env.BASE_URL}tfjs/`, location.href).href,
+        files,
+      };
+      const model = await this.call('load', args);
+      this.model = model;
+      this.loadedWith = { ...args, rememberedBackend: requested ? null : model.backend.name };
+      return model;
+    });
+    this.loading = { modelUrl, upload, summary };
     summary.catch(() => {
       if (this.loading?.summary === summary) this.loading = null;
     });

@@ -82,6 +82,12 @@ export interface ModelSummary {
   hasTokenizer: boolean;
   /** Milliseconds from the load request to a model ready on the backend. */
   loadMs: number;
+  /** What to call the model: its folder ("glass-llama"), or the reader's file name ("stories260K"). */
+  name: string;
+  /** Weights the config calls for (a tied output matrix counted once). */
+  parameters: number;
+  /** The file names, when the model is the reader's own (LoadArgs.files); absent for a model of the site. */
+  files?: string[];
 }
 
 export interface LoadArgs {
@@ -95,6 +101,12 @@ export interface LoadArgs {
   rememberedBackend?: BackendName | null;
   /** Absolute URL of the directory with the tfjs .wasm files, ending in "/". */
   wasmPath: string;
+  /**
+   * The reader's own model (a file picker, a drop): read from these bytes by the one loader, with
+   * the limits for a reader's model (src/llama/modelLimits.ts). modelUrl is then only a key
+   * ("reader-files:1").
+   */
+  files?: { name: string; bytes: Uint8Array }[];
 }
 
 export interface ForwardResult {

@@ -17,6 +17,7 @@ import { parseConfig, type RopeScaling } from '../llama/config';
 import { generate, generateBatch } from '../llama/generate';
 import { checkTokenIds, LlamaModel, positionIdsFromMask } from '../llama/model';
 import { loadModelFiles, type ModelFiles } from '../llama/load';
+import { parameterCount, READER_MODEL_LIMITS } from '../llama/modelLimits';
 import { StreamDecoder, Tokenizer, type TokenizerJSON } from '../llama/tokenizer';
 import { tokenLosses } from '../llama/tensorMath';
 import { evaluateLoss, PackedCorpus } from '../llama/train';
@@ -243,15 +244,23 @@ const ops: OpHandlers = {
 
 async function load(request: LoadArgs): Promise<ModelSummary> {
   const started = performance.now();
-  const directory = new URL(request.modelUrl);
-  if (directory.origin !== self.location.origin) {
-    throw new Error(
-      `The model must be served by this site (${self.location.origin}). Received ${request.modelUrl}.`,
-    );
+  let files: ModelFiles;
+  let modelUrl: string;
+  if (request.files) {
+    // the reader's own files: no URL to check, and always read afresh (a new pick is a new model)
+    modelUrl = request.modelUrl;
+    files = await loadModelFiles({ files: new Map(request.files.map((file) => [file.name, file.bytes])) }, { limits: READER_MODEL_LIMITS });
+  } else {
+    const directory = new URL(request.modelUrl);
+    if (directory.origin !== self.location.origin) {
+      throw new Error(
+        `The model must be served by this site (${self.location.origin}). Received ${request.modelUrl}.`,
+      );
+    }
+    if (loaded?.summary.modelUrl === directory.href) return loaded.summary;
+    modelUrl = directory.href;
+    files = await loadModelFiles({ url: directory.href });
   }
-  if (loaded?.summary.modelUrl === directory.href) return loaded.summary;
-
-  const files = await loadModelFiles({ url: directory.href });
   backend ??= chooseBackend(
     { gpu: self.navigator.gpu ?? undefined, wasmPath: request.wasmPath },
     {
@@ -266,20 +275,21 @@ async function load(request: LoadArgs): Promise<ModelSummary> {
   });
   const backendInfo = await backend;
   const { config, weights, tokenizer: tokenizerJson } = files;
+  // the loader has checked that the tokenizer names exactly the model's vocabulary
   const tokenizer = tokenizerJson ? Tokenizer.fromJSON(tokenizerJson) : null;
-  if (tokenizer && tokenizer.vocabSize !== config.vocab_size) {
-    throw new Error(
-      `tokenizer.json does not fit config.json: it has ${tokenizer.vocabSize} tokens, the config says vocab_size ${config.vocab_size}.`,
-    );
-  }
   const model = LlamaModel.fromWeights(config, weights);
+  // another model: the sessions forked from the old one go with it
+  if (loaded) sessions.dropAll();
   loaded?.model.dispose();
   const summary: ModelSummary = {
-    modelUrl: directory.href,
+    modelUrl,
     config,
     backend: backendInfo,
     hasTokenizer: tokenizer !== null,
     loadMs: performance.now() - started,
+    name: files.modelName,
+    parameters: parameterCount(config),
+    ...(request.files ? { files: request.files.map((file) => file.name) } : {}),
   };
   loaded = { model, tokenizer, tokenizerJson: tokenizer ? (tokenizerJson as TokenizerJSON) : null, summary };
   return summary;
@@ -308,7 +318,11 @@ function requireModel(): LoadedModel {
 
 function requireTokenizer(current: LoadedModel): Tokenizer {
   if (!current.tokenizer) {
-    throw new Error(`${current.summary.modelUrl} has no tokenizer.json: pass token ids, not text.`);
+    throw new Error(
+      current.summary.files
+        ? `Your model ${current.summary.name} came without a tokenizer, so it cannot read typed text: load it again with its tokenizer.json or tokenizer .bin.`
+        : `${current.summary.modelUrl} has no tokenizer.json: pass token ids, not text.`,
+    );
   }
   return current.tokenizer;
 }

@@ -7,7 +7,14 @@ import type { WidgetModule } from './types';
 /** How far ahead of the viewport a widget starts loading, so it is ready when the reader arrives. */
 const LOAD_AHEAD = '400px';
 
+/** The model bar (bring your own model), imported with the first widget that starts. */
+function modelPicker() {
+  return import('./modelPicker');
+}
+
 async function start(root: HTMLElement, teardown: AbortController): Promise<void> {
+  // chapter pages only: a slide or an embed has no room for the bar
+  if (document.querySelector('main.chapter-main')) void modelPicker().then((picker) => picker.installModelPicker());
   const { findShellParts, hostWidget, showStatus } = await import('./mount');
   const shell = findShellParts(root);
   let module: WidgetModule;
@@ -48,6 +55,26 @@ const observer = new IntersectionObserver(
   { rootMargin: `${LOAD_AHEAD} 0px` },
 );
 for (const shell of shells) observer.observe(shell);
+// Files dropped anywhere on a chapter page load as the reader's own model.
+if (shells.length > 0 && document.querySelector('main.chapter-main')) {
+  const carriesFiles = (event: DragEvent) => event.dataTransfer?.types.includes('Files') ?? false;
+  document.addEventListener('dragover', (event) => {
+    if (!carriesFiles(event)) return;
+    event.preventDefault();
+    document.documentElement.dataset.dropping = 'true';
+  });
+  document.addEventListener('dragleave', (event) => {
+    if (event.relatedTarget === null) delete document.documentElement.dataset.dropping;
+  });
+  document.addEventListener('drop', (event) => {
+    if (!carriesFiles(event)) return;
+    event.preventDefault();
+    delete document.documentElement.dataset.dropping;
+    const files = [...(event.dataTransfer?.files ?? [])];
+    if (files.length) void modelPicker().then((picker) => picker.loadReaderFiles(files));
+  });
+}
+
 // Leaving the page tears every widget down (the bfcache may keep the page, so do it on pagehide).
 addEventListener('pagehide', (event: PageTransitionEvent) => {
   if (!event.persisted) for (const teardown of teardowns) teardown.abort();

@@ -4,10 +4,45 @@
 import { checkPatch, resolveState, writeState, type StateOf, type StateSchema } from './state';
 import type { StatusKind, WidgetContext, WidgetModule } from './types';
 import { kitStrings } from './strings';
-import type { ModelSummary, RuntimeClient } from '../runtime/client';
+import type { ModelSummary, ModelUpload, RuntimeClient } from '../runtime/client';
 
 /** The model the notebook ships (public/models/glass-llama/). */
 export const DEFAULT_MODEL_URL = `${import.meta.env?.BASE_URL ?? '/'}models/glass-llama/`;
+
+/** The model every widget of the page runs: the shipped one, or the reader's own files. */
+let pageModel: string | ModelUpload = DEFAULT_MODEL_URL;
+/** A switch of the page's model in progress: widgets wait for it before they load a model. */
+let switching: Promise<void> | null = null;
+/** Every widget mounted on the page, to move them onto another model. */
+const hosts = new Set<{ restartForModel(): Promise<void> }>();
+
+/** Whether the widgets run the shipped model (not the reader's own). */
+export function runsShippedModel(): boolean {
+  return pageModel === DEFAULT_MODEL_URL;
+}
+
+/**
+ * Loads `source` (the shipped model's URL, or the reader's files) and then moves every widget of
+ * the page onto it: each starts again from its current state, through the one context builder.
+ * Rejects with the loader's message if the model cannot load; the page then keeps its model.
+ */
+export async function usePageModel(source: string | ModelUpload): Promise<ModelSummary> {
+  const runtime = await loadRuntime();
+  let settled!: () => void;
+  const mine = new Promise<void>((resolve) => (settled = resolve));
+  switching = mine;
+  let summary: ModelSummary;
+  try {
+    summary = await runtime.load(source);
+    pageModel = source;
+  } finally {
+    // cleared before the waiting widgets wake, so they read the new pageModel
+    if (switching === mine) switching = null;
+    settled();
+  }
+  await Promise.all([...hosts].map((host) => host.restartForModel()));
+  return summary;
+}
 
 /** The model runtime, imported on first use (the runtime module may be absent from a build). */
 const runtimeModules = import.meta.glob<{ getRuntime(): Promise<RuntimeClient> }>('../runtime/client.ts');
@@ -127,13 +162,14 @@ const mounting = new WeakMap<HTMLElement, AbortSignal>();
 export class ModelLoadError extends Error {}
 
 /** WidgetContext.model() for the widget in `shell`. */
-export async function loadModelFor(shell: WidgetShell, modelUrl = DEFAULT_MODEL_URL): Promise<{ runtime: RuntimeClient; model: ModelSummary }> {
+export async function loadModelFor(shell: WidgetShell, modelUrl?: string): Promise<{ runtime: RuntimeClient; model: ModelSummary }> {
   showStatus(shell, 'loading', kitStrings.loadingModel);
   let runtime: RuntimeClient;
   let model: ModelSummary;
   try {
     runtime = await loadRuntime();
-    model = await runtime.load(modelUrl);
+    while (switching) await switching; // never load the old model over the one the page is switching to
+    model = await runtime.load(modelUrl ?? pageModel);
   } catch (error) {
     throw new ModelLoadError(kitStrings.modelCouldNotLoad(error instanceof Error ? error.message : String(error)));
   }
@@ -253,6 +289,15 @@ export async function hostWidget<Schema extends StateSchema>(
     shell.stage.replaceChildren();
     shell.retry.hidden = true;
     delete shell.root.dataset.drawn;
+    if (module.needsShippedModel && !runsShippedModel()) {
+      // a figure about the shipped model (its corpus, its tokens) says so rather than mislead
+      shell.root.dataset.live = 'shipped-only';
+      if (shell.fallback) shell.fallback.hidden = false;
+      showLinkNotes(shell, linkNotes);
+      showStatus(shell, 'note', kitStrings.needsShippedModel(module.needsShippedModel));
+      shell.root.dataset.drawn = 'true';
+      return;
+    }
     shell.root.dataset.mounted = 'true';
     shell.root.dataset.live = 'loading';
     if (shell.fallback) shell.fallback.hidden = false;
@@ -281,6 +326,8 @@ export async function hostWidget<Schema extends StateSchema>(
 
   // Retry starts again from the state the reader had, not from the link.
   shell.retry.onclick = () => void mount(stateSearch(id, state), []);
+  const onPage = { restartForModel: () => mount(stateSearch(id, state), []) };
+  hosts.add(onPage);
   await mount(options.search, options.notes ?? []);
   return {
     id,
@@ -288,6 +335,9 @@ export async function hostWidget<Schema extends StateSchema>(
       return state;
     },
     restart: (search, notes = []) => mount(search, notes),
-    stop: () => teardown.abort(),
+    stop: () => {
+      hosts.delete(onPage);
+      teardown.abort();
+    },
   };
 }

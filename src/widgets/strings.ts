@@ -20,6 +20,27 @@ export const kitStrings = {
   modelCouldNotRun: 'The model could not run',
   noRuntime: 'This build of the site has no model runtime (src/runtime/client.ts).',
   noTokenizer: 'The model has no tokenizer.json, so it cannot read typed text.',
+  needsShippedModel: (why: string) => `This figure needs the shipped model: ${why}. Go back to the shipped model (the bar at the bottom of the page) to see it.`,
+
+  // Bring your own model: the bar at the bottom of a chapter page (src/widgets/modelPicker.ts).
+  modelPicker: {
+    region: 'Model',
+    shipped: 'The figures run the notebook’s own model.',
+    hint: 'To try yours, choose or drop its files: a Hugging Face folder (config.json, .safetensors, tokenizer.json) or a llama2.c .bin with its tokenizer .bin.',
+    reader: (name: string, parameters: number, layers: number, vocab: number, hasTokenizer: boolean) =>
+      `The figures run your model ${name}: ${parameters.toLocaleString('en-US')} parameters, ${layers} layers, a vocabulary of ${vocab.toLocaleString('en-US')} tokens${hasTokenizer ? '' : ' (no tokenizer, so figures that read text cannot run)'}. The prose describes the notebook’s own model.`,
+    chooseFiles: 'Use your own model…',
+    chooseFolder: 'Choose a folder…',
+    back: 'Back to the shipped model',
+    loading: (names: string[]) => `Loading ${names.join(', ')}…`,
+    loadingShipped: 'Loading the shipped model…',
+    shippedBack: 'The figures run the notebook’s own model again.',
+    couldNotLoad: (reason: string) => `Your model could not load: ${reason} The figures keep the model they had.`,
+    noModelFiles: (names: string[]) =>
+      `None of ${names.join(', ')} is a model file: choose config.json with a .safetensors file (and tokenizer.json), or a llama2.c .bin (and its tokenizer .bin).`,
+    notKept: (name: string) => `Your model ${name} was not kept when the page reloaded (its files stay on your computer): the figures run the notebook’s own model again. Choose the files again to go on with yours.`,
+    dropHint: 'Drop the model’s files to load them',
+  },
 
   // Prompt boxes (components/modelWidgetParts.ts, components/promptTokens.ts).
   promptLabel: 'Prompt',

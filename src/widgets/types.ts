@@ -38,6 +38,12 @@ export interface WidgetModule<Schema extends StateSchema = StateSchema> {
   /** The widget's settings: names, types, ranges and defaults. */
   schema: Schema;
   /**
+   * Set by a figure that only makes sense on the shipped model (it reads our corpus, names our
+   * tokens): why, in a few words. With the reader's own model loaded, the kit shows this instead
+   * of the figure ("This figure needs the shipped model: …").
+   */
+  needsShippedModel?: string;
+  /**
    * Draw the widget into `el` (an empty element sized by the page; never assume a width, read
    * el.clientWidth or use a ResizeObserver). Everything must work from the keyboard.
    */
