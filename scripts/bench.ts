@@ -31,10 +31,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import * as tf from '@tensorflow/tfjs';
 import { configToJSON } from '../src/llama/config';
 import { generate } from '../src/llama/generate';
-import { KVCache } from '../src/llama/kvcache';
+import { profileDecodeStep } from '../src/llama/inspect';
 import { readLlama2c, toRotateHalf } from '../src/llama/llama2c';
 import { LlamaModel } from '../src/llama/model';
 import { writeSafetensors } from '../src/llama/safetensors';
@@ -68,19 +67,8 @@ export interface BenchResult {
   first: PhaseStats;
   /** Medians of prefill over the steady runs; decode pooled over them. */
   steady: PhaseStats;
-  /** Node only: where one decode step's time goes. */
-  decodeStepProfile?: DecodeStepProfile;
-}
-
-/**
- * One decode step (one token, KV cache of the prompt) under tf.profile: how many kernels it
- * launches and how long they run, next to the step's wall time (median of 5 steps). The gap is tfjs bookkeeping
- * (tensor creation, shape checks, tidy) that the kernels do not see.
- */
-export interface DecodeStepProfile {
-  kernels: number;
-  kernelMs: number;
-  stepMs: number;
+  /** Node only: the kernels of one decode step (src/llama/inspect.ts profileDecodeStep). */
+  decodeStepProfile?: { kernels: number; kernelMs: number; byName: string };
 }
 
 /** When one generation started and when each of its tokens arrived (performance.now() ms). */
@@ -148,37 +136,17 @@ export async function benchmarkModel(
     const prompt = benchPrompt(model.config.vocab_size);
     const runs: RunTimes[] = [];
     for (let run = 0; run < BENCH_SETUP.runs; run++) runs.push(await timeGeneration(model, prompt));
-    return { ...summarize(environment, backend, path, loadMs, runs), decodeStepProfile: await profileDecodeStep(model, prompt) };
+    return { ...summarize(environment, backend, path, loadMs, runs), decodeStepProfile: await decodeStepProfile(model, prompt) };
   } finally {
     model.dispose();
   }
 }
 
-async function profileDecodeStep(model: LlamaModel, prompt: number[]): Promise<DecodeStepProfile> {
-  const cache = new KVCache(model.config.num_hidden_layers);
-  const step = async () => {
-    const logits = tf.tidy(() => model.forward(tf.tensor2d([[prompt[1]]], undefined, 'int32'), { cache }).logits);
-    await logits.data();
-    logits.dispose();
-  };
-  try {
-    tf.tidy(() => {
-      model.forward(tf.tensor2d([prompt], undefined, 'int32'), { cache }); // fills the cache
-    });
-    await step(); // warm-up
-    const stepTimes: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const started = performance.now();
-      await step();
-      stepTimes.push(performance.now() - started);
-    }
-    const stepMs = quantile(stepTimes, 0.5);
-    const profile = await tf.profile(step);
-    const kernelMs = profile.kernels.reduce((sum, kernel) => sum + Number(kernel.kernelTimeMs) || 0, 0);
-    return { kernels: profile.kernels.length, kernelMs, stepMs };
-  } finally {
-    cache.dispose();
-  }
+/** The engine's profile of one decode step after the prompt, summarized for the table. */
+async function decodeStepProfile(model: LlamaModel, prompt: number[]): Promise<BenchResult['decodeStepProfile']> {
+  const profile = await profileDecodeStep(model, prompt);
+  const byName = profile.kernels.map((kernel) => `${kernel.name} ${kernel.count}`).join(', ');
+  return { kernels: profile.kernelCount, kernelMs: profile.kernelMs, byName };
 }
 
 async function timeGeneration(model: LlamaModel, prompt: number[]): Promise<RunTimes> {
@@ -400,7 +368,7 @@ export function formatBenchTable(results: readonly BenchResult[]): string {
     'decode ms/tok first (median)',
     'decode ms/tok steady median',
     'steady p90',
-    'kernels/step (kernel ms of step ms)',
+    'kernels/step (kernel ms)',
   ];
   const rows = results.map((result) => [
     result.environment,
@@ -413,7 +381,7 @@ export function formatBenchTable(results: readonly BenchResult[]): string {
     result.steady.decode.medianMs.toFixed(2),
     result.steady.decode.p90Ms.toFixed(2),
     result.decodeStepProfile
-      ? `${result.decodeStepProfile.kernels} (${result.decodeStepProfile.kernelMs.toFixed(1)} of ${result.decodeStepProfile.stepMs.toFixed(1)})`
+      ? `${result.decodeStepProfile.kernels} (${result.decodeStepProfile.kernelMs.toFixed(2)}): ${result.decodeStepProfile.byName}`
       : '',
   ]);
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
