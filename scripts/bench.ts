@@ -5,6 +5,7 @@
  *   npm run bench -- --node-only   Node only (no site build, no browser)
  *   npm run bench -- --dist DIR    serve an existing build instead of building dist/
  *   npm run bench -- --c-only      only the comparison with C (below)
+ *   npm run bench -- --sliders-only  only the slider-redraw benchmark (scripts/bench/sliders.ts)
  *
  * For each model (the stories260K fixture, and public/models/glass-llama when it exists) and
  * backend it measures
@@ -24,6 +25,10 @@
  * printed: on a machine shared with other work the ratio moves much less than either figure.
  * Without `cc` this part is skipped.
  *
+ * Slider redraw (not with --node-only or --c-only): three widgets whose slider needs no model run,
+ * driven by key presses in headless Chromium at 1280 px; p50/p95 of the time from the key to the
+ * painted frame, see scripts/bench/sliders.ts.
+ *
  * Prints a table and writes bench-results/bench.json. Timings are for reading, never asserted.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -38,6 +43,7 @@ import { readLlama2c, toRotateHalf } from '../src/llama/llama2c';
 import { LlamaModel } from '../src/llama/model';
 import { writeSafetensors } from '../src/llama/safetensors';
 import type { getRuntime } from '../src/runtime/client';
+import { formatSliderResults, measureSlider, SLIDER_SETUP, SLIDER_WIDGETS, type SliderResult } from './bench/sliders';
 import { loadModel, NODE_BACKENDS, useNodeBackend } from './load-model';
 
 const REPO_ROOT = resolve(import.meta.dirname, '..');
@@ -355,6 +361,32 @@ async function benchmarkChromium(
   return { results, skipped };
 }
 
+/** The slider-redraw benchmark (scripts/bench/sliders.ts) on the built site, one embed page per widget. */
+async function benchmarkSliders(distDir: string | undefined): Promise<SliderResult[]> {
+  const helpers = await import('../tests/e2e/helpers');
+  const root = distDir ?? helpers.buildOnce();
+  const server = await helpers.serveDist({ root });
+  const browser = await helpers.launchChromium({ webgpu: false });
+  const results: SliderResult[] = [];
+  try {
+    for (const { widget, slider } of SLIDER_WIDGETS) {
+      const opened = await helpers.openPage(browser, server.url, `/embed/${widget}/`, { viewport: SLIDER_SETUP.viewport });
+      try {
+        const [started] = await helpers.startAllWidgets(opened.page);
+        if (started?.status === 'error') throw new Error(`slider bench: ${widget} failed to draw: ${started.message}`);
+        results.push(await measureSlider(opened.page, widget, slider));
+        console.error(`measured slider of ${widget}`);
+      } finally {
+        await opened.close();
+      }
+    }
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+  return results;
+}
+
 // ------------------------------------------------------------------------------------ report
 
 export function formatBenchTable(results: readonly BenchResult[]): string {
@@ -392,6 +424,12 @@ export function formatBenchTable(results: readonly BenchResult[]): string {
 async function main(argv: string[]): Promise<void> {
   const nodeOnly = argv.includes('--node-only');
   const cOnly = argv.includes('--c-only');
+  const distFlag = argv.indexOf('--dist');
+  const distDir = distFlag >= 0 ? resolve(argv[distFlag + 1]) : undefined;
+  if (argv.includes('--sliders-only')) {
+    console.log(formatSliderResults(await benchmarkSliders(distDir)));
+    return;
+  }
   let againstC: CComparison | { skipped: string } | undefined;
   const compiled = compileCReference();
   if (compiled.ok) {
@@ -404,8 +442,6 @@ async function main(argv: string[]): Promise<void> {
     againstC = { skipped: compiled.reason };
   }
   if (cOnly) return;
-  const distFlag = argv.indexOf('--dist');
-  const distDir = distFlag >= 0 ? resolve(argv[distFlag + 1]) : undefined;
   const models = [{ label: 'stories260K.bin', path: FIXTURE_PATH }];
   if (existsSync(join(SHIPPED_MODEL_DIR, 'model.safetensors'))) {
     models.push({ label: 'glass-llama', path: SHIPPED_MODEL_DIR });
@@ -420,15 +456,18 @@ async function main(argv: string[]): Promise<void> {
     }
   }
   let skipped: string[] = [];
+  let sliders: SliderResult[] = [];
   if (!nodeOnly) {
     const browser = await benchmarkChromium(models, distDir);
     results.push(...browser.results);
     skipped = browser.skipped;
+    sliders = await benchmarkSliders(distDir);
   }
   console.log(formatBenchTable(results));
   for (const line of skipped) console.log(`skipped: ${line}`);
+  if (sliders.length > 0) console.log(formatSliderResults(sliders));
   mkdirSync(join(REPO_ROOT, 'bench-results'), { recursive: true });
-  const report = { date: new Date().toISOString(), setup: BENCH_SETUP, results, skipped, againstC };
+  const report = { date: new Date().toISOString(), setup: BENCH_SETUP, results, skipped, againstC, sliders };
   writeFileSync(join(REPO_ROOT, 'bench-results/bench.json'), JSON.stringify(report, null, 2));
   console.log('wrote bench-results/bench.json');
 }
