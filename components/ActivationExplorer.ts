@@ -3,7 +3,7 @@
 // Pure maths from src/chapters/activations.ts: no model.
 import './activationWidgets.css';
 import './modelWidgetParts.css';
-import { curvesXScale, functionCurves, type Curve } from '../src/charts/functionCurves';
+import { curvesXScale, functionCurves, redrawFunctionCurves, type Curve } from '../src/charts/functionCurves';
 import { gelu, relu, swish, swishDerivative, swishMinimum } from '../src/chapters/activations';
 import { number } from '../src/widgets/state';
 import type { StateOf } from '../src/widgets/state';
@@ -48,6 +48,8 @@ export function mount(el: HTMLElement, ctx: WidgetContext<State>): void {
   el.append(controls, chart, legend, readout, summary);
 
   const draw = () => {
+    // layout is read before anything is written, so reading it costs no extra layout pass
+    const width = Math.max(260, chart.clientWidth);
     const { beta, x } = ctx.state;
     betaControl.output.value = beta.toFixed(2);
     xControl.output.value = x.toFixed(2);
@@ -55,16 +57,16 @@ export function mount(el: HTMLElement, ctx: WidgetContext<State>): void {
     const curves = explorerCurves(beta);
     const minimum = swishMinimum(beta);
     const inView = minimum && minimum.x >= X_DOMAIN[0];
-    const width = Math.max(260, chart.clientWidth);
-    chart.replaceChildren(
-      functionCurves(curves, {
-        width,
-        xDomain: X_DOMAIN,
-        yDomain: Y_DOMAIN,
-        readoutX: x,
-        marker: inView ? { x: minimum.x, y: minimum.value, label: `min ${formatNumber(minimum.value, 4)} at x = ${formatNumber(minimum.x, 4)}` } : undefined,
-      }),
-    );
+    const options = {
+      width,
+      xDomain: X_DOMAIN,
+      yDomain: Y_DOMAIN,
+      readoutX: x,
+      marker: inView ? { x: minimum.x, y: minimum.value, label: `min ${formatNumber(minimum.value, 4)} at x = ${formatNumber(minimum.x, 4)}` } : undefined,
+    };
+    // a slider redraws the curves into the chart it has (same width), keeping the axes
+    const drawn = chart.querySelector('svg');
+    if (!drawn || !redrawFunctionCurves(drawn, curves, options)) chart.replaceChildren(functionCurves(curves, options));
     legend.replaceChildren(
       ...[
         [`swish, β = ${beta.toFixed(2)}`, 'chart-curve--1', false],

@@ -1,7 +1,7 @@
 // Rotating pairs: the query vector of one token (layer, head, from the model's attn.q tap, before
 // RoPE) cut into its d/2 pairs, each drawn as an arrow turned by position * theta_i. Sliders move
 // the position and the base; pair 0 spins fastest, the last pair barely moves.
-import { pairArrows } from '../src/charts/pairArrows';
+import { pairArrows, updatePairArrows } from '../src/charts/pairArrows';
 import { promptProblem, tapRow } from '../src/chapters/attention';
 import { applyRope, pairsOf, ropeFrequencies } from '../src/chapters/rope';
 import { layerTap } from '../src/llama/taps';
@@ -58,6 +58,8 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
 
   function draw(): void {
     if (q.length === 0) return;
+    // layout is read before anything is written, so reading it costs no extra layout pass
+    const width = Math.max(240, el.clientWidth);
     const { position, base } = ctx.state;
     positionSlider.output.value = String(position);
     baseSlider.output.value = formatNumber(base, 0);
@@ -68,7 +70,10 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
     const rotated = applyRope(q, position, base, layout);
     const before = pairsOf(q, layout);
     const after = pairsOf(rotated, layout);
-    chart.replaceChildren(pairArrows(before.map((pair, i) => ({ before: pair, after: after[i], theta: thetas[i] })), { width: Math.max(240, el.clientWidth) }));
+    const pairs = before.map((pair, i) => ({ before: pair, after: after[i], theta: thetas[i] }));
+    // a slider turns the arrows of the chart it has; a new q or width draws a new one
+    const drawn = chart.querySelector('svg');
+    if (!drawn || !updatePairArrows(drawn, pairs, { width })) chart.replaceChildren(pairArrows(pairs, { width }));
     const last = d / 2 - 1;
     const turns = (i: number) => (position * thetas[i]) / (2 * Math.PI);
     readout.textContent =

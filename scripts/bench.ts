@@ -5,6 +5,7 @@
  *   npm run bench -- --node-only   Node only (no site build, no browser)
  *   npm run bench -- --dist DIR    serve an existing build instead of building dist/
  *   npm run bench -- --c-only      only the comparison with C (below)
+ *   npm run bench -- --sliders-only  only the slider-redraw benchmark (scripts/bench/sliders.ts)
  *
  * For each model (the stories260K fixture, and public/models/glass-llama when it exists) and
  * backend it measures
@@ -24,6 +25,10 @@
  * printed: on a machine shared with other work the ratio moves much less than either figure.
  * Without `cc` this part is skipped.
  *
+ * Slider redraw (not with --node-only or --c-only): three widgets whose slider needs no model run,
+ * driven by key presses in headless Chromium at 1280 px; p50/p95 of the time from the key to the
+ * painted frame, see scripts/bench/sliders.ts.
+ *
  * Prints a table and writes bench-results/bench.json. Timings are for reading, never asserted.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -31,14 +36,14 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import * as tf from '@tensorflow/tfjs';
 import { configToJSON } from '../src/llama/config';
 import { generate } from '../src/llama/generate';
-import { KVCache } from '../src/llama/kvcache';
+import { profileDecodeStep } from '../src/llama/inspect';
 import { readLlama2c, toRotateHalf } from '../src/llama/llama2c';
 import { LlamaModel } from '../src/llama/model';
 import { writeSafetensors } from '../src/llama/safetensors';
 import type { getRuntime } from '../src/runtime/client';
+import { formatSliderResults, measureSlider, SLIDER_SETUP, SLIDER_WIDGETS, type SliderResult } from './bench/sliders';
 import { loadModel, NODE_BACKENDS, useNodeBackend } from './load-model';
 
 const REPO_ROOT = resolve(import.meta.dirname, '..');
@@ -68,19 +73,8 @@ export interface BenchResult {
   first: PhaseStats;
   /** Medians of prefill over the steady runs; decode pooled over them. */
   steady: PhaseStats;
-  /** Node only: where one decode step's time goes. */
-  decodeStepProfile?: DecodeStepProfile;
-}
-
-/**
- * One decode step (one token, KV cache of the prompt) under tf.profile: how many kernels it
- * launches and how long they run, next to the step's wall time (median of 5 steps). The gap is tfjs bookkeeping
- * (tensor creation, shape checks, tidy) that the kernels do not see.
- */
-export interface DecodeStepProfile {
-  kernels: number;
-  kernelMs: number;
-  stepMs: number;
+  /** Node only: the kernels of one decode step (src/llama/inspect.ts profileDecodeStep). */
+  decodeStepProfile?: { kernels: number; kernelMs: number; byName: string };
 }
 
 /** When one generation started and when each of its tokens arrived (performance.now() ms). */
@@ -148,37 +142,17 @@ export async function benchmarkModel(
     const prompt = benchPrompt(model.config.vocab_size);
     const runs: RunTimes[] = [];
     for (let run = 0; run < BENCH_SETUP.runs; run++) runs.push(await timeGeneration(model, prompt));
-    return { ...summarize(environment, backend, path, loadMs, runs), decodeStepProfile: await profileDecodeStep(model, prompt) };
+    return { ...summarize(environment, backend, path, loadMs, runs), decodeStepProfile: await decodeStepProfile(model, prompt) };
   } finally {
     model.dispose();
   }
 }
 
-async function profileDecodeStep(model: LlamaModel, prompt: number[]): Promise<DecodeStepProfile> {
-  const cache = new KVCache(model.config.num_hidden_layers);
-  const step = async () => {
-    const logits = tf.tidy(() => model.forward(tf.tensor2d([[prompt[1]]], undefined, 'int32'), { cache }).logits);
-    await logits.data();
-    logits.dispose();
-  };
-  try {
-    tf.tidy(() => {
-      model.forward(tf.tensor2d([prompt], undefined, 'int32'), { cache }); // fills the cache
-    });
-    await step(); // warm-up
-    const stepTimes: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const started = performance.now();
-      await step();
-      stepTimes.push(performance.now() - started);
-    }
-    const stepMs = quantile(stepTimes, 0.5);
-    const profile = await tf.profile(step);
-    const kernelMs = profile.kernels.reduce((sum, kernel) => sum + Number(kernel.kernelTimeMs) || 0, 0);
-    return { kernels: profile.kernels.length, kernelMs, stepMs };
-  } finally {
-    cache.dispose();
-  }
+/** The engine's profile of one decode step after the prompt, summarized for the table. */
+async function decodeStepProfile(model: LlamaModel, prompt: number[]): Promise<BenchResult['decodeStepProfile']> {
+  const profile = await profileDecodeStep(model, prompt);
+  const byName = profile.kernels.map((kernel) => `${kernel.name} ${kernel.count}`).join(', ');
+  return { kernels: profile.kernelCount, kernelMs: profile.kernelMs, byName };
 }
 
 async function timeGeneration(model: LlamaModel, prompt: number[]): Promise<RunTimes> {
@@ -387,6 +361,32 @@ async function benchmarkChromium(
   return { results, skipped };
 }
 
+/** The slider-redraw benchmark (scripts/bench/sliders.ts) on the built site, one embed page per widget. */
+async function benchmarkSliders(distDir: string | undefined): Promise<SliderResult[]> {
+  const helpers = await import('../tests/e2e/helpers');
+  const root = distDir ?? helpers.buildOnce();
+  const server = await helpers.serveDist({ root });
+  const browser = await helpers.launchChromium({ webgpu: false });
+  const results: SliderResult[] = [];
+  try {
+    for (const { widget, slider } of SLIDER_WIDGETS) {
+      const opened = await helpers.openPage(browser, server.url, `/embed/${widget}/`, { viewport: SLIDER_SETUP.viewport });
+      try {
+        const [started] = await helpers.startAllWidgets(opened.page);
+        if (started?.status === 'error') throw new Error(`slider bench: ${widget} failed to draw: ${started.message}`);
+        results.push(await measureSlider(opened.page, widget, slider));
+        console.error(`measured slider of ${widget}`);
+      } finally {
+        await opened.close();
+      }
+    }
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+  return results;
+}
+
 // ------------------------------------------------------------------------------------ report
 
 export function formatBenchTable(results: readonly BenchResult[]): string {
@@ -400,7 +400,7 @@ export function formatBenchTable(results: readonly BenchResult[]): string {
     'decode ms/tok first (median)',
     'decode ms/tok steady median',
     'steady p90',
-    'kernels/step (kernel ms of step ms)',
+    'kernels/step (kernel ms)',
   ];
   const rows = results.map((result) => [
     result.environment,
@@ -413,7 +413,7 @@ export function formatBenchTable(results: readonly BenchResult[]): string {
     result.steady.decode.medianMs.toFixed(2),
     result.steady.decode.p90Ms.toFixed(2),
     result.decodeStepProfile
-      ? `${result.decodeStepProfile.kernels} (${result.decodeStepProfile.kernelMs.toFixed(1)} of ${result.decodeStepProfile.stepMs.toFixed(1)})`
+      ? `${result.decodeStepProfile.kernels} (${result.decodeStepProfile.kernelMs.toFixed(2)}): ${result.decodeStepProfile.byName}`
       : '',
   ]);
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
@@ -424,6 +424,12 @@ export function formatBenchTable(results: readonly BenchResult[]): string {
 async function main(argv: string[]): Promise<void> {
   const nodeOnly = argv.includes('--node-only');
   const cOnly = argv.includes('--c-only');
+  const distFlag = argv.indexOf('--dist');
+  const distDir = distFlag >= 0 ? resolve(argv[distFlag + 1]) : undefined;
+  if (argv.includes('--sliders-only')) {
+    console.log(formatSliderResults(await benchmarkSliders(distDir)));
+    return;
+  }
   let againstC: CComparison | { skipped: string } | undefined;
   const compiled = compileCReference();
   if (compiled.ok) {
@@ -436,8 +442,6 @@ async function main(argv: string[]): Promise<void> {
     againstC = { skipped: compiled.reason };
   }
   if (cOnly) return;
-  const distFlag = argv.indexOf('--dist');
-  const distDir = distFlag >= 0 ? resolve(argv[distFlag + 1]) : undefined;
   const models = [{ label: 'stories260K.bin', path: FIXTURE_PATH }];
   if (existsSync(join(SHIPPED_MODEL_DIR, 'model.safetensors'))) {
     models.push({ label: 'glass-llama', path: SHIPPED_MODEL_DIR });
@@ -452,15 +456,18 @@ async function main(argv: string[]): Promise<void> {
     }
   }
   let skipped: string[] = [];
+  let sliders: SliderResult[] = [];
   if (!nodeOnly) {
     const browser = await benchmarkChromium(models, distDir);
     results.push(...browser.results);
     skipped = browser.skipped;
+    sliders = await benchmarkSliders(distDir);
   }
   console.log(formatBenchTable(results));
   for (const line of skipped) console.log(`skipped: ${line}`);
+  if (sliders.length > 0) console.log(formatSliderResults(sliders));
   mkdirSync(join(REPO_ROOT, 'bench-results'), { recursive: true });
-  const report = { date: new Date().toISOString(), setup: BENCH_SETUP, results, skipped, againstC };
+  const report = { date: new Date().toISOString(), setup: BENCH_SETUP, results, skipped, againstC, sliders };
   writeFileSync(join(REPO_ROOT, 'bench-results/bench.json'), JSON.stringify(report, null, 2));
   console.log('wrote bench-results/bench.json');
 }

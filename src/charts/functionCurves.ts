@@ -1,6 +1,6 @@
 // Several functions of x drawn on one pair of axes, with an optional marked point and a
 // read-out line at one x (the activation explorer of the Swish / SiLU chapter).
-import { axisBottom, axisLeft, line, scaleLinear } from 'd3';
+import { axisBottom, axisLeft, line, scaleLinear, select } from 'd3';
 import { chartSvg } from './chartSvg';
 
 export interface Curve {
@@ -45,14 +45,27 @@ export function valueAt(points: Curve['points'], x: number): number | null {
   return null;
 }
 
-export function functionCurves(curves: readonly Curve[], options: FunctionCurvesOptions): SVGSVGElement {
-  const { width, xDomain, yDomain, marker, readoutX } = options;
-  const height = options.height ?? Math.round(Math.min(380, Math.max(220, width * 0.62)));
-  const x = curvesXScale(width, xDomain);
+/** The chart's height for these options. */
+function chartHeight(options: FunctionCurvesOptions): number {
+  return options.height ?? Math.round(Math.min(380, Math.max(220, options.width * 0.62)));
+}
+
+function scales(options: FunctionCurvesOptions) {
+  const height = chartHeight(options);
+  const x = curvesXScale(options.width, options.xDomain);
   const y = scaleLinear()
-    .domain(yDomain)
+    .domain(options.yDomain)
     .range([height - MARGIN.bottom, MARGIN.top]);
-  const svg = chartSvg(width, height, `Curves of ${curves.map((curve) => curve.name).join(', ')} for x from ${xDomain[0]} to ${xDomain[1]}`);
+  return { height, x, y };
+}
+
+const label = (curves: readonly Curve[], xDomain: readonly [number, number]) =>
+  `Curves of ${curves.map((curve) => curve.name).join(', ')} for x from ${xDomain[0]} to ${xDomain[1]}`;
+
+export function functionCurves(curves: readonly Curve[], options: FunctionCurvesOptions): SVGSVGElement {
+  const { width, xDomain, yDomain } = options;
+  const { height, x, y } = scales(options);
+  const svg = chartSvg(width, height, label(curves, xDomain));
 
   const ticks = Math.max(3, Math.floor(width / 70));
   svg
@@ -74,10 +87,39 @@ export function functionCurves(curves: readonly Curve[], options: FunctionCurves
     .attr('y', MARGIN.top)
     .attr('width', width - MARGIN.left - MARGIN.right)
     .attr('height', height - MARGIN.top - MARGIN.bottom);
+  const layer = svg.append('g').attr('class', 'chart-curves').attr('data-clip', clipId).attr('data-geometry', geometryKey(options));
+  drawCurves(layer.node()!, curves, options);
+  return svg.node()!;
+}
+
+/** What fixes the axes: a redraw in place needs the same. */
+function geometryKey(options: FunctionCurvesOptions): string {
+  return [chartHeight(options), options.width, ...options.xDomain, ...options.yDomain].join(' ');
+}
+
+/**
+ * Redraws what changes with the data (curves, marker, read-out) into a chart functionCurves made,
+ * keeping its axes, so a slider does not rebuild and re-lay-out the tick labels. Returns false
+ * (and changes nothing) when the size or domains differ from the chart's: then make a new one.
+ */
+export function redrawFunctionCurves(chart: SVGSVGElement, curves: readonly Curve[], options: FunctionCurvesOptions): boolean {
+  const layer = chart.querySelector<SVGGElement>(':scope > g.chart-curves');
+  if (!layer || layer.dataset.geometry !== geometryKey(options)) return false;
+  chart.setAttribute('aria-label', label(curves, options.xDomain));
+  layer.replaceChildren();
+  drawCurves(layer, curves, options);
+  return true;
+}
+
+/** The curves (clipped to the plot), the marker and the read-out, into `layer`. */
+function drawCurves(layer: SVGGElement, curves: readonly Curve[], options: FunctionCurvesOptions): void {
+  const { yDomain, marker, readoutX } = options;
+  const { height, x, y } = scales(options);
+  const group = select(layer);
   const path = line<readonly [number, number]>()
     .x((point) => x(point[0]))
     .y((point) => y(point[1]));
-  const plot = svg.append('g').attr('clip-path', `url(#${clipId})`);
+  const plot = group.append('g').attr('clip-path', `url(#${layer.dataset.clip})`);
   for (const curve of curves) {
     plot
       .append('path')
@@ -89,7 +131,7 @@ export function functionCurves(curves: readonly Curve[], options: FunctionCurves
 
   if (marker) {
     plot.append('circle').attr('class', 'chart-marker').attr('cx', x(marker.x)).attr('cy', y(marker.y)).attr('r', 4.5);
-    svg
+    group
       .append('text')
       .attr('class', 'chart-value')
       .attr('x', x(marker.x))
@@ -100,12 +142,11 @@ export function functionCurves(curves: readonly Curve[], options: FunctionCurves
 
   if (readoutX !== undefined) {
     const rx = x(readoutX);
-    svg.append('line').attr('class', 'chart-readout').attr('x1', rx).attr('x2', rx).attr('y1', MARGIN.top).attr('y2', height - MARGIN.bottom);
+    group.append('line').attr('class', 'chart-readout').attr('x1', rx).attr('x2', rx).attr('y1', MARGIN.top).attr('y2', height - MARGIN.bottom);
     for (const curve of curves) {
       const value = valueAt(curve.points, readoutX);
       if (value === null || value < yDomain[0] || value > yDomain[1]) continue;
-      svg.append('circle').attr('class', `chart-dot ${curve.className}`).attr('cx', rx).attr('cy', y(value)).attr('r', 3.5);
+      group.append('circle').attr('class', `chart-dot ${curve.className}`).attr('cx', rx).attr('cy', y(value)).attr('r', 3.5);
     }
   }
-  return svg.node()!;
 }

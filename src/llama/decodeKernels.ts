@@ -1,225 +1,385 @@
 /**
- * Fused kernels for a decode step (one new token, batch 1) on the wasm and cpu backends.
+ * A whole decode step (one new token, batch 1) as one kernel on the wasm and cpu backends.
  *
  * Why: a decode step of a tiny model does well under a megaflop of work, yet built from tfjs ops it
- * launches over a hundred kernels, and on these backends each launch (tensor bookkeeping, shape
- * checks, a call into wasm) costs far more than its arithmetic. The attention of one token (RoPE,
- * appending to the KV cache, scores, softmax, the weighted sum of values) took fifteen of them
- * per layer; here it is one. RMSNorm's division (five kernels, with the residual add before it
- * six) and silu(gate) * up (four) are one each too. Like some of tfjs-backend-wasm's own kernels, it is written in
- * TypeScript over the backend's memory (the wasm heap, or the cpu backend's arrays).
+ * launches over a hundred kernels (stories260K: 186; with per-layer fused kernels still 45), and on
+ * these backends each launch (tensor bookkeeping, shape checks, tidy, a call into wasm) costs more
+ * than its arithmetic. Here the step is one kernel, GlassLlamaDecodeStep: the embedding row, for
+ * every layer RMSNorm, the q/k/v projection, RoPE, the new key and value written in place into the
+ * KV cache's preallocated buffers, attention, o_proj, the residual add, RMSNorm, gate|up, the
+ * activation times up, down_proj and the residual add, then the final norm and lm_head. On wasm
+ * every matrix product is the backend's own (XNNPACK) matMul, called directly on the backend's
+ * buffers, so the products give the numbers tf.matMul gives; on cpu they are plain loops. The
+ * element-wise work is TypeScript over the backend's memory, as in some of tfjs-backend-wasm's own
+ * kernels. Scratch vectors live as long as the backend, one set per model shape: a step allocates
+ * nothing but its output, the logits.
  *
- * No gradient: model.ts uses it only for a frozen model's forward of one token with a KV cache
- * and nothing asked of it but the logits. On other backends (WebGPU, WebGL) the forward keeps its
- * ops. Checked against the general forward and the float64 reference by the parity tests.
+ * No gradient: model.ts uses it only for a frozen model's forward of one token with a KV cache and
+ * nothing asked of it but the logits. On other backends (WebGPU, WebGL) the forward keeps its ops.
+ * Checked against the general forward and the float64 reference by tests/unit/decode-kernels.test.ts.
  */
 import * as tf from '@tensorflow/tfjs';
 
-export const DECODE_ATTENTION = 'GlassLlamaDecodeAttention';
-export const RMS_NORMALIZE = 'GlassLlamaRmsNormalize';
-export const ADD_RMS_NORMALIZE = 'GlassLlamaAddRmsNormalize';
-export const SILU_GATE = 'GlassLlamaSiluGate';
+export const DECODE_STEP = 'GlassLlamaDecodeStep';
 
-/** Backends where the fused decode kernels are registered (on first use). */
-const FUSED_BACKENDS = ['wasm', 'cpu'] as const;
+/** Backends where the decode-step kernel is registered (on first use). */
+const STEP_BACKENDS = ['wasm', 'cpu'] as const;
 
-export interface DecodeAttentionAttrs {
+/** The MLP nonlinearities the kernel computes (model.ts ActivationSpec, flattened). */
+export type StepActivation = 'silu' | 'relu' | 'gelu' | 'gelu_tanh' | 'swish';
+
+export interface DecodeStepAttrs {
+  layers: number;
+  hidden: number;
+  intermediate: number;
+  vocab: number;
   heads: number;
   kvHeads: number;
   headDim: number;
+  eps: number;
+  activation: StepActivation;
+  /** swish's beta (1 for the others) */
+  beta: number;
+  /** the new token's position: the number of positions cached before this step */
+  position: number;
+  /** RoPE: the angle per position of each of the (heads + kvHeads) d columns of q and k side by side */
+  frequencies: Float32Array;
+  /** RoPE's position scale (linear scaling divides positions by its factor) */
+  positionScale: number;
 }
 
-/** Read and write access to a backend's float32 data, as a kernel needs it. */
-interface KernelMemory {
-  read(info: tf.TensorInfo): Float32Array;
-  /** Outputs are made first: on wasm, making one may grow the heap and detach earlier views. */
-  make(shape: number[]): tf.TensorInfo;
-  write(info: tf.TensorInfo): Float32Array;
+/**
+ * The tensors of a step. ids [1, 1] int32; embed [vocab, hidden]; per layer the projections as
+ * model.ts folds them ([in, out]: qkv = q / sqrt(d) | k | v | partner(q) / sqrt(d) | partner(k),
+ * gateUp = gate | up, each times its RMSNorm weight; o; down) and the cache buffers
+ * [1, kvHeads, capacity, d], rows 0..position-1 filled; lmHead [hidden, vocab] (times the final
+ * norm weight). The step writes row `position` of every cache buffer and returns logits [1, 1, vocab].
+ */
+export interface DecodeStepInputs {
+  ids: tf.Tensor;
+  embed: tf.Tensor;
+  qkv: tf.Tensor[];
+  o: tf.Tensor[];
+  gateUp: tf.Tensor[];
+  down: tf.Tensor[];
+  lmHead: tf.Tensor;
+  keys: tf.Tensor[];
+  values: tf.Tensor[];
 }
 
-type WasmBackend = { makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo; typedArrayFromHeap(info: tf.TensorInfo): Float32Array };
-type CpuBackend = { makeTensorInfo(shape: number[], dtype: 'float32', values?: Float32Array): tf.TensorInfo; data: { get(dataId: object): { values: Float32Array } } };
+/**
+ * Where a kernel's numbers live and how it multiplies them. A Buffer names a float32 vector in
+ * the backend; view() gives an array over it that stays valid until the next matMul (on wasm a
+ * matMul may grow the heap, which detaches every earlier view).
+ */
+interface StepMemory<Buffer> {
+  input(info: tf.TensorInfo): Buffer;
+  /** a vector of `size` floats kept for the life of the backend, under `name` */
+  scratch(name: string, size: number): Buffer;
+  view(buffer: Buffer): Float32Array;
+  /** out [1, n] = a [1, k] x w [k, n] */
+  matMul(a: Buffer, w: Buffer, out: Buffer, k: number, n: number): void;
+  readId(info: tf.TensorInfo): number;
+}
 
-function kernelMemory(backendName: string, backend: unknown): KernelMemory {
-  if (backendName === 'wasm') {
-    const wasm = backend as WasmBackend;
-    return { read: (info) => wasm.typedArrayFromHeap(info), make: (shape) => wasm.makeOutput(shape, 'float32'), write: (info) => wasm.typedArrayFromHeap(info) };
+// ------------------------------------------------------------------------------ wasm memory
+
+type WasmBackend = {
+  wasm: { HEAPF32: Float32Array; HEAP32: Int32Array; cwrap(name: string, ret: null, args: string[]): (...args: unknown[]) => void };
+  dataIdMap: { get(dataId: object): { id: number; memoryOffset: number } };
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+};
+type WasmBuffer = { id: number; offset: number; size: number };
+type WasmState = { matMul: (...args: unknown[]) => void; scratch: Map<string, WasmBuffer>; shapes: Map<string, Uint8Array> };
+
+/** Per wasm backend instance: the matMul entry point, the scratch vectors and shape bytes. */
+const wasmStates = new WeakMap<object, WasmState>();
+
+function wasmMemory(backend: WasmBackend): StepMemory<WasmBuffer> {
+  let state = wasmStates.get(backend);
+  if (!state) {
+    // tfjs-backend-wasm's BatchMatMul(a_id, a_shape, a_rank, b_id, b_shape, b_rank, transpose_a, transpose_b, out_id)
+    const matMul = backend.wasm.cwrap('BatchMatMul', null, ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number']);
+    state = { matMul, scratch: new Map(), shapes: new Map() };
+    wasmStates.set(backend, state);
   }
-  const cpu = backend as CpuBackend;
+  const { scratch, shapes, matMul } = state;
+  const buffer = (info: tf.TensorInfo): WasmBuffer => {
+    const data = backend.dataIdMap.get(info.dataId);
+    return { id: data.id, offset: data.memoryOffset / 4, size: info.shape.reduce((a, b) => a * b, 1) };
+  };
+  const shapeBytes = (shape: number[]) => {
+    const key = shape.join(',');
+    let bytes = shapes.get(key);
+    if (!bytes) shapes.set(key, (bytes = new Uint8Array(new Int32Array(shape).buffer)));
+    return bytes;
+  };
   return {
-    read: (info) => cpu.data.get(info.dataId).values,
-    make: (shape) => cpu.makeTensorInfo(shape, 'float32', new Float32Array(shape.reduce((a, b) => a * b, 1))),
-    write: (info) => cpu.data.get(info.dataId).values,
+    input: buffer,
+    scratch: (name, size) => {
+      const key = `${name}:${size}`;
+      let found = scratch.get(key);
+      if (!found) scratch.set(key, (found = buffer(backend.makeOutput([size], 'float32'))));
+      return found;
+    },
+    view: ({ offset, size }) => backend.wasm.HEAPF32.subarray(offset, offset + size),
+    matMul: (a, w, out, k, n) => matMul(a.id, shapeBytes([1, 1, k]), 3, w.id, shapeBytes([1, k, n]), 3, false, false, out.id),
+    readId: (info) => backend.wasm.HEAP32[backend.dataIdMap.get(info.dataId).memoryOffset / 4],
   };
 }
 
-/**
- * One token's grouped-query attention against the cache, in one kernel. Inputs:
- *   qkv         [1, (2 heads + 3 kvHeads) d]: the fused projection's row, columns
- *               q / sqrt(d) | k | v | partner(q) / sqrt(d) | partner(k), heads side by side
- *   cos, sin    [1, (heads + kvHeads) d]: RoPE at this position, so rope(x) = x cos + partner(x) sin
- *   pastKeys    [1, kvHeads, T, d] rotated; pastValues [1, kvHeads, T, d]
- * Outputs: the attended values [1, heads d] (heads side by side, ready for o_proj), and the keys
- * and values with this token appended, [1, kvHeads, T + 1, d] each. Query head h reads KV head
- * floor(h / (heads / kvHeads)). Softmax subtracts the row maximum and sums in float64.
- */
-function decodeAttention(memory: KernelMemory, inputs: Record<string, tf.TensorInfo>, { heads, kvHeads, headDim: d }: DecodeAttentionAttrs): tf.TensorInfo[] {
-  const past = inputs.pastKeys.shape[2];
-  const length = past + 1;
-  const outInfo = memory.make([1, heads * d]);
-  const keysInfo = memory.make([1, kvHeads, length, d]);
-  const valuesInfo = memory.make([1, kvHeads, length, d]);
-  const [qkv, cos, sin, pastKeys, pastValues] = [inputs.qkv, inputs.cos, inputs.sin, inputs.pastKeys, inputs.pastValues].map((info) => memory.read(info));
-  const [out, keys, values] = [outInfo, keysInfo, valuesInfo].map((info) => memory.write(info));
+// ------------------------------------------------------------------------------ cpu memory
 
-  const rotatedWidth = (heads + kvHeads) * d; // q and k side by side
-  const vStart = rotatedWidth;
-  const partnerStart = rotatedWidth + kvHeads * d;
-  const q = new Float32Array(heads * d);
-  for (let c = 0; c < heads * d; c++) q[c] = qkv[c] * cos[c] + qkv[partnerStart + c] * sin[c];
-  for (let j = 0; j < kvHeads; j++) {
-    // cache rows of KV head j: the past ones, then this token's
-    keys.set(pastKeys.subarray(j * past * d, (j + 1) * past * d), j * length * d);
-    values.set(pastValues.subarray(j * past * d, (j + 1) * past * d), j * length * d);
-    const row = (j * length + past) * d;
-    for (let i = 0; i < d; i++) {
-      const c = heads * d + j * d + i;
-      keys[row + i] = qkv[c] * cos[c] + qkv[partnerStart + c] * sin[c];
-      values[row + i] = qkv[vStart + j * d + i];
-    }
+type CpuBackend = { data: { get(dataId: object): { values: Float32Array | Int32Array } } };
+const cpuScratch = new WeakMap<object, Map<string, Float32Array>>();
+/** float64 sums of the cpu matMul */
+let accumulator = new Float64Array(0);
+
+function cpuMemory(backend: CpuBackend): StepMemory<Float32Array> {
+  let scratch = cpuScratch.get(backend);
+  if (!scratch) cpuScratch.set(backend, (scratch = new Map()));
+  return {
+    input: (info) => backend.data.get(info.dataId).values as Float32Array,
+    scratch: (name, size) => {
+      const key = `${name}:${size}`;
+      let found = scratch.get(key);
+      if (!found) scratch.set(key, (found = new Float32Array(size)));
+      return found;
+    },
+    view: (buffer) => buffer,
+    matMul: (a, w, out, k, n) => {
+      if (accumulator.length < n) accumulator = new Float64Array(n);
+      accumulator.fill(0, 0, n);
+      for (let i = 0; i < k; i++) {
+        const ai = a[i];
+        for (let j = 0, row = i * n; j < n; j++) accumulator[j] += ai * w[row + j];
+      }
+      for (let j = 0; j < n; j++) out[j] = accumulator[j];
+    },
+    readId: (info) => backend.data.get(info.dataId).values[0],
+  };
+}
+
+// ------------------------------------------------------------------------------ the step
+
+/** erf, Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7, under float32's resolution here). */
+function erf(x: number): number {
+  const sign = x < 0 ? -1 : 1;
+  const a = Math.abs(x);
+  const t = 1 / (1 + 0.3275911 * a);
+  const poly = ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t;
+  return sign * (1 - poly * Math.exp(-a * a));
+}
+
+/** act(g), as model.ts activate() defines each. */
+function activate(g: number, activation: StepActivation, beta: number): number {
+  switch (activation) {
+    case 'silu':
+      return g / (1 + Math.exp(-g));
+    case 'swish':
+      return g / (1 + Math.exp(-beta * g));
+    case 'relu':
+      return g > 0 ? g : 0;
+    case 'gelu':
+      return 0.5 * g * (1 + erf(g * Math.SQRT1_2));
+    case 'gelu_tanh':
+      return 0.5 * g * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (g + 0.044715 * g * g * g)));
   }
+}
 
+/**
+ * out = x / sqrt(mean(x^2) + eps) (RMSNorm without its weight, which the next projection holds),
+ * the mean in float64 and the scale rounded to float32 as the general forward's ops round it.
+ */
+function rmsNormalize(x: Float32Array, out: Float32Array, eps: number): void {
+  let sumSquares = 0;
+  for (let i = 0; i < x.length; i++) sumSquares += x[i] * x[i];
+  const scale = Math.fround(1 / Math.sqrt(Math.fround(sumSquares / x.length) + eps));
+  for (let i = 0; i < x.length; i++) out[i] = x[i] * scale;
+}
+
+/** one query head's scores, then e^(score - max), in float64 */
+let scores = new Float64Array(0);
+
+/**
+ * Attention of one token for every query head: query head h reads KV head floor(h / group) of
+ * the cache rows 0..length-1 ([kvHeads, capacity, d]), out = sum_t e^(s_t - max) v_t / sum_t e^(s_t - max)
+ * with s_t = q . k_t (rounded to float32 as a float32 product would be), sums in float64. The loops
+ * take four coordinates at a time, so the inner loop over positions keeps its sums in registers.
+ */
+function attend(
+  q: Float32Array,
+  keys: Float32Array,
+  values: Float32Array,
+  out: Float32Array,
+  { heads, kvHeads, d, capacity, length }: { heads: number; kvHeads: number; d: number; capacity: number; length: number },
+): void {
+  if (scores.length < length) scores = new Float64Array(Math.max(length, 2 * scores.length));
   const group = heads / kvHeads;
-  const scores = new Float64Array(length);
-  const weighted = new Float64Array(d);
   for (let h = 0; h < heads; h++) {
-    const kvBase = Math.floor(h / group) * length * d;
+    const kvBase = Math.floor(h / group) * capacity * d;
     const qBase = h * d;
+    scores.fill(0, 0, length);
+    let i = 0;
+    for (; i + 4 <= d; i += 4) {
+      const q0 = q[qBase + i], q1 = q[qBase + i + 1], q2 = q[qBase + i + 2], q3 = q[qBase + i + 3];
+      for (let t = 0, k = kvBase + i; t < length; t++, k += d) scores[t] += q0 * keys[k] + q1 * keys[k + 1] + q2 * keys[k + 2] + q3 * keys[k + 3];
+    }
+    for (; i < d; i++) {
+      const qi = q[qBase + i];
+      for (let t = 0, k = kvBase + i; t < length; t++, k += d) scores[t] += qi * keys[k];
+    }
     let max = -Infinity;
-    for (let t = 0, k = kvBase; t < length; t++, k += d) {
-      let dot = 0;
-      for (let i = 0; i < d; i++) dot += q[qBase + i] * keys[k + i];
-      scores[t] = Math.fround(dot);
-      if (scores[t] > max) max = scores[t];
+    for (let t = 0; t < length; t++) {
+      const score = Math.fround(scores[t]);
+      scores[t] = score;
+      if (score > max) max = score;
     }
-    // softmax and the weighted sum of values in one pass: out = sum_t e^(s_t - max) v_t / sum_t e^(s_t - max)
     let sum = 0;
-    weighted.fill(0);
-    for (let t = 0, v = kvBase; t < length; t++, v += d) {
+    for (let t = 0; t < length; t++) {
       const p = Math.exp(scores[t] - max);
+      scores[t] = p;
       sum += p;
-      for (let i = 0; i < d; i++) weighted[i] += p * values[v + i];
     }
-    for (let i = 0; i < d; i++) out[qBase + i] = weighted[i] / sum;
-  }
-  return [outInfo, keysInfo, valuesInfo];
-}
-
-/** x [rows, n] -> x / sqrt(mean(x^2) + eps) per row (RMSNorm without its weight), mean in float64. */
-function rmsNormalize(memory: KernelMemory, { x: xInfo }: Record<string, tf.TensorInfo>, { eps }: { eps: number }): tf.TensorInfo {
-  const [rows, n] = xInfo.shape;
-  const outInfo = memory.make([rows, n]);
-  const x = memory.read(xInfo);
-  const out = memory.write(outInfo);
-  for (let r = 0; r < rows; r++) {
-    let sumSquares = 0;
-    for (let i = 0; i < n; i++) sumSquares += x[r * n + i] * x[r * n + i];
-    const scale = Math.fround(1 / Math.sqrt(Math.fround(sumSquares / n) + eps));
-    for (let i = 0; i < n; i++) out[r * n + i] = x[r * n + i] * scale;
-  }
-  return outInfo;
-}
-
-/**
- * The residual add and the RMSNorm that always follows it: x + branch [rows, n], and that sum
- * divided by sqrt(mean(sum^2) + eps) per row (the division as rmsNormalize does it).
- */
-function addRmsNormalize(memory: KernelMemory, { x: xInfo, branch: branchInfo }: Record<string, tf.TensorInfo>, { eps }: { eps: number }): tf.TensorInfo[] {
-  const [rows, n] = xInfo.shape;
-  const sumInfo = memory.make([rows, n]);
-  const outInfo = memory.make([rows, n]);
-  const x = memory.read(xInfo);
-  const branch = memory.read(branchInfo);
-  const sum = memory.write(sumInfo);
-  const out = memory.write(outInfo);
-  for (let r = 0; r < rows; r++) {
-    let sumSquares = 0;
-    for (let i = r * n; i < (r + 1) * n; i++) {
-      sum[i] = x[i] + branch[i];
-      sumSquares += sum[i] * sum[i];
+    i = 0;
+    for (; i + 4 <= d; i += 4) {
+      let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+      for (let t = 0, v = kvBase + i; t < length; t++, v += d) {
+        const p = scores[t];
+        a0 += p * values[v];
+        a1 += p * values[v + 1];
+        a2 += p * values[v + 2];
+        a3 += p * values[v + 3];
+      }
+      out[qBase + i] = a0 / sum;
+      out[qBase + i + 1] = a1 / sum;
+      out[qBase + i + 2] = a2 / sum;
+      out[qBase + i + 3] = a3 / sum;
     }
-    const scale = Math.fround(1 / Math.sqrt(Math.fround(sumSquares / n) + eps));
-    for (let i = r * n; i < (r + 1) * n; i++) out[i] = sum[i] * scale;
-  }
-  return [sumInfo, outInfo];
-}
-
-/** gateUp [rows, 2 F] (gate | up) -> silu(gate) * up [rows, F], silu(g) = g / (1 + e^-g). */
-function siluGate(memory: KernelMemory, { gateUp: gateUpInfo }: Record<string, tf.TensorInfo>): tf.TensorInfo {
-  const [rows, width] = gateUpInfo.shape;
-  const f = width / 2;
-  const outInfo = memory.make([rows, f]);
-  const gateUp = memory.read(gateUpInfo);
-  const out = memory.write(outInfo);
-  for (let r = 0; r < rows; r++) {
-    for (let i = 0; i < f; i++) {
-      const gate = gateUp[r * width + i];
-      out[r * f + i] = (gate / (1 + Math.exp(-gate))) * gateUp[r * width + f + i];
+    for (; i < d; i++) {
+      let a = 0;
+      for (let t = 0, v = kvBase + i; t < length; t++, v += d) a += scores[t] * values[v];
+      out[qBase + i] = a / sum;
     }
   }
-  return outInfo;
 }
 
-const KERNELS: Record<string, (memory: KernelMemory, inputs: Record<string, tf.TensorInfo>, attrs: never) => tf.TensorInfo | tf.TensorInfo[]> = {
-  [DECODE_ATTENTION]: decodeAttention,
-  [RMS_NORMALIZE]: rmsNormalize,
-  [ADD_RMS_NORMALIZE]: addRmsNormalize,
-  [SILU_GATE]: siluGate,
-};
+function decodeStep<Buffer>(memory: StepMemory<Buffer>, inputs: Record<string, tf.TensorInfo>, attrs: DecodeStepAttrs, logits: Buffer): void {
+  const { layers, hidden, intermediate: f, vocab, heads, kvHeads, headDim: d, eps, activation, beta, position } = attrs;
+  const length = position + 1;
+  const capacity = inputs.keys0.shape[2];
+  if (length > capacity) throw new Error(`${DECODE_STEP}: the cache buffers hold ${capacity} positions; position ${position} is past them`);
+  const qWidth = heads * d;
+  const rotatedWidth = (heads + kvHeads) * d; // q and k side by side
+  const qkvWidth = 2 * rotatedWidth + kvHeads * d;
+  // scratch first: making one may grow the wasm heap
+  const normed = memory.scratch('normed', hidden);
+  const qkvOut = memory.scratch('qkv', qkvWidth);
+  const attended = memory.scratch('attended', qWidth);
+  const branch = memory.scratch('branch', hidden);
+  const gateUpOut = memory.scratch('gateUp', 2 * f);
+  const gated = memory.scratch('gated', f);
+  // views of the vectors the kernel keeps to itself; on wasm they are re-taken after every matMul
+  const fresh = () => ({
+    residual: memory.view(memory.scratch('residual', hidden)),
+    cos: memory.view(memory.scratch('cos', rotatedWidth)),
+    sin: memory.view(memory.scratch('sin', rotatedWidth)),
+    q: memory.view(memory.scratch('q', qWidth)),
+  });
 
-/** Registers the fused decode kernels for the current backend; false where there are none. */
-export function hasDecodeKernels(): boolean {
+  // RoPE at this position: rope(x) = x cos + partner(x) sin, the tables as rope.ts ropeTables makes them
+  let s = fresh();
+  const angle = position * attrs.positionScale;
+  for (let c = 0; c < rotatedWidth; c++) {
+    s.cos[c] = Math.cos(angle * attrs.frequencies[c]);
+    s.sin[c] = Math.sin(angle * attrs.frequencies[c]);
+  }
+  const token = memory.readId(inputs.ids);
+  if (!Number.isInteger(token) || token < 0 || token >= vocab) throw new Error(`Token id ${token} is outside the vocabulary [0, ${vocab})`);
+  const embed = memory.view(memory.input(inputs.embed));
+  s.residual.set(embed.subarray(token * hidden, (token + 1) * hidden));
+  rmsNormalize(s.residual, memory.view(normed), eps);
+
+  const addAndNormalize = () => {
+    s = fresh();
+    const add = memory.view(branch);
+    for (let i = 0; i < hidden; i++) s.residual[i] += add[i];
+    rmsNormalize(s.residual, memory.view(normed), eps);
+  };
+
+  for (let layer = 0; layer < layers; layer++) {
+    // attention: q, k, v and the RoPE partners of q and k in one product
+    memory.matMul(normed, memory.input(inputs[`qkv${layer}`]), qkvOut, hidden, qkvWidth);
+    s = fresh();
+    const qkv = memory.view(qkvOut);
+    const keys = memory.view(memory.input(inputs[`keys${layer}`]));
+    const values = memory.view(memory.input(inputs[`values${layer}`]));
+    const out = memory.view(attended);
+    const vStart = rotatedWidth;
+    const partnerStart = rotatedWidth + kvHeads * d;
+    for (let c = 0; c < qWidth; c++) s.q[c] = qkv[c] * s.cos[c] + qkv[partnerStart + c] * s.sin[c];
+    for (let j = 0; j < kvHeads; j++) {
+      // this token's key (rotated) and value, written into row `position` of KV head j
+      const row = (j * capacity + position) * d;
+      for (let i = 0; i < d; i++) {
+        const c = qWidth + j * d + i;
+        keys[row + i] = qkv[c] * s.cos[c] + qkv[partnerStart + c] * s.sin[c];
+        values[row + i] = qkv[vStart + j * d + i];
+      }
+    }
+    attend(s.q, keys, values, out, { heads, kvHeads, d, capacity, length });
+    memory.matMul(attended, memory.input(inputs[`o${layer}`]), branch, qWidth, hidden);
+    addAndNormalize();
+
+    // MLP: down(act(gate) * up)
+    memory.matMul(normed, memory.input(inputs[`gateUp${layer}`]), gateUpOut, hidden, 2 * f);
+    const gateUp = memory.view(gateUpOut);
+    const act = memory.view(gated);
+    for (let i = 0; i < f; i++) act[i] = activate(gateUp[i], activation, beta) * gateUp[f + i];
+    memory.matMul(gated, memory.input(inputs[`down${layer}`]), branch, f, hidden);
+    addAndNormalize();
+  }
+  memory.matMul(normed, memory.input(inputs.lmHead), logits, hidden, vocab);
+}
+
+function stepKernel({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: unknown }, backendName: string): tf.TensorInfo {
+  const step = attrs as DecodeStepAttrs;
+  const named = inputs as Record<string, tf.TensorInfo>;
+  if (backendName === 'wasm') {
+    const wasm = backend as WasmBackend;
+    const logits = wasm.makeOutput([1, 1, step.vocab], 'float32');
+    const memory = wasmMemory(wasm);
+    decodeStep(memory, named, step, memory.input(logits));
+    return logits;
+  }
+  const values = new Float32Array(step.vocab);
+  decodeStep(cpuMemory(backend as CpuBackend), named, step, values);
+  return (backend as { makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): tf.TensorInfo }).makeTensorInfo([1, 1, step.vocab], 'float32', values);
+}
+
+/** Registers the decode-step kernel for the current backend; false where there is none. */
+export function hasDecodeStep(): boolean {
   const backendName = tf.getBackend();
-  if (!(FUSED_BACKENDS as readonly string[]).includes(backendName)) return false;
-  for (const [kernelName, kernel] of Object.entries(KERNELS)) {
-    if (tf.getKernel(kernelName, backendName)) continue;
-    tf.registerKernel({
-      kernelName,
-      backendName,
-      kernelFunc: ({ inputs, backend, attrs }) => kernel(kernelMemory(backendName, backend), inputs as unknown as Record<string, tf.TensorInfo>, attrs as never),
-    });
+  if (!(STEP_BACKENDS as readonly string[]).includes(backendName)) return false;
+  if (!tf.getKernel(DECODE_STEP, backendName)) {
+    tf.registerKernel({ kernelName: DECODE_STEP, backendName, kernelFunc: (args) => stepKernel(args, backendName) });
   }
   return true;
 }
 
-/** RMSNorm's division, x / sqrt(mean(x^2) + eps) per row, as one kernel (no gradient). */
-export function fusedRmsNormalize(x: tf.Tensor2D, eps: number): tf.Tensor2D {
-  return tf.engine().runKernel(RMS_NORMALIZE, { x } as unknown as tf.NamedTensorMap, { eps } as unknown as tf.NamedAttrMap) as tf.Tensor2D;
-}
-
-/** [x + branch, rmsnorm(x + branch) without its weight] as one kernel (no gradient). */
-export function fusedAddRmsNormalize(x: tf.Tensor2D, branch: tf.Tensor2D, eps: number): [tf.Tensor2D, tf.Tensor2D] {
-  return tf.engine().runKernel(ADD_RMS_NORMALIZE, { x, branch } as unknown as tf.NamedTensorMap, { eps } as unknown as tf.NamedAttrMap) as [tf.Tensor2D, tf.Tensor2D];
-}
-
-/** silu(gate) * up from the fused gate|up projection [rows, 2 F], as one kernel (no gradient). */
-export function fusedSiluGate(gateUp: tf.Tensor2D): tf.Tensor2D {
-  return tf.engine().runKernel(SILU_GATE, { gateUp } as unknown as tf.NamedTensorMap, {}) as tf.Tensor2D;
-}
-
-/** Runs the fused attention kernel (see decodeAttention); the caller checked hasDecodeKernels(). */
-export function fusedDecodeAttention(
-  qkv: tf.Tensor2D,
-  cos: tf.Tensor2D,
-  sin: tf.Tensor2D,
-  pastKeys: tf.Tensor4D,
-  pastValues: tf.Tensor4D,
-  attrs: DecodeAttentionAttrs,
-): { out: tf.Tensor2D; keys: tf.Tensor4D; values: tf.Tensor4D } {
-  const [out, keys, values] = tf.engine().runKernel(
-    DECODE_ATTENTION,
-    { qkv, cos, sin, pastKeys, pastValues } as unknown as tf.NamedTensorMap,
-    attrs as unknown as tf.NamedAttrMap,
-  ) as tf.Tensor[];
-  return { out: out as tf.Tensor2D, keys: keys as tf.Tensor4D, values: values as tf.Tensor4D };
+/**
+ * Runs one decode step (see decodeStep); the caller checked hasDecodeStep() and that the cache
+ * buffers have a free row at attrs.position. Returns the logits [1, 1, vocab].
+ */
+export function fusedDecodeStep(tensors: DecodeStepInputs, attrs: DecodeStepAttrs): tf.Tensor3D {
+  const inputs: Record<string, tf.Tensor> = { ids: tensors.ids, embed: tensors.embed, lmHead: tensors.lmHead };
+  for (let layer = 0; layer < attrs.layers; layer++) {
+    inputs[`qkv${layer}`] = tensors.qkv[layer];
+    inputs[`o${layer}`] = tensors.o[layer];
+    inputs[`gateUp${layer}`] = tensors.gateUp[layer];
+    inputs[`down${layer}`] = tensors.down[layer];
+    inputs[`keys${layer}`] = tensors.keys[layer];
+    inputs[`values${layer}`] = tensors.values[layer];
+  }
+  return tf.engine().runKernel(DECODE_STEP, inputs as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap) as tf.Tensor3D;
 }

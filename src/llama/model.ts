@@ -14,11 +14,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { headDim, type HiddenAct, type LlamaConfig } from './config';
 import { attention, buildAttentionMask, type AttentionPattern } from './attention';
-import { fusedAddRmsNormalize, fusedDecodeAttention, fusedRmsNormalize, fusedSiluGate, hasDecodeKernels } from './decodeKernels';
+import { fusedDecodeStep, hasDecodeStep, type StepActivation } from './decodeKernels';
 import type { KVCache } from './kvcache';
 import type { LoraAdapter } from './lora';
 import { createRandom, randomNormal } from './rng';
-import { ropePartner, ropeTables } from './rope';
+import { columnFrequencies, positionScale, ropePartner, ropeTables } from './rope';
 import { checkTapNames, layerTap, type TapName } from './taps';
 import {
   checkWeights,
@@ -140,6 +140,7 @@ export class LlamaModel {
    */
   private frozenProjections: Projections | null = null;
   private loraAdapter: LoraAdapter | null = null;
+  private cachedFrequencies: Float32Array | null = null;
 
   private constructor(config: LlamaConfig, params: Map<string, tf.Variable | tf.Tensor>, trainable: boolean) {
     this.config = config;
@@ -320,8 +321,8 @@ export class LlamaModel {
     if (opts.positionIds && (opts.positionIds.shape[0] !== batch || opts.positionIds.shape[1] !== seq)) {
       throw new Error(`forward: positionIds has shape [${opts.positionIds.shape}], expected [${batch}, ${seq}]`);
     }
-    if (cache && cache.keys.length !== config.num_hidden_layers) {
-      throw new Error(`forward: the cache has ${cache.keys.length} layers, the model ${config.num_hidden_layers}`);
+    if (cache && cache.numLayers !== config.num_hidden_layers) {
+      throw new Error(`forward: the cache has ${cache.numLayers} layers, the model ${config.num_hidden_layers}`);
     }
     const training = opts.training ?? false;
     const residualDropout = training ? opts.dropoutRate ?? 0 : 0;
@@ -330,6 +331,23 @@ export class LlamaModel {
     const heads = config.num_attention_heads;
     const kvHeads = config.num_key_value_heads;
     const d = headDim(config);
+
+    // A decode step of a frozen model (generate's loop) on wasm or cpu is one kernel
+    if (
+      cache !== undefined &&
+      batch * seq === 1 &&
+      this.frozenProjections !== null &&
+      wanted.size === 0 &&
+      !opts.attentionMask &&
+      !opts.positionIds &&
+      !opts.attentionPattern &&
+      !opts.queryKeyMask &&
+      !training &&
+      hasDecodeStep()
+    ) {
+      const logits = this.decodeStep(inputIds, cache, activation);
+      if (logits) return { logits, taps: new Map() };
+    }
 
     const dropout = <T extends tf.Tensor>(x: T, rate: number, site: string): T =>
       rate > 0 ? (tf.dropout(x, rate, undefined, opts.seed === undefined ? undefined : `${opts.seed}/${site}`) as T) : x;
@@ -367,26 +385,9 @@ export class LlamaModel {
       const mask = buildAttentionMask(seq, pastLength, heads / kvHeads, opts.attentionMask, opts.attentionPattern, opts.queryKeyMask);
 
       const projections = this.frozenProjections ?? this.buildProjections();
-      // A decode step of a frozen model (generate's loop) on wasm or cpu takes the fused kernels
-      const fusedDecode =
-        cache !== undefined &&
-        pastLength > 0 &&
-        batch * seq === 1 &&
-        this.frozenProjections !== null &&
-        wanted.size === 0 &&
-        !opts.attentionMask &&
-        !opts.positionIds &&
-        !opts.attentionPattern &&
-        !opts.queryKeyMask &&
-        !training &&
-        hasDecodeKernels();
       let hidden = this.embed(inputIds, opts.embeddingLookup ?? 'gather'); // [batch * seq, hidden]
-      // rmsnorm(hidden) without its weight; in a fused decode step the residual add already made it
-      let normalizedHidden: tf.Tensor2D | null = null;
-      const normalizeHidden = () => normalizedHidden ?? (fusedDecode ? fusedRmsNormalize(hidden, config.rms_norm_eps) : this.normalize(hidden));
       const addResidual = (branch: tf.Tensor2D, site: string) => {
-        if (fusedDecode) [hidden, normalizedHidden] = fusedAddRmsNormalize(hidden, branch, config.rms_norm_eps);
-        else hidden = tf.add(hidden, dropout(branch, residualDropout, site));
+        hidden = tf.add(hidden, dropout(branch, residualDropout, site));
       };
       tap('embed', hidden);
 
@@ -395,71 +396,58 @@ export class LlamaModel {
         const t = (name: Parameters<typeof layerTap>[1]) => layerTap(layer, name);
 
         // Attention block
-        const normed = normalizeHidden(); // the norm weight is inside projections.qkv
+        const normed = this.normalize(hidden); // the norm weight is inside projections.qkv
         tap(t('input_norm'), () => tf.mul(normed, this.param(names.inputNorm)));
         const qkv = this.linear(normed, projections.qkv[layer]);
-        let attnOut: tf.Tensor2D;
-        if (fusedDecode) {
-          // one token, batch 1, nothing tapped: RoPE, the cache append and attention in one kernel
-          const fused = fusedDecodeAttention(qkv, cos, sin, cache!.keys[layer]!, cache!.values[layer]!, { heads, kvHeads, headDim: d });
-          newKeys.push(fused.keys);
-          newValues.push(fused.values);
-          attnOut = this.linear(fused.out, projections.o[layer]);
-        } else {
-          const [qk, v2d, partners] = tf.split(qkv, [qWidth + kvWidth, kvWidth, qWidth + kvWidth], 1);
-          const qkRotated = tf.add(tf.mul(qk, cos), tf.mul(partners, sin)) as tf.Tensor2D; // RoPE, [batch * seq, (heads + kvHeads) * d]
-          const [q, k] = tf.split(splitHeads(qkRotated, heads + kvHeads), [heads, kvHeads], 1) as tf.Tensor4D[]; // [batch, heads | kvHeads, seq, d]
-          const v = splitHeads(v2d as tf.Tensor2D, kvHeads); // [batch, kvHeads, seq, d]
-          if (wanted.has(t('attn.q')) || wanted.has(t('attn.k'))) {
-            const [qRaw, kRaw] = tf.split(qk, [qWidth, kvWidth], 1) as tf.Tensor2D[];
-            tap(t('attn.q'), () => unscaled(splitHeads(qRaw, heads)));
-            tap(t('attn.k'), () => splitHeads(kRaw, kvHeads));
-          }
-          tap(t('attn.v'), v);
-          tap(t('attn.q_rotated'), () => unscaled(q));
-          tap(t('attn.k_rotated'), k);
-          const pastKeys = cache?.keys[layer];
-          const pastValues = cache?.values[layer];
-          const allKeys = pastKeys ? (tf.concat([pastKeys, k], 2) as tf.Tensor4D) : k; // [batch, kvHeads, T, d]
-          const allValues = pastValues ? (tf.concat([pastValues, v], 2) as tf.Tensor4D) : v;
-          if (cache) {
-            newKeys.push(allKeys);
-            newValues.push(allValues);
-          }
-          const attended = attention(q, allKeys, allValues, mask, {
-            wantScores: wanted.has(t('attn.scores')),
-            wantProbs: wanted.has(t('attn.probs')),
-            dropout: probsDropout > 0 ? (p) => dropout(p, probsDropout, `${layer}/probs`) : undefined,
-          });
-          if (attended.scores) tap(t('attn.scores'), attended.scores);
-          if (attended.probs) tap(t('attn.probs'), attended.probs);
-          attnOut = this.linear(mergeHeads(attended.out), projections.o[layer]); // [batch * seq, hidden]
+        const [qk, v2d, partners] = tf.split(qkv, [qWidth + kvWidth, kvWidth, qWidth + kvWidth], 1);
+        const qkRotated = tf.add(tf.mul(qk, cos), tf.mul(partners, sin)) as tf.Tensor2D; // RoPE, [batch * seq, (heads + kvHeads) * d]
+        const [q, k] = tf.split(splitHeads(qkRotated, heads + kvHeads), [heads, kvHeads], 1) as tf.Tensor4D[]; // [batch, heads | kvHeads, seq, d]
+        const v = splitHeads(v2d as tf.Tensor2D, kvHeads); // [batch, kvHeads, seq, d]
+        if (wanted.has(t('attn.q')) || wanted.has(t('attn.k'))) {
+          const [qRaw, kRaw] = tf.split(qk, [qWidth, kvWidth], 1) as tf.Tensor2D[];
+          tap(t('attn.q'), () => unscaled(splitHeads(qRaw, heads)));
+          tap(t('attn.k'), () => splitHeads(kRaw, kvHeads));
         }
+        tap(t('attn.v'), v);
+        tap(t('attn.q_rotated'), () => unscaled(q));
+        tap(t('attn.k_rotated'), k);
+        const pastKeys = cache?.keys[layer];
+        const pastValues = cache?.values[layer];
+        const allKeys = pastKeys ? (tf.concat([pastKeys, k], 2) as tf.Tensor4D) : k; // [batch, kvHeads, T, d]
+        const allValues = pastValues ? (tf.concat([pastValues, v], 2) as tf.Tensor4D) : v;
+        if (cache) {
+          newKeys.push(allKeys);
+          newValues.push(allValues);
+        }
+        const attended = attention(q, allKeys, allValues, mask, {
+          wantScores: wanted.has(t('attn.scores')),
+          wantProbs: wanted.has(t('attn.probs')),
+          dropout: probsDropout > 0 ? (p) => dropout(p, probsDropout, `${layer}/probs`) : undefined,
+        });
+        if (attended.scores) tap(t('attn.scores'), attended.scores);
+        if (attended.probs) tap(t('attn.probs'), attended.probs);
+        const attnOut = this.linear(mergeHeads(attended.out), projections.o[layer]); // [batch * seq, hidden]
         tap(t('attn.out'), attnOut);
         addResidual(attnOut, `${layer}/attn`);
         tap(t('attn_residual'), hidden);
 
         // MLP block: down(act(gate x) * up x)
-        const mlpInput = normalizeHidden(); // the norm weight is inside projections.gateUp
+        const mlpInput = this.normalize(hidden); // the norm weight is inside projections.gateUp
         tap(t('post_attention_norm'), () => tf.mul(mlpInput, this.param(names.postAttentionNorm)));
         const gateUp = this.linear(mlpInput, projections.gateUp[layer]);
-        let gated: tf.Tensor2D; // act(gate) * up, [batch * seq, intermediate]
-        if (fusedDecode && activation === 'silu') gated = fusedSiluGate(gateUp);
-        else {
-          const [gate, up] = tf.split(gateUp, 2, 1) as tf.Tensor2D[]; // [batch * seq, intermediate] each
-          const act = activate(gate, activation) as tf.Tensor2D;
-          tap(t('mlp.gate'), gate);
-          tap(t('mlp.up'), up);
-          tap(t('mlp.act'), act);
-          gated = tf.mul(act, up);
-        }
+        const [gate, up] = tf.split(gateUp, 2, 1) as tf.Tensor2D[]; // [batch * seq, intermediate] each
+        const act = activate(gate, activation) as tf.Tensor2D;
+        tap(t('mlp.gate'), gate);
+        tap(t('mlp.up'), up);
+        tap(t('mlp.act'), act);
+        const gated = tf.mul(act, up) as tf.Tensor2D; // act(gate) * up, [batch * seq, intermediate]
         const mlpOut = this.linear(gated, projections.down[layer]); // [batch * seq, hidden]
         tap(t('mlp.out'), mlpOut);
         addResidual(mlpOut, `${layer}/mlp`);
         tap(t('out'), hidden);
       }
 
-      const finalNorm = normalizeHidden(); // the norm weight is inside projections.lmHead
+      const finalNorm = this.normalize(hidden); // the norm weight is inside projections.lmHead
       tap('final_norm', () => tf.mul(finalNorm, this.param(FINAL_NORM)));
       const logits = tf.reshape(this.linear(finalNorm, projections.lmHead), [batch, seq, config.vocab_size]) as tf.Tensor3D;
       tap('logits', logits);
@@ -472,6 +460,53 @@ export class LlamaModel {
     const taps = new Map<TapName, tf.Tensor>();
     for (const name of wanted) taps.set(name, result.taps[name]!);
     return { logits: result.logits, taps };
+  }
+
+  /**
+   * One token, batch 1, frozen, nothing tapped: the whole forward as one kernel (decodeKernels.ts)
+   * that writes this token's keys and values in place into the cache's buffers. Null when the
+   * cache holds a batch of several rows (the general forward then reports the mismatch).
+   */
+  private decodeStep(inputIds: tf.Tensor2D, cache: KVCache, activation: ActivationSpec): tf.Tensor3D | null {
+    const config = this.config;
+    const heads = config.num_attention_heads;
+    const kvHeads = config.num_key_value_heads;
+    const d = headDim(config);
+    if (cache.length === 0) cache.startBuffers(kvHeads, d);
+    const buffers = cache.decodeBuffers(1);
+    if (!buffers) return null;
+    const projections = this.frozenProjections!;
+    const position = buffers.length;
+    const logits = fusedDecodeStep(
+      { ids: inputIds, embed: this.param(EMBED_TOKENS), ...projections, keys: buffers.keys, values: buffers.values },
+      {
+        layers: config.num_hidden_layers,
+        hidden: config.hidden_size,
+        intermediate: config.intermediate_size,
+        vocab: config.vocab_size,
+        heads,
+        kvHeads,
+        headDim: d,
+        eps: config.rms_norm_eps,
+        activation: (typeof activation === 'string' ? activation : 'swish') as StepActivation,
+        beta: typeof activation === 'string' ? 1 : activation.beta,
+        position,
+        // dynamic NTK scaling sees the longest position + 1, as ropeTables does
+        frequencies: this.stepFrequencies(position + 1),
+        positionScale: positionScale(config),
+      },
+    );
+    cache.advance(1);
+    return logits;
+  }
+
+  /** RoPE's column frequencies of q and k side by side for a forward of seqLen positions (cached unless dynamic). */
+  private stepFrequencies(seqLen: number): Float32Array {
+    const config = this.config;
+    const columns = config.num_attention_heads + config.num_key_value_heads;
+    if (config.rope_scaling?.rope_type === 'dynamic') return columnFrequencies(config, seqLen, columns);
+    this.cachedFrequencies ??= columnFrequencies(config, seqLen, columns);
+    return this.cachedFrequencies;
   }
 
   /** forward() on plain arrays: checks ids, reads back logits and taps, disposes every tensor. */
