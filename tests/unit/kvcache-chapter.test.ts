@@ -24,6 +24,7 @@ import { referenceGreedy } from '../../src/llama/reference';
 import type { LlamaModel } from '../../src/llama/model';
 import type { Tokenizer } from '../../src/llama/tokenizer';
 import { readModelFiles } from '../../scripts/load-model';
+import { decodeTimelineOf } from '../../src/runtime/kvcacheOps';
 import { useBackend } from './helpers/backends';
 import { loadChapterModel, SHIPPED_MODEL_DIR } from './helpers/chapter-model';
 
@@ -229,5 +230,28 @@ describe('on the shipped model (wasm)', () => {
     }
     // five end at end-of-text between 149 and 168 tokens; seed 5 runs into the 200-token cap
     expect(lengths).toEqual([155, 158, 149, 157, 200, 168]);
+  });
+});
+
+describe('the decodeTimeline op', () => {
+  let model: LlamaModel;
+  beforeAll(async () => {
+    await useBackend('cpu');
+    ({ model } = loadChapterModel());
+  });
+  afterAll(() => model.dispose());
+
+  test('streams every step and stops when step() says so', async () => {
+    const seen: number[] = [];
+    let calls = 0;
+    const result = await decodeTimelineOf(model, [1, 403, 1030], { steps: 5, layer: 1, head: 0 }, (step) => seen.push(step.cachedTokens), async () => ++calls < 3);
+    expect(seen).toEqual([4, 5, 6]);
+    expect(result.steps).toHaveLength(3);
+    expect(result.contents.values).toHaveLength(6);
+    expect(result.steps.every((step) => step.recomputeMs === undefined)).toBe(true);
+  });
+
+  test('refuses more than 250 steps', async () => {
+    await expect(decodeTimelineOf(model, [1], { steps: 251 })).rejects.toThrow('decodeTimeline: steps must be a whole number from 0 to 250. Received 251.');
   });
 });
