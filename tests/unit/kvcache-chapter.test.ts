@@ -40,6 +40,8 @@ describe('bytes per token', () => {
     // a full 4096-token context of 7B in fp16: 2 GiB per sequence
     expect(formatBytes(b7 * 4096)).toBe('2 GiB');
     expect(formatBytes(b13 * 4096)).toBe('3.13 GiB');
+    expect(formatBytes(b70 * 4096)).toBe('1.25 GiB');
+    expect(formatBytes(b13 * 4096 * 10)).toBe('31.25 GiB');
   });
 
   test('head dim is hidden / heads: 128 for every Llama 2 size', () => {
@@ -163,6 +165,8 @@ describe('allocator simulation on hand-computed traces', () => {
   });
 });
 
+const PAGED_PROMPT = 'Once upon a time, there was a little girl named Lily. She loved to play outside with her ball.';
+
 describe('on the shipped model (wasm)', () => {
   let model: LlamaModel;
   let tokenizer: Tokenizer;
@@ -221,15 +225,27 @@ describe('on the shipped model (wasm)', () => {
     await expect(decodeTimeline(model, [], { steps: 1 })).rejects.toThrow('at least one prompt token');
   });
 
-  test('the paged-memory figure\'s default stories (seeds 1-6, max 200 new tokens) end at different lengths', async () => {
-    const prompt = tokenizer.encode('Once upon a time');
+  test('the paged-memory figure\'s default stories (seeds 1-6, max 200 new tokens) end at end-of-text at different lengths', async () => {
+    const prompt = tokenizer.encode(PAGED_PROMPT, { bos: true });
+    expect(prompt).toHaveLength(27); // one full 16-token block to share, and 11 tokens in a partial one
     const lengths: number[] = [];
     for (let seed = 1; seed <= 6; seed++) {
       const result = await generate(model, prompt, { maxNewTokens: 200, temperature: 1, seed, eosTokenId: 2 });
+      expect(result.stopReason).toBe('eos');
       lengths.push(result.newIds.length);
     }
-    // five end at end-of-text between 149 and 168 tokens; seed 5 runs into the 200-token cap
-    expect(lengths).toEqual([155, 158, 149, 157, 200, 168]);
+    expect(lengths).toEqual([148, 153, 139, 137, 148, 155]);
+    const trace = lengths.map((newTokens) => ({ promptTokens: 27, newTokens, maxNewTokens: 200, group: 0 }));
+    // contiguous: 6 x 227 reserved slots for 1042 tokens; 1024 slots hold 4 requests
+    expect(contiguousLayout(trace).reservedSlots).toBe(6 * 227);
+    expect(contiguousLayout(trace).usedSlots).toBe(6 * 27 + 880);
+    expect(requestsThatFit(trace, 1024, { kind: 'contiguous' })).toBe(4);
+    // paged in 16-token blocks, the first prompt block shared: 5 blocks fewer than unshared
+    const shared = pagedLayout(trace, 16, { sharePrefix: true });
+    const unshared = pagedLayout(trace, 16);
+    expect(unshared.allocatedBlocks - shared.allocatedBlocks).toBe(5);
+    expect(shared.copies).toBe(5);
+    expect(requestsThatFit(trace, 1024, { kind: 'paged', blockSize: 16, sharePrefix: true })).toBe(6);
   });
 });
 
