@@ -41,6 +41,8 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   const head = numberSelect('KV head', config.num_key_value_heads, ctx.state.head);
   grid.append(steps.label, layer.label, head.label);
   const readout = element('p', 'mw-readout');
+  const generated = element('p', 'dw-text');
+  generated.hidden = true;
   const chart = element('div', 'mw-chart');
   const legend = element('ul', 'dw-legend');
   const scrub = slider('Cache after step', { min: 1, max: ctx.state.steps, step: 1, value: ctx.state.steps });
@@ -48,7 +50,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   const cacheNote = element('p', 'mw-readout');
   const grids = element('div', 'kv-grids');
   const alternative = element('div');
-  el.append(form, grid, readout, chart, legend, scrub.label, cacheNote, grids, alternative);
+  el.append(form, grid, readout, generated, chart, legend, scrub.label, cacheNote, grids, alternative);
   scrub.label.hidden = true;
 
   let live: DecodeTimelineStep[] = [];
@@ -116,6 +118,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
     }
     live = [];
     timeline = null;
+    generated.hidden = true;
     scrub.label.hidden = true;
     grids.replaceChildren();
     cacheNote.textContent = '';
@@ -138,6 +141,8 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
       if (runId !== runs || ctx.signal.aborted) return;
       const tokenizer = await pageTokenizer(runtime);
       const all = [...result.promptIds, ...result.steps.map((s) => s.tokenId)];
+      generated.textContent = tokenizer.decode(all);
+      generated.hidden = false;
       labels = all.map((id, i) => `${i} ${tokenizer.idToPiece(id).replace(/▁/g, '␣').slice(0, 6)}`);
       timeline = result;
       live = result.steps;
