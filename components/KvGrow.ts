@@ -7,7 +7,7 @@ import './modelWidgetParts.css';
 import './kvWidgets.css';
 import { lineCurves } from '../src/charts/lineCurves';
 import { formatBytes, kvBytesPerToken, kvShapeOf } from '../src/chapters/kvcache';
-import type { DecodeTimeline, DecodeTimelineStep } from '../src/llama/decodeTimeline';
+import type { OpProgress, OpResult } from '../src/runtime/messages';
 import { integer, text } from '../src/widgets/state';
 import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
@@ -27,6 +27,8 @@ export const schema = {
 };
 
 type State = StateOf<typeof schema>;
+type DecodeTimeline = OpResult<'decodeTimeline'>;
+type DecodeTimelineStep = OpProgress<'decodeTimeline'>;
 
 export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise<void> {
   const { runtime, model } = await loadModel(ctx);
