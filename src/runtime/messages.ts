@@ -14,6 +14,7 @@
  */
 import type { LlamaConfig, RopeScaling } from '../llama/config';
 import type { StopReason } from '../llama/generate';
+import type { DecodeTimeline, DecodeTimelineStep } from '../llama/decodeTimeline';
 import type { DecodeStepProfile, KVCacheLayerInfo, MatmulTiming } from '../llama/inspect';
 import type { AdapterFiles } from '../llama/lora';
 import type { LoraConfig } from '../llama/loraConfig';
@@ -315,6 +316,21 @@ export interface ProfileDecodeStepArgs {
   token?: number;
 }
 
+/** decodeTimeline (src/llama/decodeTimeline.ts): greedy steps against the KV cache, timed. */
+export interface DecodeTimelineArgs {
+  session?: SessionName;
+  input: PromptInput;
+  /** decode steps after the prefill, 0 to 250 (and within the context) */
+  steps: number;
+  /** also recompute the whole prefix without a cache at every step, timed */
+  recompute?: boolean;
+  /** the layer and KV head whose cached keys and values come back */
+  layer?: number;
+  head?: number;
+  /** one untimed prefill first (shader compilation is not timed) */
+  warmup?: boolean;
+}
+
 /** profileDecodeStep's kernels by name, with the step's FLOPs (decodeStepFlops). */
 export type DecodeProfileResult = DecodeStepProfile & { inputIds: number[] };
 
@@ -360,6 +376,8 @@ export interface Ops {
   timeMatmul: Op<TimeMatmulArgs, MatmulTiming>;
   /** One decode step after the prompt under tf.profile: kernels by name, count and time, and its FLOPs. */
   profileDecodeStep: Op<ProfileDecodeStepArgs, DecodeProfileResult>;
+  /** Greedy decoding step by step against the KV cache (and recomputed without it), timed; each step streams. */
+  decodeTimeline: Op<DecodeTimelineArgs, DecodeTimeline, DecodeTimelineStep>;
   /** The tokenizer's piece for each id ("▁the", "<0x0A>"), to label tokens in a figure. */
   pieces: Op<{ ids: number[] }, PiecesResult>;
   /** The loaded model's tokenizer.json (null without one), so a page can count tokens. */

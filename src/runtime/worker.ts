@@ -23,6 +23,7 @@ import { tokenLosses } from '../llama/tensorMath';
 import { evaluateLoss, PackedCorpus } from '../llama/train';
 import { chooseBackend, type BackendInfo } from './backend';
 import { kvCacheOf, profileDecodeStepOf, timeMatmulOf } from './inspectOps';
+import { decodeTimelineOf } from './kvcacheOps';
 import { checkInputLength, lengthLimit } from './limits';
 import { Sessions } from './sessions';
 import type {
@@ -239,6 +240,12 @@ const ops: OpHandlers = {
     const model = sessions.model(session);
     checkInputLength([ids], lengthLimit(model.config));
     return profileDecodeStepOf(model, ids, token);
+  },
+  decodeTimeline: async ({ session, input, ...options }, context) => {
+    const ids = promptIds(requireModel(), input);
+    const model = sessions.model(session);
+    checkInputLength([ids], lengthLimit(model.config));
+    return decodeTimelineOf(model, ids, options, context.progress, context.step);
   },
 };
 

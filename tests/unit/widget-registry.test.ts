@@ -26,6 +26,9 @@ const KNOWN_WIDGETS = [
   'next-token-bars',
   'beam-tree',
   'degeneration',
+  'kv-grow',
+  'kv-prefill',
+  'kv-paged',
 ];
 
 describe('widgetRegistry', () => {

@@ -1,0 +1,129 @@
+// The KV-cache chapter in Chromium: the growing cache (greedy text, tokens, bytes) equals the engine
+// in Node; the prefill figure times the prompt lengths it says; the paged-memory figure's stories
+// have the engine's lengths for the same seeds, and its block tables are the allocator's; bad
+// input is explained; the decodeTimeline op leaks no tensor.
+import { expect, test } from 'vitest';
+import { contiguousLayout, pagedLayout, requestsThatFit } from '../../src/chapters/kvcache';
+import { decodeTimeline } from '../../src/llama/decodeTimeline';
+import { generate } from '../../src/llama/generate';
+import type { getRuntime } from '../../src/runtime/client';
+import { promptLengths } from '../../components/KvPrefill';
+import { startAllWidgets } from './helpers';
+import { settled, type ChapterSite, useChapterSite } from './helpers/chapterSite';
+
+const CHAPTER = '/chapters/10-generate-kv-cache/';
+const GROW = '[data-widget-id="kv-grow"]';
+const PREFILL = '[data-widget-id="kv-prefill"]';
+const PAGED = '[data-widget-id="kv-paged"]';
+const PAGED_PROMPT = 'Once upon a time, there was a little dog.';
+
+let site: ChapterSite;
+useChapterSite((opened) => (site = opened), { engine: true });
+
+/** What src/pages/test/runtime.astro puts on window. */
+type TestPageWindow = { glassLlamaRuntime: { getRuntime: typeof getRuntime } };
+
+test('the three figures show what the engine computes, and explain bad input', async () => {
+  const { model, tokenizer } = site.engine!;
+  const opened = await site.openPage(
+    `${CHAPTER}?backend=wasm&kv-grow.steps=6&kv-grow.layer=2&kv-grow.head=1&kv-prefill.points=2&kv-prefill.steps=2` +
+      `&kv-paged.prompt=${encodeURIComponent(PAGED_PROMPT)}&kv-paged.requests=3&kv-paged.maxNew=40&kv-paged.budget=128&kv-paged.blockSize=8`,
+  );
+  await startAllWidgets(opened.page, 120_000);
+
+  // Growing cache: greedy text and cache size as the engine's decodeTimeline gives them.
+  const grow = opened.page.locator(GROW);
+  expect(await settled(opened.page, GROW)).toEqual({ status: 'ready', message: '' });
+  const prompt = tokenizer.encode('Once upon a time', { bos: true });
+  const node = await decodeTimeline(model, prompt, { steps: 6, layer: 2, head: 1 });
+  const tokens = prompt.length + 6;
+  expect(await grow.locator('.dw-text').textContent()).toBe(tokenizer.decode([...prompt, ...node.steps.map((s) => s.tokenId)]));
+  expect(await grow.locator('.mw-readout').first().textContent()).toContain(`Step 6: the cache holds ${tokens} tokens, ${(2048 * tokens) / 1024} KiB (2 KiB × ${tokens})`);
+  expect(await grow.locator('.kv-grids h4').allTextContents()).toEqual([`Keys (after RoPE), layer 2, KV head 1: [${tokens} × 32]`, `Values, layer 2, KV head 1: [${tokens} × 32]`]);
+  const rows = await grow.locator('table tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent ?? '')));
+  expect(rows.map((row) => row.slice(0, 3))).toEqual(node.steps.map((s) => [String(s.index), String(s.cachedTokens), String(s.cacheBytes)]));
+  for (const row of rows) expect(Number(row[3])).toBeGreaterThan(0);
+  // scrubbing back to step 2 shows the cache then, and writes the link
+  await grow.getByRole('slider', { name: 'Cache after step' }).fill('2');
+  expect(new URL(opened.page.url()).searchParams.get('kv-grow.at')).toBe('2');
+  expect(await grow.locator('.kv-grids h4').first().textContent()).toBe(`Keys (after RoPE), layer 2, KV head 1: [${prompt.length + 2} × 32]`);
+
+  // Prefill against decode: the prompt lengths measured, each time a positive number.
+  await settled(opened.page, PREFILL);
+  const storyIds = tokenizer.encode((await opened.page.locator(`${PREFILL} input[type=text]`).inputValue()), { bos: true });
+  const lengths = promptLengths(Math.min(storyIds.length, 256 - 2), 2);
+  const prefillRows = await opened.page.locator(`${PREFILL} table tbody tr`).evaluateAll((trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent ?? '')));
+  expect(prefillRows.map((row) => Number(row[0]))).toEqual(lengths);
+  for (const row of prefillRows) for (const cell of row.slice(1)) expect(Number(cell)).toBeGreaterThan(0);
+
+  // Paged memory: the stories' lengths are the engine's for seeds 1-3; block tables are the allocator's.
+  await settled(opened.page, PAGED);
+  const pagedPrompt = tokenizer.encode(PAGED_PROMPT, { bos: true });
+  const trace = [];
+  for (let seed = 1; seed <= 3; seed++) {
+    const result = await generate(model, pagedPrompt, { maxNewTokens: 40, temperature: 1, seed, eosTokenId: 2 });
+    trace.push({ promptTokens: pagedPrompt.length, newTokens: result.newIds.length, maxNewTokens: 40, group: 0 });
+  }
+  const paged = pagedLayout(trace, 8, { sharePrefix: true });
+  const tableLines = await opened.page.locator(`${PAGED} .kv-tables p`).allTextContents();
+  expect(tableLines.slice(1)).toEqual(trace.map((r, i) => `request ${i + 1} (${r.promptTokens} + ${r.newTokens} tokens): [${paged.blockTables[i].join(', ')}]`));
+  expect(await opened.page.locator(`${PAGED} h4`).allTextContents()).toEqual([
+    `Contiguous, reserved to prompt + max_new_tokens (${pagedPrompt.length} + 40): ${requestsThatFit(trace, 128, { kind: 'contiguous' })} of 3 requests fit`,
+    `Paged, blocks of 8 tokens, prompt blocks shared: ${requestsThatFit(trace, 128, { kind: 'paged', blockSize: 8, sharePrefix: true })} of 3 requests fit`,
+  ]);
+  expect(await opened.page.locator(`${PAGED} .mw-readout`).textContent()).toContain(`Contiguous: ${contiguousLayout(trace).reservedSlots} slots reserved`);
+  // unticking sharing redraws without the model: the unshared tables
+  await opened.page.locator(PAGED).getByRole('checkbox').uncheck();
+  expect(new URL(opened.page.url()).searchParams.get('kv-paged.share')).toBe('false');
+  const unshared = pagedLayout(trace, 8);
+  expect((await opened.page.locator(`${PAGED} .kv-tables p`).allTextContents())[1]).toBe(`request 1 (${trace[0].promptTokens} + ${trace[0].newTokens} tokens): [${unshared.blockTables[0].join(', ')}]`);
+
+  // Bad input: an empty prompt; a prompt too short to compare lengths.
+  await grow.getByRole('textbox', { name: 'Prompt' }).fill('');
+  await grow.getByRole('button', { name: 'Run' }).click();
+  expect(await settled(opened.page, GROW)).toEqual({ status: 'error', message: 'The prompt is empty: type a few words.' });
+  const prefill = opened.page.locator(PREFILL);
+  await prefill.getByRole('textbox', { name: 'Prompt' }).fill('Hi');
+  await prefill.getByRole('button', { name: 'Run' }).click();
+  expect((await settled(opened.page, PREFILL)).message).toMatch(/^The prompt has \d tokens \(with <s>\); give it at least 4/);
+  expect(opened.consoleErrors).toEqual([]);
+  expect(opened.pageErrors).toEqual([]);
+  await opened.close();
+});
+
+test('out-of-range link values fall back with a message', async () => {
+  const opened = await site.openPage(`${CHAPTER}?backend=wasm&kv-grow.steps=500&kv-grow.head=7&kv-prefill.points=2&kv-prefill.steps=2&kv-paged.requests=99&kv-paged.maxNew=16`);
+  await startAllWidgets(opened.page, 120_000);
+  await settled(opened.page, PAGED);
+  expect(await opened.page.locator(`${PAGED} [data-widget-status]`).textContent()).toContain(
+    'The link sets requests to "99", but it must be a whole number from 2 to 8; showing 6 instead.',
+  );
+  const grow = await settled(opened.page, GROW);
+  expect(grow.message).toContain('The link sets steps to "500", but it must be a whole number from 2 to 120; showing 40 instead.');
+  expect(opened.consoleErrors).toEqual([]);
+  await opened.close();
+});
+
+test('the decodeTimeline op matches the engine in Node and leaks no tensor', async () => {
+  const { model } = site.engine!;
+  const opened = await site.openPage('/test/runtime/?backend=wasm');
+  await opened.page.getByText('ready', { exact: true }).waitFor();
+  const outcome = await opened.page.evaluate(async () => {
+    const runtime = await (window as unknown as TestPageWindow).glassLlamaRuntime.getRuntime();
+    await runtime.load('/models/glass-llama/');
+    const before = await runtime.memory();
+    const steps: number[] = [];
+    const result = await runtime.call('decodeTimeline', { input: { ids: [1, 403, 1030, 262] }, steps: 5, recompute: true, layer: 3, head: 1 }, { onProgress: (step) => steps.push(step.cachedTokens) });
+    const refused = await runtime.call('decodeTimeline', { input: { ids: [1] }, steps: 251 }).then(() => 'accepted', (error: Error) => error.message);
+    return { before, after: await runtime.memory(), result, steps, refused };
+  });
+  expect(outcome.after.numTensors).toBe(outcome.before.numTensors);
+  expect(outcome.steps).toEqual([5, 6, 7, 8, 9]);
+  const node = await decodeTimeline(model, [1, 403, 1030, 262], { steps: 5, layer: 3, head: 1 });
+  expect(outcome.result.newIds).toEqual(node.newIds);
+  for (const step of outcome.result.steps) expect(step.maxLogitDifference!).toBeLessThan(1e-4);
+  const worst = Math.max(...outcome.result.contents.values.flat().map((v, i) => Math.abs(v - node.contents.values.flat()[i])));
+  expect(worst).toBeLessThan(1e-4);
+  expect(outcome.refused).toBe('decodeTimeline: steps must be a whole number from 0 to 250. Received 251.');
+  await opened.close();
+});
