@@ -4,8 +4,8 @@
 //
 //   const problems = await sweepPage(site, '/chapters/03-rope/');   // [] = the page passes
 //
-// Order, per page: load at the first width in its first theme, start every widget and wait until
-// each has drawn, then status, console, page errors, other origins, raw math, sideways scroll,
+// Order, per page: load at the first width in its first theme, start every widget (of a chapter or
+// an embed page; a deck's widgets start slide by slide in slides.test.ts) and wait until each has drawn, then status, console, page errors, other origins, raw math, sideways scroll,
 // math layout and axe (problemsOnPage + mathLayoutProblems); then the same page goes to the other
 // width and the other theme (no reload: the widgets redraw for the new width), and the layout, math
 // and axe checks run again. Console errors and foreign requests are read last, so anything the
@@ -122,7 +122,9 @@ export async function sweepPage(
   const { page } = opened;
   const problems: string[] = [];
 
-  const widgets = await startAllWidgets(page, 120_000);
+  // A deck shows one slide at a time: its other slides' widgets stay idle (slides.test.ts starts
+  // them slide by slide); problemsOnPage waits for the ones that started.
+  const widgets = kind === 'other' ? [] : await startAllWidgets(page, 120_000);
   problems.push(...widgets.filter((w) => w.status === 'error').map((w) => `[${label(first)}] widget ${w.id} failed: ${w.message}`));
   const measured = kind === 'embed' ? await measuredEmbedHeight(opened) : undefined;
   if (kind === 'embed') {
