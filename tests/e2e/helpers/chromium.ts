@@ -35,13 +35,47 @@ export interface LaunchOptions {
   webgpu?: boolean;
 }
 
-/** A headless Chromium; call browser.close() when done. */
-export async function launchChromium({ webgpu = true }: LaunchOptions = {}): Promise<Browser> {
+function launchOptions(webgpu: boolean) {
   const runningAsRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  return chromium.launch({
+  return {
     executablePath: findChromium(),
     headless: true,
     chromiumSandbox: !runningAsRoot,
     args: [...(webgpu ? WEBGPU_FLAGS : []), ...(runningAsRoot ? ['--no-sandbox'] : []), ...QUIET_FLAGS],
-  });
+  };
+}
+
+/**
+ * The environment variable that holds the WebSocket endpoint of the shared browser of a kind,
+ * set by the browser project's globalSetup (startSharedBrowsers) and inherited by the test files'
+ * worker processes.
+ */
+export const sharedBrowserVariable = (webgpu: boolean) => (webgpu ? 'GLASS_LLAMA_CHROMIUM_WEBGPU_WS' : 'GLASS_LLAMA_CHROMIUM_WS');
+
+/**
+ * A headless Chromium; call browser.close() when done. Inside the browser test run this is a
+ * connection to the run's shared browser of that kind (one Chromium for every test file, each file
+ * in its own contexts, which close() closes); elsewhere (scripts, GLASS_LLAMA_OWN_BROWSER=1) a
+ * browser of its own.
+ */
+export async function launchChromium({ webgpu = true }: LaunchOptions = {}): Promise<Browser> {
+  const shared = process.env[sharedBrowserVariable(webgpu)];
+  if (shared && process.env.GLASS_LLAMA_OWN_BROWSER !== '1') return chromium.connect(shared);
+  return chromium.launch(launchOptions(webgpu));
+}
+
+/**
+ * Starts the two shared browsers (with and without a WebGPU adapter) and publishes their endpoints
+ * in the environment for the test files; returns a function that stops them. Contexts are the
+ * isolation between test files (cookies, storage, permissions, BroadcastChannel are per context).
+ */
+export async function startSharedBrowsers(): Promise<() => Promise<void>> {
+  const servers = await Promise.all([true, false].map(async (webgpu) => {
+    const server = await chromium.launchServer(launchOptions(webgpu));
+    process.env[sharedBrowserVariable(webgpu)] = server.wsEndpoint();
+    return server;
+  }));
+  return async () => {
+    await Promise.all(servers.map((server) => server.close()));
+  };
 }

@@ -19,6 +19,8 @@
  * - serveDist({ root?, mounts? }): Promise<{ url, close }> -- static server on 127.0.0.1, free port.
  * - launchChromium({ webgpu? = true }): Promise<Browser> -- Chromium from CHROME_PATH or
  *   /usr/bin/chromium with a SwiftShader WebGPU adapter; throws with install steps if missing.
+ *   In the browser test run it connects to the run's shared browser of that kind (started by
+ *   globalSetup: startSharedBrowsers); close() then closes this file's contexts only.
  * - openPage(browser, origin, path, { viewport?, colorScheme?, waitUntil? }): Promise<OpenedPage>
  *   -- { page, context, response, consoleErrors, pageErrors, offOriginRequests, requests, close }.
  * - openSite({ webgpu?, mounts? }): Promise<Site> -- serveDist + launchChromium in one, with
@@ -35,6 +37,11 @@
  * - widgetsStartedHaveFinished(page): wait until every started widget has drawn or failed.
  * - chapterPaths(): string[] -- every built chapter page, e.g. '/chapters/01-how-to-read/'.
  * - builtPagePaths(): string[] -- every HTML page in dist/, e.g. '/', '/slides/03-rope/presenter/'.
+ * - sweepPage(openPage, path): Promise<SweepResult> -- loads a built page once, draws its widgets,
+ *   and runs every page check in both themes at both widths (phone 390 px dark, desktop 1280 px
+ *   light; an embed at the oEmbed width, light, then phone, dark); returns { problems, opened,
+ *   widgets, embedHeight } with the page left open. pageKind(path), sweepUrl(path),
+ *   sweepViews(kind), switchView(page, view), DESKTOP, PHONE are its pieces.
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -47,11 +54,13 @@ import { serveDist, type ServeOptions } from './server';
 export { buildOnce, DIST_DIR, REPO_ROOT } from './build';
 export { serveDist } from './server';
 export type { ServedSite, ServeOptions } from './server';
-export { findChromium, launchChromium, WEBGPU_FLAGS } from './chromium';
+export { findChromium, launchChromium, startSharedBrowsers, WEBGPU_FLAGS } from './chromium';
 export { openPage, startAllWidgets, widgetsStartedHaveFinished } from './page';
 export type { OpenedPage, OpenPageOptions } from './page';
 export { describeViolations, runAxe, seriousViolations } from './axe';
 export { mathLayoutProblems, problemsOnPage } from './checks';
+export { DESKTOP, PHONE, pageKind, sweepPage, sweepUrl, sweepViews, switchView } from './sweep';
+export type { PageKind, SweepResult, SweepView } from './sweep';
 
 export interface Site {
   url: string;
