@@ -169,6 +169,16 @@ export function decodeIntensity(config: LlamaShape, keys: number, bytesPerValue 
   return tokenFlops(config, keys).total / (params.matmul * bytesPerValue + cacheBytes);
 }
 
+/**
+ * A prefill of `tokens` positions reads every weight once for all of them (float32), so its
+ * intensity grows with the prompt: about tokens / 2 FLOPs per byte of weights (activations and the
+ * cache written are left out, so this is an upper bound). Only the last row goes through the
+ * classifier, as in generation.
+ */
+export function prefillIntensity(config: LlamaShape, tokens: number, bytesPerValue = 4): number {
+  return forwardFlops(config, tokens, { lmHeadRows: 1 }).total / (parameterCount(config).matmul * bytesPerValue);
+}
+
 /** The matmul benchmark's sizes: square products from 16 to 2048, doubling. */
 export const SWEEP_SIZES = [16, 32, 64, 128, 256, 512, 1024, 2048] as const;
 

@@ -4,7 +4,7 @@
 // against 6 N T and the figures their papers report.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   DEVICE_PEAKS,
   LLAMA2_7B,
@@ -13,6 +13,7 @@ import {
   TRAINING_RUNS,
   blockFlops,
   decodeIntensity,
+  prefillIntensity,
   forwardFlops,
   formatDuration,
   impliedMfu,
@@ -139,6 +140,15 @@ describe('FLOPs per token', () => {
     expect(decodeIntensity(LLAMA2_7B, 1)).toBeCloseTo(0.5, 3);
     expect(decodeIntensity(ours, 1)).toBeCloseTo(0.5, 2);
   });
+
+  test('a prefill of n tokens reaches about n / 2 FLOPs per byte of weights', () => {
+    // Llama 2 7B, 512 tokens: 512 × 2 P_body + 4·32·32·128 · 512·513/2 + 2 · 4096 · 32000, over 4 P
+    const p = parameterCount(LLAMA2_7B);
+    const body = p.attention + p.mlp;
+    const flops = 512 * 2 * body + 4 * 32 * 32 * 128 * ((512 * 513) / 2) + 2 * 4096 * 32000;
+    expect(prefillIntensity(LLAMA2_7B, 512)).toBeCloseTo(flops / (4 * p.matmul), 10);
+    expect(prefillIntensity(LLAMA2_7B, 512)).toBeCloseTo(253.5, 1);
+  });
 });
 
 describe('training FLOPs and the calculator presets', () => {
@@ -210,5 +220,29 @@ describe('roofline', () => {
     expect(siPrefix(512)).toBe('512 ');
     expect(formatDuration(90)).toBe('1.5 minutes');
     expect(formatDuration(-1)).toBe('—');
+  });
+});
+
+describe('the shipped model backs the chapter', () => {
+  let chapter: import('./helpers/chapter-model').ChapterModel;
+  beforeAll(async () => {
+    const { useBackend } = await import('./helpers/backends');
+    const { loadChapterModel } = await import('./helpers/chapter-model');
+    await useBackend('wasm');
+    chapter = loadChapterModel();
+  }, 60_000);
+  afterAll(() => chapter?.model.dispose());
+
+  test('one decode step launches 37 kernels (8 per layer + 5) for 1,976,064 FLOPs at 28 keys: about 53,000 FLOPs a launch', async () => {
+    const { profileDecodeStep } = await import('../../src/llama/inspect');
+    const { schema } = await import('../../components/FlopsModelBudget');
+    const ids = chapter.tokenizer.encode(schema.prompt.default, { bos: true });
+    const profile = await profileDecodeStep(chapter.model, ids);
+    expect(profile.kernelCount).toBe(8 * 4 + 5);
+    expect(profile.cachedTokens).toBe(ids.length + 1);
+    expect(profile.flops.total).toBe(tokenFlops(ours, ids.length + 2).total);
+    expect(ids.length).toBe(26);
+    expect(profile.flops.total).toBe(1_976_064);
+    expect(Math.round(profile.flops.total / profile.kernelCount / 1000)).toBe(53);
   });
 });
