@@ -223,6 +223,35 @@ describe('roofline', () => {
   });
 });
 
+describe('numbers the chapter states', () => {
+  test('our model: 2,443,008 FLOPs a token at 256 keys; 959,360 weights multiply; a 26-token prefill does about 10 FLOPs per byte', () => {
+    expect(tokenFlops(ours, 256).total).toBe(2_443_008);
+    expect(parameterCount(ours).matmul).toBe(959_360);
+    expect(prefillIntensity(ours, 26)).toBeCloseTo(39_501_568 / 3_837_440, 10);
+    expect(Math.round(prefillIntensity(ours, 26))).toBe(10);
+  });
+
+  test('Llama 2 7B: attention at 4096 keys adds 16% to the 13.2 GFLOP of a token', () => {
+    expect(Math.round((100 * tokenFlops(LLAMA2_7B, 4096).attention) / tokenFlops(LLAMA2_7B, 0).total)).toBe(16);
+    expect(Number((tokenFlops(LLAMA2_7B, 0).total / 1e9).toFixed(1))).toBe(13.2);
+  });
+
+  test('a batch-of-one decode on an A100 (BF16 weights, 1 FLOP per byte) reaches at most 0.65% of its BF16 peak', () => {
+    const a100 = DEVICE_PEAKS.find((d) => d.name.includes('A100'))!;
+    expect(roofline(1, { peak: a100.bf16, bandwidth: a100.bandwidth }) / a100.bf16).toBeCloseTo(0.00654, 5);
+  });
+
+  test('Llama 2 7B on one A100 at 40% MFU: about 20.5 years', () => {
+    const llama = TRAINING_RUNS.find((r) => r.id === 'llama2-7b')!;
+    const seconds = trainingSeconds({ flops: trainingFlops(llama.parameters, llama.tokens), devices: 1, peak: 312e12, mfu: 0.4 });
+    expect(formatDuration(seconds)).toBe('20.5 years');
+  });
+
+  test('37 launches of about 53,000 FLOPs each: less than one 32 × 32 × 32 product (65,536)', () => {
+    expect(matmulFlops(32, 32, 32)).toBe(65_536);
+  });
+});
+
 describe('the shipped model backs the chapter', () => {
   let chapter: import('./helpers/chapter-model').ChapterModel;
   beforeAll(async () => {
