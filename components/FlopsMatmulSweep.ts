@@ -45,7 +45,9 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   let finished = true;
   const draw = () => {
     if (points.length === 0) return;
-    const best = points.reduce((a, b) => (b.flopsPerSecond > a.flopsPerSecond ? b : a));
+    const timed = points.filter((p) => Number.isFinite(p.flopsPerSecond));
+    const best = timed.length ? timed.reduce((a, b) => (b.flopsPerSecond > a.flopsPerSecond ? b : a)) : null;
+    const ofBest = (p: SweepPoint) => (best && Number.isFinite(p.flopsPerSecond) ? `${Math.round((100 * p.flopsPerSecond) / best.flopsPerSecond)}%` : '—');
     const kneeSize = knee(points);
     const sizes = sweepSizes(Number(ctx.state.largest));
     chart.replaceChildren(
@@ -55,7 +57,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
         yLabel: 'FLOP/s',
         xTicks: sizes,
         yFormat: (y) => siPrefix(y, 2).trim(),
-        reference: finished ? { y: best.flopsPerSecond, label: `best measured ${formatRate(best.flopsPerSecond)}` } : undefined,
+        reference: finished && best ? { y: best.flopsPerSecond, label: `best measured ${formatRate(best.flopsPerSecond)}` } : undefined,
         label: `Achieved FLOP/s against matrix size on the ${model.backend.name} backend: ${points.map((p) => `n = ${p.size}: ${formatRate(p.flopsPerSecond)}`).join('; ')}`,
       }),
     );
@@ -63,15 +65,16 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
       table,
       `Square products on the ${model.backend.name} backend (median of ${ctx.state.reps})`,
       ['n', 'FLOPs (2n³)', 'time', 'rate', 'of best'],
-      points.map((p) => [p.size, p.flops.toLocaleString('en-US'), formatMs(p.ms), formatRate(p.flopsPerSecond), `${Math.round((100 * p.flopsPerSecond) / best.flopsPerSecond)}%`]),
+      points.map((p) => [p.size, p.flops.toLocaleString('en-US'), formatMs(p.ms), formatRate(p.flopsPerSecond), ofBest(p)]),
     );
     tableWrap.hidden = false;
-    if (finished) {
+    if (finished && !best) readout.textContent = 'Every product finished faster than the clock can resolve: choose a larger n.';
+    else if (finished && best) {
       const smallest = points[0];
       readout.textContent =
         `Best: ${formatRate(best.flopsPerSecond)} at n = ${best.size}. ` +
         (kneeSize !== null && kneeSize !== smallest.size
-          ? `The knee is at n = ${kneeSize}, the first size at half the best rate: below it a call's fixed cost outweighs its ${siPrefix(matmulFlops(kneeSize, kneeSize, kneeSize))}FLOPs; n = ${smallest.size} reaches ${Math.round((100 * smallest.flopsPerSecond) / best.flopsPerSecond)}% of the best.`
+          ? `The knee is at n = ${kneeSize}, the first size at half the best rate: below it a call's fixed cost outweighs its ${siPrefix(matmulFlops(kneeSize, kneeSize, kneeSize))}FLOPs; n = ${smallest.size} reaches ${ofBest(smallest)} of the best.`
           : `Every size reached half the best rate; try a larger n to see the curve flatten.`);
     }
   };

@@ -31,6 +31,9 @@ export const BANDWIDTH_SHAPES: readonly (readonly [k: number, n: number])[] = [
 const PROMPT = 'Once upon a time, there was a little girl named Lily. She loved to play in the park with her dog.';
 const NEW_TOKENS = 24;
 
+/** FLOP/s of `flops` done in `ms`; NaN when the clock read 0 (too fast to resolve). */
+const rate = (flops: number, ms: number) => (ms > 0 ? flops / (ms / 1000) : Number.NaN);
+
 interface Measured {
   label: string;
   intensity: number;
@@ -80,7 +83,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
       ['point', 'FLOPs per byte', 'achieved', 'of the roof at that intensity', 'how'],
       points.map((p) => {
         const roof = Math.min(ceiling!.peak, ceiling!.bandwidth * p.intensity);
-        return [p.label, p.intensity.toPrecision(3), formatRate(p.flopsPerSecond), `${Math.round((100 * p.flopsPerSecond) / roof)}%`, p.how];
+        return [p.label, p.intensity.toPrecision(3), formatRate(p.flopsPerSecond), Number.isFinite(p.flopsPerSecond) ? `${Math.round((100 * p.flopsPerSecond) / roof)}%` : '—', p.how];
       }),
     );
     tableWrap.hidden = false;
@@ -112,15 +115,15 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
       for (const [k, n] of BANDWIDTH_SHAPES) {
         step(`Timing a [1, ${k}] × [${k}, ${n}] matrix-vector product`);
         const timing = await runtime.call('timeMatmul', { m: 1, k, n, reps: 5 }, { signal });
-        bandwidth = Math.max(bandwidth, matmulBytes(1, k, n) / (timing.ms / 1000));
-        points.push({ label: `matvec ${k}×${n}`, intensity: matmulIntensity(1, k, n), flopsPerSecond: matmulFlops(1, k, n) / (timing.ms / 1000), how: 'timeMatmul, median of 5' });
+        if (timing.ms > 0) bandwidth = Math.max(bandwidth, matmulBytes(1, k, n) / (timing.ms / 1000));
+        points.push({ label: `matvec ${k}×${n}`, intensity: matmulIntensity(1, k, n), flopsPerSecond: rate(matmulFlops(1, k, n), timing.ms), how: 'timeMatmul, median of 5' });
         finish();
       }
       const matmulPoints: Measured[] = [];
       for (const n of sizes) {
         step(`Timing a ${n} × ${n} × ${n} matmul`);
         const timing = await runtime.call('timeMatmul', { m: n, k: n, n, reps: 3 }, { signal });
-        matmulPoints.push({ label: `matmul ${n}`, intensity: matmulIntensity(n, n, n), flopsPerSecond: matmulFlops(n, n, n) / (timing.ms / 1000), how: 'timeMatmul, median of 3' });
+        matmulPoints.push({ label: `matmul ${n}`, intensity: matmulIntensity(n, n, n), flopsPerSecond: rate(matmulFlops(n, n, n), timing.ms), how: 'timeMatmul, median of 3' });
         finish();
       }
       step('Timing our model: a prompt, then greedy tokens');
@@ -143,7 +146,9 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
       const prefillMs = arrivals[0] - started;
       const decodePerSecond = ((arrivals.length - 1) / (arrivals[arrivals.length - 1] - arrivals[0])) * 1000;
       const keys = ids.length + NEW_TOKENS / 2;
-      ceiling = { peak: Math.max(...matmulPoints.map((p) => p.flopsPerSecond)), bandwidth };
+      const peak = Math.max(0, ...matmulPoints.map((p) => p.flopsPerSecond).filter(Number.isFinite));
+      if (peak === 0 || bandwidth === 0) throw new Error('the products finished faster than the clock can resolve; choose a larger n');
+      ceiling = { peak, bandwidth };
       points = [
         ...points,
         ...matmulPoints,

@@ -97,7 +97,8 @@ export async function matmulSweep(
       throw error;
     });
     if (timing === null) break;
-    const point = { size, flops: matmulFlops(size, size, size), ms: timing.ms, flopsPerSecond: timing.flops / (timing.ms / 1000) };
+    // A product faster than the worker's clock can resolve reads 0 ms: its rate is unknown (NaN), not infinite.
+    const point = { size, flops: matmulFlops(size, size, size), ms: timing.ms, flopsPerSecond: timing.ms > 0 ? timing.flops / (timing.ms / 1000) : Number.NaN };
     points.push(point);
     onPoint?.(point, index);
   }
@@ -110,7 +111,7 @@ export function formatRate(flopsPerSecond: number): string {
   return `${Number((flopsPerSecond / 1e9).toPrecision(3))} GFLOP/s`;
 }
 
-/** A time in ms with three significant digits. */
+/** A time in ms with three significant digits; 0 is below the clock's resolution. */
 export function formatMs(ms: number): string {
-  return `${Number(ms.toPrecision(3))} ms`;
+  return ms > 0 ? `${Number(ms.toPrecision(3))} ms` : 'under the clock’s resolution';
 }

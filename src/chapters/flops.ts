@@ -184,7 +184,7 @@ export const SWEEP_SIZES = [16, 32, 64, 128, 256, 512, 1024, 2048] as const;
 
 /** Where a rate curve stops being overhead-bound: the first size that reaches half of the best rate. */
 export function knee(points: readonly { size: number; flopsPerSecond: number }[]): number | null {
-  const best = Math.max(0, ...points.map((p) => p.flopsPerSecond));
+  const best = Math.max(0, ...points.map((p) => p.flopsPerSecond).filter(Number.isFinite));
   if (best <= 0) return null;
   return points.find((p) => p.flopsPerSecond >= best / 2)?.size ?? null;
 }

@@ -46,6 +46,7 @@ const MARGIN = { top: 14, right: 16, bottom: 40, left: 58 };
 /** Powers of ten (and of two when a decade is too sparse) that lie within [low, high]. */
 function decadeTicks(low: number, high: number): number[] {
   const ticks: number[] = [];
+  if (!(low > 0) || !Number.isFinite(high)) return ticks;
   for (let e = Math.floor(Math.log10(low)); e <= Math.ceil(Math.log10(high)); e++) {
     const value = 10 ** e;
     if (value >= low * 0.999 && value <= high * 1.001) ticks.push(value);
@@ -55,8 +56,10 @@ function decadeTicks(low: number, high: number): number[] {
 
 export function logLogChart(series: readonly LogSeries[], options: LogLogChartOptions): SVGSVGElement {
   const { width, height = 260, xLabel, yLabel, xFormat = String, yFormat = String, ceiling, reference, markers = [], label } = options;
-  const xs = [...series.flatMap((s) => s.points.map((p) => p.x)), ...markers.map((m) => m.x), ...(options.xTicks ?? [])].filter((x) => x > 0);
-  const ys = [...series.flatMap((s) => s.points.map((p) => p.y)), ...markers.map((m) => m.y), ...(reference ? [reference.y] : [])].filter((y) => y > 0);
+  // Only finite positive values can sit on a log axis (an unmeasurable rate is NaN).
+  const usable = (value: number) => value > 0 && Number.isFinite(value);
+  const xs = [...series.flatMap((s) => s.points.map((p) => p.x)), ...markers.map((m) => m.x), ...(options.xTicks ?? [])].filter(usable);
+  const ys = [...series.flatMap((s) => s.points.map((p) => p.y)), ...markers.map((m) => m.y), ...(reference ? [reference.y] : [])].filter(usable);
   let [xLow, xHigh] = xs.length ? [Math.min(...xs), Math.max(...xs)] : [1, 10];
   if (ceiling) {
     const ridge = ceiling.peak / ceiling.bandwidth;
@@ -122,7 +125,7 @@ export function logLogChart(series: readonly LogSeries[], options: LogLogChartOp
     .x((p) => x(p.x))
     .y((p) => y(p.y));
   for (const s of series) {
-    const points = s.points.filter((p) => p.x > 0 && p.y > 0);
+    const points = s.points.filter((p) => usable(p.x) && usable(p.y));
     svg.append('path').attr('class', `chart-line ${s.className}`).attr('fill', 'none').attr('d', path(points));
     svg
       .append('g')
@@ -134,7 +137,7 @@ export function logLogChart(series: readonly LogSeries[], options: LogLogChartOp
       .attr('cy', (p) => y(p.y))
       .attr('r', 3.5);
   }
-  for (const marker of markers.filter((m) => m.x > 0 && m.y > 0)) {
+  for (const marker of markers.filter((m) => usable(m.x) && usable(m.y))) {
     const g = svg.append('g').attr('class', `chart-marker-point ${marker.className ?? ''}`);
     g.append('rect')
       .attr('x', x(marker.x) - 4.5)
