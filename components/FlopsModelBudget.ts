@@ -84,7 +84,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
       await timeGeneration(runtime, prepared.ids, ctx.state.newTokens); // warm-up: shaders, caches
       const speed = await timeGeneration(runtime, prepared.ids, ctx.state.newTokens);
       const profile: DecodeProfileResult = await runtime.call('profileDecodeStep', { input: { ids: prepared.ids } });
-      const reference = await runtime.call('timeMatmul', { m: REFERENCE_SIZE, k: REFERENCE_SIZE, n: REFERENCE_SIZE, reps: 3 });
+      const reference = await runtime.call('timeMatmulChain', { m: REFERENCE_SIZE, k: REFERENCE_SIZE, n: REFERENCE_SIZE, reps: 3 });
       if (runId !== runs || ctx.signal.aborted) return;
       const referenceRate = matmulFlops(REFERENCE_SIZE, REFERENCE_SIZE, REFERENCE_SIZE) / (reference.ms / 1000);
       const prefillFlops = forwardFlops(config, speed.promptTokens, { lmHeadRows: 1 }).total;

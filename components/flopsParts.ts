@@ -1,6 +1,6 @@
 // Pieces the FLOPs chapter's widgets share: links that reopen the page on another backend, a
-// Run / Cancel pair with a progress bar, and a matmul sweep run in the worker (timeMatmul) one size
-// at a time, so a press of Cancel stops it before the next size and the page never waits on it.
+// Run / Cancel pair with a progress bar, and a matmul sweep run in the worker (timeMatmulChain: each
+// product chained until a run lasts 20 ms, so small sizes get a time too) one size at a time, so a press of Cancel stops it before the next size and the page never waits on it.
 import './flopsWidgets.css';
 import { matmulFlops } from '../src/chapters/flops';
 import type { RuntimeClient } from '../src/runtime/client';
@@ -79,7 +79,8 @@ export interface SweepPoint {
 }
 
 /**
- * Times square products of each size in turn in the worker (one warm-up, the median of `reps`),
+ * Times square products of each size in turn in the worker (timeMatmulChain: the median of `reps`
+ * chained runs),
  * calling onPoint after each. Stops before the next size once `signal` is aborted (the size being
  * timed is cancelled in the worker too) and returns the points measured so far.
  */
@@ -92,7 +93,7 @@ export async function matmulSweep(
   for (const [index, size] of sizes.entries()) {
     if (signal.aborted) break;
     onStart?.(size, index);
-    const timing = await runtime.call('timeMatmul', { m: size, k: size, n: size, reps }, { signal }).catch((error: unknown) => {
+    const timing = await runtime.call('timeMatmulChain', { m: size, k: size, n: size, reps }, { signal }).catch((error: unknown) => {
       if (signal.aborted) return null;
       throw error;
     });

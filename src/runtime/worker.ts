@@ -22,6 +22,7 @@ import { tokenLosses } from '../llama/tensorMath';
 import { evaluateLoss, PackedCorpus } from '../llama/train';
 import { chooseBackend, type BackendInfo } from './backend';
 import { kvCacheOf, profileDecodeStepOf, timeMatmulOf } from './inspectOps';
+import { timeMatmulChainOf } from './flopsOps';
 import { checkInputLength, lengthLimit } from './limits';
 import { Sessions } from './sessions';
 import type {
@@ -84,6 +85,7 @@ const sessions = new Sessions(() => requireModel().model);
 const QUICK_OPS: ReadonlySet<OpName> = new Set<OpName>([
   'forward', 'loss', 'pieces', 'tokenizer', 'memory', 'generateBatch', 'evaluate',
   'saveAdapter', 'kvCache', 'timeMatmul', 'profileDecodeStep',
+  'timeMatmulChain',
 ]);
 /** Ops that end with a result (not an error) when cancelled: they say how far they got. */
 const RESULT_WHEN_CANCELLED: ReadonlySet<OpName> = new Set<OpName>(['generate', 'trainSteps']);
@@ -232,6 +234,10 @@ const ops: OpHandlers = {
   timeMatmul: async (args) => {
     requireModel(); // the backend is chosen by the first load
     return timeMatmulOf(args);
+  },
+  timeMatmulChain: async (args) => {
+    requireModel(); // the backend is chosen by the first load
+    return timeMatmulChainOf(args);
   },
   profileDecodeStep: async ({ session, input, token }) => {
     const ids = promptIds(requireModel(), input);

@@ -73,7 +73,7 @@ test('the four widgets: calculator, budget, sweep with cancel, roofline; each ch
   await page.waitForFunction((sel) => document.querySelector<HTMLElement>(sel)!.dataset.status === 'ready', SWEEP, { timeout: 120_000 });
   const sweepRows = await sweep.locator('table tbody tr').evaluateAll(cells);
   expect(sweepRows.map((row) => [row[0], row[1]])).toEqual([16, 32, 64].map((n) => [String(n), (2 * n ** 3).toLocaleString('en-US')]));
-  for (const row of sweepRows) expect(row[3]).toMatch(/^\d[\d.]* GFLOP\/s$/);
+  for (const row of sweepRows) expect(row[3]).toMatch(/^\d[\d.]* GFLOP\/s$/); // chained until a run lasts 20 ms, so every size has a rate
   expect(await sweep.locator('svg circle').count()).toBe(3);
   // Cancel: the largest size (2048³ on WebAssembly) takes far longer than a click; the sweep stops
   // before the next size, and the page answers meanwhile.
@@ -121,7 +121,7 @@ test('bad link values fall back with a message', async () => {
 /** What src/pages/test/runtime.astro puts on window. */
 type TestPageWindow = { glassLlamaRuntime: { getRuntime: typeof getRuntime } };
 
-test('the calls the widgets make (timeMatmul cancelled mid-way, generate, profileDecodeStep, forward) leak no tensor', async () => {
+test('the calls the widgets make (timeMatmul cancelled mid-way, timeMatmulChain, generate, profileDecodeStep, forward) leak no tensor', async () => {
   const opened = await site.openPage('/test/runtime/?backend=wasm');
   await opened.page.getByText('ready', { exact: true }).waitFor();
   const outcome = await opened.page.evaluate(async () => {
@@ -139,10 +139,13 @@ test('the calls the widgets make (timeMatmul cancelled mid-way, generate, profil
     const { inputIds } = await runtime.forward({ text: 'Once upon a time' });
     await runtime.generate({ ids: inputIds[0], maxNewTokens: 4, temperature: 0, ignoreEos: true }).result;
     await runtime.call('profileDecodeStep', { input: { ids: inputIds[0] } });
-    await runtime.call('timeMatmul', { m: 1, k: 2048, n: 4096, reps: 1 });
-    return { before, after: await runtime.memory(), bigOutcome };
+    const chained = await runtime.call('timeMatmulChain', { m: 16, k: 16, n: 16, reps: 1 });
+    await runtime.call('timeMatmulChain', { m: 1, k: 2048, n: 4096, reps: 1 });
+    return { before, after: await runtime.memory(), bigOutcome, chained };
   });
   expect(outcome.after.numTensors).toBe(outcome.before.numTensors);
   expect(['AbortError', 'finished']).toContain(outcome.bigOutcome);
+  expect(outcome.chained).toMatchObject({ m: 16, k: 16, n: 16, flops: 8192, reps: 1, backend: 'wasm' });
+  expect(Math.log2(outcome.chained.chain) % 1).toBe(0);
   await opened.close();
 });

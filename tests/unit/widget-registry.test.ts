@@ -26,6 +26,10 @@ const KNOWN_WIDGETS = [
   'next-token-bars',
   'beam-tree',
   'degeneration',
+  'flops-matmul-sweep', // the FLOPs chapter (issue 17)
+  'flops-model-budget',
+  'flops-roofline',
+  'flops-training-calculator',
 ];
 
 describe('widgetRegistry', () => {
