@@ -61,11 +61,17 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   const draw = () => {
     if (!ceiling || points.length === 0) return;
     const matmuls = points.filter((p) => p.label.startsWith('matmul'));
+    const matvecs = points.filter((p) => p.label.startsWith('matvec'));
     const markers: LogMarker[] = points
-      .filter((p) => !p.label.startsWith('matmul'))
+      .filter((p) => p.label === 'decode' || p.label.startsWith('prefill'))
       .map((p) => ({ x: p.intensity, y: p.flopsPerSecond, label: p.label, className: p.label === 'decode' ? 'fw-marker--decode' : undefined }));
     chart.replaceChildren(
-      logLogChart([{ name: 'square matmuls', className: 'fw-series--1', points: matmuls.map((p) => ({ x: p.intensity, y: p.flopsPerSecond })) }], {
+      logLogChart(
+        [
+          { name: 'square matmuls', className: 'fw-series--1', points: matmuls.map((p) => ({ x: p.intensity, y: p.flopsPerSecond })) },
+          { name: 'matrix-vector products', className: 'fw-series--2', points: matvecs.map((p) => ({ x: p.intensity, y: p.flopsPerSecond })) },
+        ],
+        {
         width: Math.max(280, chart.clientWidth),
         height: 300,
         xLabel: 'FLOPs per byte',
@@ -80,7 +86,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
     fillTable(
       table,
       `Measured on the ${model.backend.name} backend`,
-      ['point', 'FLOPs per byte', 'achieved', 'of the roof at that intensity', 'how'],
+      ['point', 'FLOP/byte', 'achieved', 'of roof', 'timed as'],
       points.map((p) => {
         const roof = Math.min(ceiling!.peak, ceiling!.bandwidth * p.intensity);
         return [p.label, p.intensity.toPrecision(3), formatRate(p.flopsPerSecond), Number.isFinite(p.flopsPerSecond) ? `${Math.round((100 * p.flopsPerSecond) / roof)}%` : '—', p.how];

@@ -3,7 +3,7 @@
 // published runs (Llama 2 7B and 70B, GPT-3, PaLM) with their papers' figures, and say what those
 // figures imply. Pure arithmetic from src/chapters/flops.ts: no model needed.
 import './modelWidgetParts.css';
-import { TRAINING_RUNS, formatDuration, impliedMfu, siPrefix, trainingFlops, trainingSeconds, type TrainingRun } from '../src/chapters/flops';
+import { TRAINING_RUNS, formatDuration, impliedMfu, trainingFlops, trainingSeconds, type TrainingRun } from '../src/chapters/flops';
 import { choice, integer, number, type StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import './flopsWidgets.css';
@@ -93,7 +93,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
     const seconds = trainingSeconds({ flops, devices, peak: peak * 1e12, mfu: mfu / 100 });
     const deviceHours = (seconds * devices) / 3600;
     const lines = [
-      `6 N T = 6 × ${siPrefix(parameters * 1e9)}× ${siPrefix(tokens * 1e9)}= ${flops.toExponential(3)} FLOPs`,
+      `6 N T = 6 × ${(parameters * 1e9).toExponential(3)} × ${(tokens * 1e9).toExponential(3)} = ${flops.toExponential(3)} FLOPs`,
       `At ${mfu}% of ${peak} TFLOP/s: ${Number(deviceHours.toPrecision(3)).toLocaleString('en-US')} device-hours, ${formatDuration(seconds)} on ${devices.toLocaleString('en-US')} devices.`,
     ];
     const run = TRAINING_RUNS.find((r) => r.id === ctx.state.preset);

@@ -43,15 +43,21 @@ export interface LogLogChartOptions {
 
 const MARGIN = { top: 14, right: 16, bottom: 40, left: 58 };
 
-/** Powers of ten (and of two when a decade is too sparse) that lie within [low, high]. */
+/** Powers of ten within [low, high]; with fewer than three, also 2 and 5 times them. */
 function decadeTicks(low: number, high: number): number[] {
-  const ticks: number[] = [];
-  if (!(low > 0) || !Number.isFinite(high)) return ticks;
-  for (let e = Math.floor(Math.log10(low)); e <= Math.ceil(Math.log10(high)); e++) {
-    const value = 10 ** e;
-    if (value >= low * 0.999 && value <= high * 1.001) ticks.push(value);
-  }
-  return ticks;
+  if (!(low > 0) || !Number.isFinite(high)) return [];
+  const within = (multiples: number[]) => {
+    const ticks: number[] = [];
+    for (let e = Math.floor(Math.log10(low)); e <= Math.ceil(Math.log10(high)); e++) {
+      for (const multiple of multiples) {
+        const value = multiple * 10 ** e;
+        if (value >= low * 0.999 && value <= high * 1.001) ticks.push(value);
+      }
+    }
+    return ticks;
+  };
+  const decades = within([1]);
+  return decades.length >= 3 ? decades : within([1, 2, 5]);
 }
 
 export function logLogChart(series: readonly LogSeries[], options: LogLogChartOptions): SVGSVGElement {
@@ -144,11 +150,12 @@ export function logLogChart(series: readonly LogSeries[], options: LogLogChartOp
       .attr('y', y(marker.y) - 4.5)
       .attr('width', 9)
       .attr('height', 9);
+    // the label sits above its point, running away from the nearer edge
     const right = x(marker.x) > width * 0.6;
     g.append('text')
       .attr('class', 'chart-value')
-      .attr('x', x(marker.x) + (right ? -8 : 8))
-      .attr('y', y(marker.y) + 4)
+      .attr('x', x(marker.x) + (right ? 4 : -4))
+      .attr('y', y(marker.y) - 9)
       .attr('text-anchor', right ? 'end' : 'start')
       .text(marker.label);
   }
