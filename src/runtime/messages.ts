@@ -16,6 +16,7 @@ import type { LlamaConfig, RopeScaling } from '../llama/config';
 import type { StopReason } from '../llama/generate';
 import type { DecodeTimeline, DecodeTimelineStep } from '../llama/decodeTimeline';
 import type { DecodeStepProfile, KVCacheLayerInfo, MatmulTiming } from '../llama/inspect';
+import type { MatmulChainTiming } from '../llama/matmulChain';
 import type { AdapterFiles } from '../llama/lora';
 import type { LoraConfig } from '../llama/loraConfig';
 import type { PlainTensor, RunOptions } from '../llama/model';
@@ -309,6 +310,16 @@ export interface TimeMatmulArgs {
   reps?: number;
 }
 
+export interface TimeMatmulChainArgs {
+  m: number;
+  k: number;
+  n: number;
+  /** timed runs of the chain (default 3); the median is reported */
+  reps?: number;
+  /** the chain doubles until one run lasts this long (default 20 ms) */
+  minMs?: number;
+}
+
 export interface ProfileDecodeStepArgs {
   session?: SessionName;
   input: PromptInput;
@@ -374,6 +385,8 @@ export interface Ops {
   kvCache: Op<KVCacheArgs, KVCacheResult>;
   /** Times an [m, k] × [k, n] product on the worker's backend; 2mkn FLOPs. A measurement, never asserted. */
   timeMatmul: Op<TimeMatmulArgs, MatmulTiming>;
+  /** The same product chained back to back until a run lasts minMs, read back once: ms per product. A measurement. */
+  timeMatmulChain: Op<TimeMatmulChainArgs, MatmulChainTiming>;
   /** One decode step after the prompt under tf.profile: kernels by name, count and time, and its FLOPs. */
   profileDecodeStep: Op<ProfileDecodeStepArgs, DecodeProfileResult>;
   /** Greedy decoding step by step against the KV cache (and recomputed without it), timed; each step streams. */

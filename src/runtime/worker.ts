@@ -24,6 +24,7 @@ import { evaluateLoss, PackedCorpus } from '../llama/train';
 import { chooseBackend, type BackendInfo } from './backend';
 import { kvCacheOf, profileDecodeStepOf, timeMatmulOf } from './inspectOps';
 import { decodeTimelineOf } from './kvcacheOps';
+import { timeMatmulChainOf } from './flopsOps';
 import { checkInputLength, lengthLimit } from './limits';
 import { Sessions } from './sessions';
 import type {
@@ -86,6 +87,7 @@ const sessions = new Sessions(() => requireModel().model);
 const QUICK_OPS: ReadonlySet<OpName> = new Set<OpName>([
   'forward', 'loss', 'pieces', 'tokenizer', 'memory', 'generateBatch', 'evaluate',
   'saveAdapter', 'kvCache', 'timeMatmul', 'profileDecodeStep',
+  'timeMatmulChain',
 ]);
 /** Ops that end with a result (not an error) when cancelled: they say how far they got. */
 const RESULT_WHEN_CANCELLED: ReadonlySet<OpName> = new Set<OpName>(['generate', 'trainSteps']);
@@ -234,6 +236,10 @@ const ops: OpHandlers = {
   timeMatmul: async (args) => {
     requireModel(); // the backend is chosen by the first load
     return timeMatmulOf(args);
+  },
+  timeMatmulChain: async (args) => {
+    requireModel(); // the backend is chosen by the first load
+    return timeMatmulChainOf(args);
   },
   profileDecodeStep: async ({ session, input, token }) => {
     const ids = promptIds(requireModel(), input);
