@@ -247,10 +247,14 @@ describe('numbers the chapter states', () => {
     expect(formatDuration(seconds)).toBe('20.5 years');
   });
 
-  test('37 launches of about 53,000 FLOPs each: less than one 32 × 32 × 32 product (65,536)', () => {
-    expect(matmulFlops(32, 32, 32)).toBe(65_536);
+  test('launches of about 8,700 FLOPs each: about one 16 × 16 × 16 product (8,192)', () => {
+    expect(matmulFlops(16, 16, 16)).toBe(8_192);
   });
 });
+
+const SHIPPED_MODEL_DIR_FOR_OPS = join(import.meta.dirname, '..', '..', 'public', 'models', 'glass-llama');
+/** Kernels of one decode step built from tfjs ops on wasm (the chapter's prose states it). */
+const OPS_KERNELS_PER_STEP = 227;
 
 describe('the shipped model backs the chapter', () => {
   let chapter: import('./helpers/chapter-model').ChapterModel;
@@ -262,16 +266,32 @@ describe('the shipped model backs the chapter', () => {
   }, 60_000);
   afterAll(() => chapter?.model.dispose());
 
-  test('one decode step launches 37 kernels (8 per layer + 5) for 1,976,064 FLOPs at 28 keys: about 53,000 FLOPs a launch', async () => {
+  test('built from tfjs ops (as on WebGPU and WebGL) one decode step launches 227 kernels for 1,976,064 FLOPs at 28 keys: about 8,700 a launch; the shipped model on wasm runs it as one', async () => {
     const { profileDecodeStep } = await import('../../src/llama/inspect');
+    const { LlamaModel } = await import('../../src/llama/model');
+    const { readModelFiles } = await import('../../scripts/load-model');
+    const { DECODE_STEP } = await import('../../src/llama/decodeKernels');
     const { schema } = await import('../../components/FlopsModelBudget');
     const ids = chapter.tokenizer.encode(schema.prompt.default, { bos: true });
-    const profile = await profileDecodeStep(chapter.model, ids);
-    expect(profile.kernelCount).toBe(8 * 4 + 5);
-    expect(profile.cachedTokens).toBe(ids.length + 1);
-    expect(profile.flops.total).toBe(tokenFlops(ours, ids.length + 2).total);
     expect(ids.length).toBe(26);
-    expect(profile.flops.total).toBe(1_976_064);
-    expect(Math.round(profile.flops.total / profile.kernelCount / 1000)).toBe(53);
+    // The shipped (frozen) model on wasm: the whole step is the engine's one fused kernel.
+    const fused = await profileDecodeStep(chapter.model, ids);
+    expect(fused.kernels).toEqual([expect.objectContaining({ name: DECODE_STEP, count: 1 })]);
+    expect(fused.flops.total).toBe(1_976_064);
+    // The same weights as a trainable model take the tfjs ops, one kernel per operation, as the
+    // WebGPU and WebGL backends do too (there the frozen model's step is also separate kernels).
+    const { config, weights } = readModelFiles(SHIPPED_MODEL_DIR_FOR_OPS);
+    const opsModel = LlamaModel.fromWeights(config, weights, { trainable: true });
+    try {
+      const profile = await profileDecodeStep(opsModel, ids);
+      expect(profile.kernels.some((kernel) => kernel.name === DECODE_STEP)).toBe(false);
+      expect(profile.cachedTokens).toBe(ids.length + 1);
+      expect(profile.flops.total).toBe(tokenFlops(ours, ids.length + 2).total);
+      expect(profile.flops.total).toBe(1_976_064);
+      expect(profile.kernelCount).toBe(OPS_KERNELS_PER_STEP);
+      expect(Math.round(profile.flops.total / profile.kernelCount / 100) * 100).toBe(8_700);
+    } finally {
+      opsModel.dispose();
+    }
   });
 });
