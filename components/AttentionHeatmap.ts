@@ -2,7 +2,8 @@
 // probabilities of every token over the tokens before it, straight from the model's
 // layers.N.attn.probs taps; an all-heads overview finds the heads that do something.
 import { attentionHeatmap } from '../src/charts/attentionHeatmap';
-import { argmax, NAME_HEAD_PROMPT, previousTokenScore, promptProblem, tapHead } from '../src/chapters/attention';
+import { argmax, NAME_HEAD_PROMPT, previousTokenScore, tapHead } from '../src/chapters/attention';
+import { promptProblem } from '../src/widgets/prompt';
 import { layerTap } from '../src/llama/taps';
 import { integer, text } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';

@@ -3,7 +3,7 @@
 // The mask goes to the engine as queryKeyMask (src/llama/attention.ts); the comparison is
 // src/chapters/attentionMask.ts.
 import './AttentionMask.css';
-import { promptProblem } from '../src/chapters/attention';
+import { promptProblem } from '../src/widgets/prompt';
 import { pieceLabel } from '../src/widgets/pieces';
 import {
   MASK_MODES, MASK_PROMPT, MAX_EDIT_TOKENS, comparePredictions, formatFlips, futureCells, maskFor, meanLosses, parseFlips, toggleFlip,
