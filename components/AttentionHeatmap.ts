@@ -1,8 +1,10 @@
 // Attention map: the reader types a prompt, picks a layer and a head, and sees the attention
 // probabilities of every token over the tokens before it, straight from the model's
 // layers.N.attn.probs taps; an all-heads overview finds the heads that do something.
+import './AttentionHeatmap.css';
 import { attentionHeatmap } from '../src/charts/attentionHeatmap';
-import { argmax, NAME_HEAD_PROMPT, previousTokenScore, promptProblem, tapHead } from '../src/chapters/attention';
+import { argmax, NAME_HEAD_PROMPT, previousTokenScore, tapHead } from '../src/chapters/attention';
+import { promptProblem } from '../src/widgets/prompt';
 import { layerTap } from '../src/llama/taps';
 import { integer, text } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
@@ -21,6 +23,10 @@ type State = StateOf<typeof schema>;
 
 /** Longest prompt, in characters, sent to the model before its tokens are counted. */
 const MAX_CHARACTERS = 2000;
+/** The map's largest side in px (labels included): a long prompt gets smaller cells, not a taller figure. */
+const MAX_MAP_SIDE = 440;
+/** Room the chart keeps for token labels (src/charts/attentionHeatmap.ts). */
+const LABEL_ROOM = 70;
 
 export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise<void> {
   const { runtime, model } = await loadModel(ctx);
@@ -35,16 +41,23 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   const headSelect = numberSelect('Head', heads, ctx.state.head);
   const controls = element('div', 'mw-controls');
   controls.append(layerSelect.label, headSelect.label);
-  const mapBox = element('div', 'mw-chart mw-heatmap');
+  const mapBox = element('div', 'mw-chart mw-heatmap ah-map');
   mapBox.tabIndex = 0;
   mapBox.setAttribute('role', 'group');
   mapBox.setAttribute('aria-label', 'Attention map: up and down arrows choose the query token, left and right the head');
   const readout = element('p', 'mw-readout');
   readout.setAttribute('aria-live', 'polite');
   const overviewTitle = element('p', 'mw-readout');
-  const overview = element('div', 'mw-multiples');
+  const overview = element('div', 'mw-multiples ah-overview');
   const tableBox = element('div');
-  el.append(form, controls, mapBox, readout, overviewTitle, overview, tableBox);
+  // The map, the sentences and the grid of all heads side by side where the width allows
+  // (AttentionHeatmap.css), so the figure stays short enough for a slide.
+  const text = element('div', 'ah-text');
+  text.append(readout, overviewTitle);
+  const body = element('div', 'ah-body');
+  body.append(mapBox, text, overview);
+  el.classList.add('ah');
+  el.append(form, controls, body, tableBox);
 
   let tokens: string[] = [];
   /** probs[layer][head][query][key] */
@@ -57,7 +70,8 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
     if (tokens.length === 0) return;
     const head = probs[ctx.state.layer][ctx.state.head];
     const row = currentRow();
-    mapBox.replaceChildren(attentionHeatmap({ tokens, probs: head, selectedRow: row }, { width: Math.max(200, el.clientWidth) }));
+    const maxCell = Math.min(28, (MAX_MAP_SIDE - LABEL_ROOM) / tokens.length);
+    mapBox.replaceChildren(attentionHeatmap({ tokens, probs: head, selectedRow: row }, { width: Math.max(200, body.clientWidth > 0 ? mapWidth() : el.clientWidth), maxCell }));
     const weights = head[row];
     const best = argmax(weights.slice(0, row + 1));
     const top = weights
@@ -76,10 +90,21 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
     );
   }
 
+  /** The width of the map's grid column (the map box itself shrinks to the chart it holds). */
+  function mapWidth(): number {
+    const columns = getComputedStyle(body).gridTemplateColumns.split(' ').map(parseFloat);
+    return Math.floor(columns[0] || body.clientWidth);
+  }
+
   function drawOverview(): void {
     overview.replaceChildren();
+    overview.style.setProperty('--ah-heads', String(heads));
+    // Column and row headings of the grid (layers down, heads across); each button names itself.
+    overview.append(element('span', 'ah-corner'));
+    for (let head = 0; head < heads; head++) overview.append(Object.assign(element('span', 'ah-heading'), { textContent: `head ${head}`, ariaHidden: 'true' }));
     let strongest = { layer: 0, head: 0, score: -1 };
     for (let layer = 0; layer < layers; layer++) {
+      overview.append(Object.assign(element('span', 'ah-heading ah-heading--layer'), { textContent: `layer ${layer}`, ariaHidden: 'true' }));
       for (let head = 0; head < heads; head++) {
         const score = previousTokenScore(probs[layer][head]);
         if (score > strongest.score) strongest = { layer, head, score };
@@ -91,7 +116,10 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
         button.dataset.head = String(head);
         const svg = attentionHeatmap({ tokens, probs: probs[layer][head] }, { width: 80, labels: false, maxCell: 8 });
         svg.setAttribute('aria-hidden', 'true');
-        button.append(svg, `Layer ${layer} · head ${head}`, element('br'), `prev ${formatNumber(score * 100, 0)}%`);
+        // The full name stays in the button's text (its accessible name); the grid's headings show it.
+        const name = Object.assign(element('span', 'visually-hidden'), { textContent: `Layer ${layer} · head ${head}` });
+        const share = Object.assign(element('span', 'ah-share'), { textContent: `prev ${formatNumber(score * 100, 0)}%` });
+        button.append(svg, name, share);
         button.addEventListener('click', () => select(layer, head), { signal: ctx.signal });
         overview.append(button);
       }

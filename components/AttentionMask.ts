@@ -3,7 +3,7 @@
 // The mask goes to the engine as queryKeyMask (src/llama/attention.ts); the comparison is
 // src/chapters/attentionMask.ts.
 import './AttentionMask.css';
-import { promptProblem } from '../src/chapters/attention';
+import { promptProblem } from '../src/widgets/prompt';
 import { pieceLabel } from '../src/widgets/pieces';
 import {
   MASK_MODES, MASK_PROMPT, MAX_EDIT_TOKENS, comparePredictions, formatFlips, futureCells, maskFor, meanLosses, parseFlips, toggleFlip,
@@ -52,8 +52,14 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   const summary = element('p', 'mw-readout am-summary');
   summary.setAttribute('aria-live', 'polite');
   const detail = element('p', 'mw-readout am-detail');
-  const tableBox = element('div');
-  el.append(form, modes, gridHelp, gridBox, summary, detail, tableBox);
+  const tableBox = element('div', 'am-table-box');
+  // The grid, its sentences and the table side by side where the width allows (AttentionMask.css).
+  const text = element('div', 'am-text');
+  text.append(summary, detail);
+  const body = element('div', 'am-body');
+  body.append(gridBox, text, tableBox);
+  el.classList.add('am');
+  el.append(form, modes, gridHelp, body);
 
   let ids: number[] = [];
   let tokens: string[] = [];

@@ -1,7 +1,8 @@
 // Step through one head: for one query token, the numbers of scaled dot-product attention in the
 // order the maths goes (q, q.k_j, / sqrt(d), the causal mask, softmax, sum of p_j v_j), computed
 // here from the model's q/k/v taps and checked against its own scores and probs taps.
-import { attendOne, kvHeadOf, promptProblem, tapHead, tapRow } from '../src/chapters/attention';
+import { attendOne, kvHeadOf, tapHead, tapRow } from '../src/chapters/attention';
+import { promptProblem } from '../src/widgets/prompt';
 import { layerTap } from '../src/llama/taps';
 import { integer, text } from '../src/widgets/state';
 import type { StateOf } from '../src/widgets/state';

@@ -2,7 +2,8 @@
 // RoPE) cut into its d/2 pairs, each drawn as an arrow turned by position * theta_i. Sliders move
 // the position and the base; pair 0 spins fastest, the last pair barely moves.
 import { pairArrows, updatePairArrows } from '../src/charts/pairArrows';
-import { promptProblem, tapRow } from '../src/chapters/attention';
+import { tapRow } from '../src/chapters/attention';
+import { promptProblem } from '../src/widgets/prompt';
 import { applyRope, pairsOf, ropeFrequencies } from '../src/chapters/rope';
 import { layerTap } from '../src/llama/taps';
 import { integer, number, text } from '../src/widgets/state';

@@ -2,7 +2,7 @@
 // trained, position interpolation, dynamic NTK scaling), and plot each token's next-token loss
 // by position. Past the training context the plain model's loss climbs.
 import { lineChart } from '../src/charts/lineChart';
-import { promptProblem, tokenLosses } from '../src/chapters/attention';
+import { tokenLosses } from '../src/chapters/attention';
 import { dynamicNtkBase, meanOver, movingAverage, STRETCH_MAX_CONTEXTS, STRETCH_PROMPT } from '../src/chapters/rope';
 import type { ForwardOptions } from '../src/runtime/messages';
 import { number, text } from '../src/widgets/state';

@@ -2,7 +2,7 @@
 // select, radio buttons, a debounced re-run, tables (visible or visually hidden). Plain DOM,
 // native controls (keyboard for free).
 import './modelWidgetParts.css';
-import { cleanPrompt } from '../src/chapters/attention';
+import { cleanPrompt } from '../src/widgets/prompt';
 import { pieceLabel } from '../src/widgets/pieces';
 import { kitStrings } from '../src/widgets/strings';
 import type { ForwardResult, ModelSummary, RuntimeClient } from '../src/runtime/client';

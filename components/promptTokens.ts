@@ -1,9 +1,9 @@
 // The reader's prompt as token ids for the model widgets of the activation and decoding chapters:
 // tokenized in the page with the model's own tokenizer (from the runtime), so a prompt that is
 // empty or longer than the context gets a clear message before any forward pass.
-import { cleanPrompt, promptProblem } from '../src/chapters/attention';
 import { Tokenizer } from '../src/llama/tokenizer';
 import type { ModelSummary, RuntimeClient } from '../src/runtime/client';
+import { cleanPrompt, promptProblem } from '../src/widgets/prompt';
 import { kitStrings } from '../src/widgets/strings';
 import type { WidgetContext } from '../src/widgets/types';
 import { promptForm } from './modelWidgetParts';

@@ -225,21 +225,6 @@ export const SHIPPED_HEAD_FACTS = {
   scoreSpread: { init: 0.05, trained: 1.5, trainedLargest: 20 },
 } as const;
 
-/** What a prompt box says is wrong with the text, or null when the model can read it. */
-export function promptProblem(text: string, tokenCount: number, context: number): string | null {
-  if (text.trim() === '') return 'The prompt is empty: type a few words.';
-  if (tokenCount > context) {
-    return `The prompt is ${tokenCount} tokens long, but the model reads at most ${context} (its context). Shorten it.`;
-  }
-  return null;
-}
-
-/** Control characters other than tab and newline are dropped from typed prompts. */
-export function cleanPrompt(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u0008\u000B-\u001F\u007F]/g, '');
-}
-
 /** Per-position next-token losses from logits [1, S, V]: loss[t] = -ln p(ids[t + 1] | ids[..t]). */
 export function tokenLosses(logits: PlainTensor, ids: readonly number[]): number[] {
   const vocab = logits.shape[2];

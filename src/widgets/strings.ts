@@ -42,9 +42,12 @@ export const kitStrings = {
     dropHint: 'Drop the model’s files to load them',
   },
 
-  // Prompt boxes (components/modelWidgetParts.ts, components/promptTokens.ts).
+  // Prompt boxes (components/modelWidgetParts.ts, components/promptTokens.ts, src/widgets/prompt.ts).
   promptLabel: 'Prompt',
   run: 'Run',
+  promptEmpty: 'The prompt is empty: type a few words.',
+  promptTooLong: (tokens: number, context: number) =>
+    `The prompt is ${tokens} tokens long, but the model reads at most ${context} (its context). Shorten it.`,
   /** A text setting (the prompt, a list of prompts) longer than its schema allows. */
   textTooLong: (setting: string, length: number, maxLength: number) =>
     `The ${setting} is ${length} characters long; this figure takes at most ${maxLength}. Shorten it.`,

@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   attendOne,
   argmax,
-  cleanPrompt,
   evenShare,
   firstTokenScore,
   kvCacheWidth,
@@ -15,7 +14,6 @@ import {
   NAME_HEAD_PROMPT,
   nextTokenScore,
   previousTokenScore,
-  promptProblem,
   queriesPerKvHead,
   SHIPPED_ATTENTION,
   SHIPPED_HEAD_FACTS,
@@ -130,17 +128,6 @@ describe('head summaries', () => {
   test('nextTokenScore reads the weight on key i + 1 (only non-zero without the causal mask)', () => {
     expect(nextTokenScore([[0.5, 0.5, 0], [0, 0.25, 0.75], [0, 0, 1]])).toBe((0.5 + 0.75) / 2);
     expect(nextTokenScore(previousTokenHead)).toBe(0);
-  });
-});
-
-describe('prompt checks and labels', () => {
-  test('empty and too-long prompts get a message; a fitting prompt none', () => {
-    expect(promptProblem('  ', 1, 256)).toBe('The prompt is empty: type a few words.');
-    expect(promptProblem('x', 300, 256)).toBe('The prompt is 300 tokens long, but the model reads at most 256 (its context). Shorten it.');
-    expect(promptProblem('Once upon a time', 5, 256)).toBeNull();
-  });
-  test('control characters are dropped, newlines and emoji kept', () => {
-    expect(cleanPrompt('a\u0000b\u0007c\nd 🦙 猫')).toBe('abc\nd 🦙 猫');
   });
 });
 

@@ -35,3 +35,10 @@ test('public/_headers: embeds, oEmbed answers and assets are readable from any o
     expect(headersFor(rules, path), path).toEqual({ 'Access-Control-Allow-Origin': '*' });
   }
 });
+
+test('public/_headers: the hashed bundles are cached for a year, the fonts and KaTeX for a week, pages and the model not at all', () => {
+  expect(headersFor(rules, '/_astro/registry.B_wwtmOl.js')['Cache-Control']).toBe('public, max-age=31536000, immutable');
+  expect(headersFor(rules, '/fonts/inter-latin-wght-normal.woff2')['Cache-Control']).toBe('public, max-age=604800');
+  expect(headersFor(rules, '/katex/fonts/KaTeX_Main-Regular.woff2')['Cache-Control']).toBe('public, max-age=604800');
+  for (const path of ['/', '/chapters/03-rope/', '/models/glass-llama/model.safetensors', '/embed.js']) expect(headersFor(rules, path)['Cache-Control'], path).toBeUndefined();
+});
