@@ -21,6 +21,7 @@ import { StreamDecoder, Tokenizer, type TokenizerJSON } from '../llama/tokenizer
 import { tokenLosses } from '../llama/tensorMath';
 import { evaluateLoss, PackedCorpus } from '../llama/train';
 import { chooseBackend, type BackendInfo } from './backend';
+import { knockOutSession, logitLensOf } from './anatomyOps';
 import { kvCacheOf, profileDecodeStepOf, timeMatmulOf } from './inspectOps';
 import { checkInputLength, lengthLimit } from './limits';
 import { Sessions } from './sessions';
@@ -84,6 +85,7 @@ const sessions = new Sessions(() => requireModel().model);
 const QUICK_OPS: ReadonlySet<OpName> = new Set<OpName>([
   'forward', 'loss', 'pieces', 'tokenizer', 'memory', 'generateBatch', 'evaluate',
   'saveAdapter', 'kvCache', 'timeMatmul', 'profileDecodeStep',
+  'logitLens',
 ]);
 /** Ops that end with a result (not an error) when cancelled: they say how far they got. */
 const RESULT_WHEN_CANCELLED: ReadonlySet<OpName> = new Set<OpName>(['generate', 'trainSteps']);
@@ -239,6 +241,8 @@ const ops: OpHandlers = {
     checkInputLength([ids], lengthLimit(model.config));
     return profileDecodeStepOf(model, ids, token);
   },
+  logitLens: async ({ session, input, position }) => logitLensOf(sessions.model(session), promptIds(requireModel(), input), position),
+  knockOut: async (args) => knockOutSession(sessions, args),
 };
 
 async function load(request: LoadArgs): Promise<ModelSummary> {

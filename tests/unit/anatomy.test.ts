@@ -120,3 +120,24 @@ describe('knock-outs', () => {
     expect(() => knockOutPlan(shipped.model.config, { kind: 'head', layer: 0, head: 4 })).toThrow('head 4 is outside the model\'s heads 0 to 3');
   });
 });
+
+describe('the ops (as the worker runs them)', () => {
+  test('knockOut forks a copy with the piece zeroed, replaces it on a second call, leaves the shipped model alone', async () => {
+    const { Sessions } = await import('../../src/runtime/sessions');
+    const { knockOutSession, logitLensOf } = await import('../../src/runtime/anatomyOps');
+    const sessions = new Sessions(() => shipped.model);
+    const before = tf.memory().numTensors;
+    expect(knockOutSession(sessions, { name: 'ko', target: { kind: 'mlp', layer: 0 } })).toEqual({ name: 'ko', tensor: 'model.layers.0.mlp.down_proj.weight', zeroedValues: 128 * 352 });
+    expect(knockOutSession(sessions, { name: 'ko', target: { kind: 'final_norm' } }).tensor).toBe('model.norm.weight');
+    expect(sessions.names()).toEqual(['default', 'ko']);
+    const lens = await logitLensOf(sessions.model('ko'), ids.slice(0, 4));
+    expect(Math.max(...lens.modelLogits.map(Math.abs))).toBe(0);
+    const own = await logitLensOf(shipped.model, ids.slice(0, 4));
+    expect(Math.max(...own.modelLogits.map(Math.abs))).toBeGreaterThan(1);
+    expect(() => knockOutSession(sessions, { name: 'default', target: { kind: 'final_norm' } })).toThrow('name the knocked-out copy something else');
+    expect(() => knockOutSession(sessions, { name: 'ko2', target: { kind: 'attention', layer: 9 } })).toThrow('layer 9 is outside');
+    expect(sessions.names()).toEqual(['default', 'ko']);
+    sessions.drop('ko');
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
