@@ -314,3 +314,45 @@ export function vectorStats(values: ArrayLike<number>, offset = 0, length = valu
 export function residualNorms(streams: readonly ArrayLike<number>[], position: number, hidden: number): number[] {
   return streams.map((stream) => vectorStats(stream, position * hidden, hidden).norm);
 }
+
+/** The bounds the calculator accepts for each field (beyond them a config is no Llama anyone trains). */
+export const CONFIG_LIMITS = {
+  hidden_size: [2, 65_536],
+  num_hidden_layers: [1, 1_000],
+  num_attention_heads: [1, 1_024],
+  num_key_value_heads: [1, 1_024],
+  intermediate_size: [1, 262_144],
+  vocab_size: [1, 1_000_000],
+} as const satisfies Record<string, readonly [number, number]>;
+
+export const CONFIG_FIELD_NAMES: Record<keyof typeof CONFIG_LIMITS, string> = {
+  hidden_size: 'Hidden size',
+  num_hidden_layers: 'Layers',
+  num_attention_heads: 'Heads',
+  num_key_value_heads: 'KV heads',
+  intermediate_size: 'MLP size',
+  vocab_size: 'Vocabulary',
+};
+
+/**
+ * Why a config is not a Llama the engine could build, or null: a field not a whole number in its
+ * bounds, heads that do not divide the hidden size, KV heads that do not divide the heads.
+ */
+export function configProblem(config: Record<keyof typeof CONFIG_LIMITS, number>): string | null {
+  for (const [field, [min, max]] of Object.entries(CONFIG_LIMITS) as [keyof typeof CONFIG_LIMITS, readonly [number, number]][]) {
+    const value = config[field];
+    if (!Number.isInteger(value) || value < min || value > max) {
+      return `${CONFIG_FIELD_NAMES[field]} must be a whole number from ${formatCount(min)} to ${formatCount(max)}; received ${Number.isNaN(value) ? 'nothing' : String(value)}.`;
+    }
+  }
+  if (config.hidden_size % config.num_attention_heads !== 0) {
+    return `The hidden size (${config.hidden_size}) must be a multiple of the heads (${config.num_attention_heads}): each head gets hidden / heads dimensions.`;
+  }
+  if (config.num_attention_heads % config.num_key_value_heads !== 0) {
+    return `The heads (${config.num_attention_heads}) must be a multiple of the KV heads (${config.num_key_value_heads}): each KV head serves the same number of query heads.`;
+  }
+  if ((config.hidden_size / config.num_attention_heads) % 2 !== 0) {
+    return `Each head has ${config.hidden_size / config.num_attention_heads} dimensions; RoPE rotates pairs, so it must be even.`;
+  }
+  return null;
+}

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import {
+  configProblem,
   countParameters,
   FORWARD_STEPS,
   formatBytes,
@@ -156,5 +157,19 @@ describe('the forward pass steps', () => {
     expect(stats.std).toBeCloseTo(Math.sqrt(6.5), 12);
     expect([stats.min, stats.max]).toEqual([-4, 3]);
     expect(residualNorms([[1, 0, 3, 4]], 1, 2)).toEqual([5]);
+  });
+});
+
+describe('configProblem', () => {
+  const seven = { ...PARAMETER_PRESETS[1].config };
+  test('accepts every preset', () => {
+    for (const p of PARAMETER_PRESETS) expect(configProblem(p.config)).toBeNull();
+  });
+  test('names the field and the rule', () => {
+    expect(configProblem({ ...seven, num_attention_heads: 33 })).toBe('The hidden size (4096) must be a multiple of the heads (33): each head gets hidden / heads dimensions.');
+    expect(configProblem({ ...seven, num_key_value_heads: 5 })).toBe('The heads (32) must be a multiple of the KV heads (5): each KV head serves the same number of query heads.');
+    expect(configProblem({ ...seven, num_hidden_layers: 0 })).toBe('Layers must be a whole number from 1 to 1,000; received 0.');
+    expect(configProblem({ ...seven, vocab_size: Number.NaN })).toBe('Vocabulary must be a whole number from 1 to 1,000,000; received nothing.');
+    expect(configProblem({ ...seven, hidden_size: 96, num_attention_heads: 32, num_key_value_heads: 32 })).toBe('Each head has 3 dimensions; RoPE rotates pairs, so it must be even.');
   });
 });
