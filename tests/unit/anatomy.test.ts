@@ -1,19 +1,22 @@
 // The logit lens and the knock-outs (src/llama/anatomy.ts) on the shipped model, against the float64 reference.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { knockOutInPlace, knockOutPlan, knockOutWeights, lensStages, logitLens } from '../../src/llama/anatomy';
+import { knockOutInPlace, knockOutPlan, knockOutWeights, lensStages, logitLens, type KnockOut } from '../../src/llama/anatomy';
+import { softmax, tokenLogProbs } from '../../src/llama/math';
 import { LlamaModel } from '../../src/llama/model';
 import { matVec, ReferenceLlama, referenceForward, referenceWeights, rmsNorm } from '../../src/llama/reference';
 import type { WeightMap } from '../../src/llama/weights';
 import { useBackend } from './helpers/backends';
-import { loadChapterModel, type ChapterModel } from './helpers/chapter-model';
+import { loadChapterModel, SHIPPED_MODEL_DIR, type ChapterModel } from './helpers/chapter-model';
 
 let shipped: ChapterModel;
 let weights: WeightMap;
 let ids: number[];
 
 beforeAll(async () => {
-  await useBackend('cpu');
+  await useBackend('wasm');
   shipped = loadChapterModel();
   weights = shipped.model.toWeightMap();
   ids = shipped.tokenizer.encode('Once upon a time, there was a little girl named Lily. She', { bos: true });
@@ -140,4 +143,52 @@ describe('the ops (as the worker runs them)', () => {
     sessions.drop('ko');
     expect(tf.memory().numTensors).toBe(before);
   });
+});
+
+describe("the chapter's claims about our model", () => {
+  test('logit lens on the default prompt: "next" from the embedding, "idi" after layers 0-2, "had" after the last; the stream grows from under 1 to over 40', async () => {
+    const prompt = shipped.tokenizer.encode('Once upon a time, there was a little girl named Lily. She', { bos: true });
+    expect(prompt).toHaveLength(16);
+    const lens = await logitLens(shipped.model, prompt);
+    const top = lens.logits.map((logits) => shipped.tokenizer.idToPiece(logits.indexOf(Math.max(...logits))));
+    expect(top).toEqual(['▁next', 'idi', 'idi', 'idi', '▁had']);
+    expect(lens.residualNorms[0]).toBeCloseTo(0.885, 2);
+    expect(lens.residualNorms[1]).toBeCloseTo(24.5, 0);
+    expect(lens.residualNorms[4]).toBeCloseTo(47.4, 0);
+    const last = softmax(lens.modelLogits);
+    expect(last[lens.modelLogits.indexOf(Math.max(...lens.modelLogits))]).toBeCloseTo(0.997, 3);
+  });
+
+  test('knock-outs on the 16 validation stories: shipped 0.297; layer 0 MLP 7.99 (worse than uniform, ln 1735 = 7.459); attention of layer 0 2.19; head 2 of layer 3 0.360', async () => {
+    const texts: string[] = JSON.parse(readFileSync(join(SHIPPED_MODEL_DIR, '..', '..', 'data', 'validation-sample.json'), 'utf8')).texts;
+    expect(texts).toHaveLength(16);
+    const rows = texts.map((text) => shipped.tokenizer.encode(text, { bos: true }).slice(0, 256));
+    const width = Math.max(...rows.map((row) => row.length));
+    const padded = rows.map((row) => [...row, ...new Array<number>(width - row.length).fill(0)]);
+    const mask = rows.map((row) => [...new Array<number>(row.length).fill(1), ...new Array<number>(width - row.length).fill(0)]);
+    /** Mean next-token loss over every real token, as the runtime's loss op computes it (right padding, masked). */
+    const validationLoss = async (model: LlamaModel) => {
+      const { logits } = await model.run(padded, { attentionMask: mask });
+      let sum = 0;
+      let count = 0;
+      rows.forEach((row, r) => {
+        const logProbs = tokenLogProbs(logits.data.subarray(r * width * 1735, (r + 1) * width * 1735), 1735, row);
+        for (const value of logProbs) (sum -= value), count++;
+      });
+      return sum / count;
+    };
+    expect(await validationLoss(shipped.model)).toBeCloseTo(0.297, 3);
+    const cases: [KnockOut, number][] = [
+      [{ kind: 'mlp', layer: 0 }, 7.993],
+      [{ kind: 'attention', layer: 0 }, 2.191],
+      [{ kind: 'head', layer: 3, head: 2 }, 0.3596],
+    ];
+    expect(Math.log(1735)).toBeCloseTo(7.459, 3);
+    expect(cases[0][1]).toBeGreaterThan(Math.log(1735));
+    for (const [target, expected] of cases) {
+      const copy = LlamaModel.fromWeights(shipped.model.config, knockOutWeights(shipped.model.config, weights, target).weights);
+      expect(await validationLoss(copy), JSON.stringify(target)).toBeCloseTo(expected, 2);
+      copy.dispose();
+    }
+  }, 300_000);
 });
