@@ -62,18 +62,18 @@ test('the diagram, the lens, the calculator and the knock-out agree with the eng
   await settled(page, LENS);
   const lens = await logitLens(engine.model, ids);
   const top = lens.logits.map((logits) => logits.indexOf(Math.max(...logits)));
-  expect(await page.locator(LENS).getAttribute('data-top')).toBe(top.join(','));
-  const norms = (await page.locator(LENS).getAttribute('data-norms'))!.split(',').map(Number);
+  expect(await page.locator(`${LENS} [data-top]`).getAttribute('data-top')).toBe(top.join(','));
+  const norms = (await page.locator(`${LENS} [data-norms]`).getAttribute('data-norms'))!.split(',').map(Number);
   norms.forEach((value, i) => expect(Math.abs(value - lens.residualNorms[i])).toBeLessThan(1e-2));
   expect(await page.locator(LENS).locator('tbody tr').count()).toBe(5);
 
   // The calculator: ours, then Llama 2 70B, then a config that cannot be.
   const params = page.locator(PARAMS);
-  expect(await params.getAttribute('data-total')).toBe('1182592');
+  expect(await params.locator('[data-total]').getAttribute('data-total')).toBe('1182592');
   await params.getByRole('combobox', { name: 'Preset' }).selectOption('llama-2-70b');
   expect(await params.locator('.an-total').textContent()).toBe('Llama 2 70B: 68,976,648,192 parameters.');
   expect(linkParam(page, 'anatomy-params.preset')).toBe('llama-2-70b');
-  const heads = params.getByRole('spinbutton', { name: 'Heads' });
+  const heads = params.getByRole('spinbutton', { name: 'Heads', exact: true });
   await heads.fill('33');
   await heads.dispatchEvent('change');
   expect(await settled(page, PARAMS)).toEqual({
@@ -84,17 +84,24 @@ test('the diagram, the lens, the calculator and the knock-out agree with the eng
   await params.getByRole('spinbutton', { name: 'KV heads' }).fill('64');
   await params.getByRole('spinbutton', { name: 'KV heads' }).dispatchEvent('change');
   // Without GQA: 80 · 2 · 8192 · 7168 more
-  expect(await params.getAttribute('data-total')).toBe(String(68_976_648_192 + 80 * 2 * 8192 * 7168));
+  expect(await params.locator('[data-total]').getAttribute('data-total')).toBe(String(68_976_648_192 + 80 * 2 * 8192 * 7168));
   expect(linkParam(page, 'anatomy-params.preset')).toBe('custom');
 
   // Knock-outs: the final norm gives the uniform distribution, loss ln 1735, whatever the stories.
   const knockout = page.locator(KNOCKOUT);
   await settled(page, KNOCKOUT);
-  const shipped = Number(await knockout.getAttribute('data-shipped-loss'));
+  const shipped = Number(await knockout.locator('[data-shipped-loss]').getAttribute('data-shipped-loss'));
   expect(shipped).toBeCloseTo(0.297, 3); // tests/unit/anatomy.test.ts computes it in Node
-  expect(Number(await knockout.getAttribute('data-knocked-loss'))).toBeCloseTo(0.3596, 2);
+  expect(Number(await knockout.locator('[data-knocked-loss]').getAttribute('data-knocked-loss'))).toBeCloseTo(0.3596, 2);
   await knockout.getByRole('combobox', { name: 'Zero' }).selectOption('final_norm');
-  await page.waitForFunction((sel) => document.querySelector<HTMLElement>(sel)?.dataset.state === 'done' && document.querySelector<HTMLElement>(sel)?.dataset.knockedLoss !== undefined && Math.abs(Number(document.querySelector<HTMLElement>(sel)!.dataset.knockedLoss) - Math.log(1735)) < 1e-3, KNOCKOUT, { timeout: 120_000 });
+  await page.waitForFunction(
+    (sel) => {
+      const widget = document.querySelector<HTMLElement>(`${sel} [data-knocked-loss]`);
+      return widget?.dataset.state === 'done' && Math.abs(Number(widget.dataset.knockedLoss) - Math.log(1735)) < 1e-3;
+    },
+    KNOCKOUT,
+    { timeout: 120_000 },
+  );
   expect(await knockout.locator('.mw-readout').textContent()).toContain('Zeroed 128 values of model.norm.weight (the final norm).');
   expect(await knockout.getByRole('combobox', { name: 'Layer' }).isVisible()).toBe(false);
 
