@@ -12,7 +12,7 @@ import { pieceLabel } from '../src/widgets/pieces';
 import { choice, integer, text } from '../src/widgets/state';
 import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
-import { checkLinkedLayerHead, element, fillTable, formatNumber, loadModel, numberSelect, reportFailure, reportRun } from './modelWidgetParts';
+import { checkLinkedLayerHead, element, fillTable, formatNumber, loadModel, numberSelect, reportFailure, reportRun, tableScroller } from './modelWidgetParts';
 import { promptIds, storedPromptForm } from './promptTokens';
 
 /** Written by scripts/make-validation-sample.ts: stories from the validation split. */
@@ -75,7 +75,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   const summary = element('p', 'mw-readout');
   summary.setAttribute('aria-live', 'polite');
   const table = element('table', 'mw-table an-table');
-  el.append(form, controls, summary, table);
+  el.append(form, controls, summary, tableScroller(table, 'Loss and next token, with and without the piece'));
 
   let texts: string[] | null = null;
   let shippedLoss: number | null = null;

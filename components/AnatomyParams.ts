@@ -23,7 +23,7 @@ import {
 import { choice, flag, integer } from '../src/widgets/state';
 import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
-import { controlId, element, fillTable, onWidthChange } from './modelWidgetParts';
+import { controlId, element, fillTable, onWidthChange, tableScroller } from './modelWidgetParts';
 
 type Field = keyof typeof CONFIG_LIMITS;
 const FIELDS = Object.keys(CONFIG_LIMITS) as Field[];
@@ -112,7 +112,7 @@ export function mount(el: HTMLElement, ctx: WidgetContext<State>): void {
   const tree = element('pre');
   tree.tabIndex = 0;
   treeDetails.append(treeSummary, tree);
-  el.append(controls, total, chart, breakdown, memory, treeDetails);
+  el.append(controls, total, chart, tableScroller(breakdown, 'Where the parameters sit'), tableScroller(memory, 'Memory'), treeDetails);
 
   let latest: (() => void) | null = null;
 
