@@ -5,9 +5,9 @@
 import './anatomyWidgets.css';
 import './modelWidgetParts.css';
 import { topIds } from '../src/chapters/decoding';
-import type { KnockOut } from '../src/llama/anatomy';
 import { softmax } from '../src/llama/math';
 import type { RuntimeClient } from '../src/runtime/client';
+import type { KnockOutArgs } from '../src/runtime/messages';
 import { pieceLabel } from '../src/widgets/pieces';
 import { choice, integer, text } from '../src/widgets/state';
 import type { StateOf } from '../src/widgets/state';
@@ -18,6 +18,8 @@ import { promptIds, storedPromptForm } from './promptTokens';
 /** Written by scripts/make-validation-sample.ts: stories from the validation split. */
 const SAMPLE_URL = `${import.meta.env.BASE_URL}data/validation-sample.json`;
 const SESSION = 'anatomy-knockout';
+
+type KnockOut = KnockOutArgs['target'];
 
 export const KNOCKOUT_KINDS = ['head', 'attention', 'mlp', 'final_norm'] as const;
 const KIND_NAMES: Record<(typeof KNOCKOUT_KINDS)[number], string> = {

@@ -26,6 +26,10 @@ const KNOWN_WIDGETS = [
   'next-token-bars',
   'beam-tree',
   'degeneration',
+  'anatomy-forward',
+  'anatomy-lens',
+  'anatomy-params',
+  'anatomy-knockout',
 ];
 
 describe('widgetRegistry', () => {
