@@ -27,7 +27,10 @@ import type {
   GeneratedToken,
   GenerateOptions,
   GenerationResult,
+  KnockOutArgs,
+  KnockOutResult,
   LoadArgs,
+  LogitLensOpResult,
   LossOptions,
   LossResult,
   MemoryResult,
@@ -279,6 +282,16 @@ export class RuntimeClient {
   /** Mean masked loss of a session on fixed batches of the examples. */
   evaluate(args: EvaluateArgs): Promise<{ loss: number; tokens: number }> {
     return this.call('evaluate', args);
+  }
+
+  /** The logit lens of a prompt at one position (default: the last): src/llama/anatomy.ts. */
+  logitLens(input: PromptInput, options: { position?: number; session?: SessionName } = {}): Promise<LogitLensOpResult> {
+    return this.call('logitLens', { input, ...options });
+  }
+
+  /** A forked copy of a session (default: the shipped model) with one piece zeroed, under `args.name` (replaced if it exists). */
+  knockOut(args: KnockOutArgs): Promise<KnockOutResult> {
+    return this.call('knockOut', args);
   }
 
   /** Cancels every generation in flight. */

@@ -12,6 +12,7 @@
  * Adding a capability = one entry here, one function in worker.ts's `ops`, one engine function
  * behind it, and a test. Everything here is structured-clone data (no tensors, no functions).
  */
+import type { KnockOut, LogitLensResult } from '../llama/anatomy';
 import type { LlamaConfig, RopeScaling } from '../llama/config';
 import type { StopReason } from '../llama/generate';
 import type { DecodeTimeline, DecodeTimelineStep } from '../llama/decodeTimeline';
@@ -345,6 +346,25 @@ export interface DecodeTimelineArgs {
 /** profileDecodeStep's kernels by name, with the step's FLOPs (decodeStepFlops). */
 export type DecodeProfileResult = DecodeStepProfile & { inputIds: number[] };
 
+/** The logit lens (src/llama/anatomy.ts logitLens) of a prompt, with the ids the model saw. */
+export type LogitLensOpResult = LogitLensResult & { inputIds: number[] };
+
+export interface KnockOutArgs {
+  /** The knocked-out copy's name (a session of that name is replaced). */
+  name: SessionName;
+  /** The session to copy. Default: 'default'. */
+  from?: SessionName;
+  target: KnockOut;
+}
+
+export interface KnockOutResult {
+  name: SessionName;
+  /** The weight tensor that was zeroed (HF name). */
+  tensor: string;
+  /** How many of its values are now 0. */
+  zeroedValues: number;
+}
+
 /** An entry of the ops table: what a call sends, what it streams, what it resolves to. */
 export interface Op<Args, Result, Progress = never> {
   args: Args;
@@ -391,6 +411,10 @@ export interface Ops {
   profileDecodeStep: Op<ProfileDecodeStepArgs, DecodeProfileResult>;
   /** Greedy decoding step by step against the KV cache (and recomputed without it), timed; each step streams. */
   decodeTimeline: Op<DecodeTimelineArgs, DecodeTimeline, DecodeTimelineStep>;
+  /** The residual stream after the embedding and each layer, through the final norm and lm_head, at one position. */
+  logitLens: Op<{ session?: SessionName; input: PromptInput; position?: number }, LogitLensOpResult>;
+  /** A forked copy of a session with one piece zeroed (a head, a layer's attention or MLP, the final norm). */
+  knockOut: Op<KnockOutArgs, KnockOutResult>;
   /** The tokenizer's piece for each id ("▁the", "<0x0A>"), to label tokens in a figure. */
   pieces: Op<{ ids: number[] }, PiecesResult>;
   /** The loaded model's tokenizer.json (null without one), so a page can count tokens. */

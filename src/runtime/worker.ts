@@ -22,6 +22,7 @@ import { StreamDecoder, Tokenizer, type TokenizerJSON } from '../llama/tokenizer
 import { tokenLosses } from '../llama/tensorMath';
 import { evaluateLoss, PackedCorpus } from '../llama/train';
 import { chooseBackend, type BackendInfo } from './backend';
+import { knockOutSession, logitLensOf } from './anatomyOps';
 import { kvCacheOf, profileDecodeStepOf, timeMatmulOf } from './inspectOps';
 import { decodeTimelineOf } from './kvcacheOps';
 import { timeMatmulChainOf } from './flopsOps';
@@ -88,6 +89,7 @@ const QUICK_OPS: ReadonlySet<OpName> = new Set<OpName>([
   'forward', 'loss', 'pieces', 'tokenizer', 'memory', 'generateBatch', 'evaluate',
   'saveAdapter', 'kvCache', 'timeMatmul', 'profileDecodeStep',
   'timeMatmulChain',
+  'logitLens',
 ]);
 /** Ops that end with a result (not an error) when cancelled: they say how far they got. */
 const RESULT_WHEN_CANCELLED: ReadonlySet<OpName> = new Set<OpName>(['generate', 'trainSteps']);
@@ -253,6 +255,8 @@ const ops: OpHandlers = {
     checkInputLength([ids], lengthLimit(model.config));
     return decodeTimelineOf(model, ids, options, context.progress, context.step);
   },
+  logitLens: async ({ session, input, position }) => logitLensOf(sessions.model(session), promptIds(requireModel(), input), position),
+  knockOut: async (args) => knockOutSession(sessions, args),
 };
 
 async function load(request: LoadArgs): Promise<ModelSummary> {

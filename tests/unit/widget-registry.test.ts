@@ -33,6 +33,10 @@ const KNOWN_WIDGETS = [
   'flops-model-budget',
   'flops-roofline',
   'flops-training-calculator',
+  'anatomy-forward',
+  'anatomy-lens',
+  'anatomy-params',
+  'anatomy-knockout',
 ];
 
 describe('widgetRegistry', () => {
