@@ -22,6 +22,7 @@ import { tokenLosses } from '../llama/tensorMath';
 import { evaluateLoss, PackedCorpus } from '../llama/train';
 import { chooseBackend, type BackendInfo } from './backend';
 import { kvCacheOf, profileDecodeStepOf, timeMatmulOf } from './inspectOps';
+import { embeddingTableOf, extendVocabularyOf } from './tokensOps';
 import { checkInputLength, lengthLimit } from './limits';
 import { Sessions } from './sessions';
 import type {
@@ -84,6 +85,7 @@ const sessions = new Sessions(() => requireModel().model);
 const QUICK_OPS: ReadonlySet<OpName> = new Set<OpName>([
   'forward', 'loss', 'pieces', 'tokenizer', 'memory', 'generateBatch', 'evaluate',
   'saveAdapter', 'kvCache', 'timeMatmul', 'profileDecodeStep',
+  'embeddingTable',
 ]);
 /** Ops that end with a result (not an error) when cancelled: they say how far they got. */
 const RESULT_WHEN_CANCELLED: ReadonlySet<OpName> = new Set<OpName>(['generate', 'trainSteps']);
@@ -206,6 +208,8 @@ const ops: OpHandlers = {
     return null;
   },
   fork: async ({ name, from }) => sessions.fork(name, from),
+  embeddingTable: async ({ session, which }) => embeddingTableOf(sessions.model(session), which),
+  extendVocabulary: async (args) => extendVocabularyOf(sessions, args),
   dropSession: async ({ name }) => {
     sessions.drop(name);
     return null;

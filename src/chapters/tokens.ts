@@ -1,0 +1,270 @@
+/**
+ * The maths of the tokens chapter (content/08-tokens.mdx): what a tokenizer makes of a text, what
+ * share of a model's parameters its vocabulary costs, nearest neighbours and a 2-D projection of
+ * embedding rows, and the small Chinese set of the initialisation experiment with its new pieces.
+ * Page-safe: no worker, no DOM, no tfjs.
+ */
+import { parseConfig, type LlamaConfig } from '../llama/config';
+import type { Tokenizer } from '../llama/tokenizer';
+import { EMBED_TOKENS, LM_HEAD, expectedWeightShapes, shapeSize } from '../llama/weights';
+
+// ----------------------------------------------------------------------------- text to tokens
+
+export type TokenKind = 'special' | 'byte' | 'piece';
+
+export interface TokenView {
+  id: number;
+  piece: string;
+  kind: TokenKind;
+}
+
+/** The tokens of `text` (no <s>), each with its piece and whether it is a byte-fallback token. */
+export function tokenView(tokenizer: Tokenizer, text: string): TokenView[] {
+  return tokenizer.encode(text, { bos: false }).map((id) => ({
+    id,
+    piece: tokenizer.idToPiece(id),
+    kind: id === tokenizer.bosId || id === tokenizer.eosId || id === tokenizer.unkId ? 'special' : tokenizer.isByteToken(id) ? 'byte' : 'piece',
+  }));
+}
+
+/** Tokens per character (characters as code points, so an emoji counts once). */
+export function tokensPerCharacter(tokenizer: Tokenizer, texts: readonly string[]): number {
+  let tokens = 0;
+  let characters = 0;
+  for (const text of texts) {
+    tokens += tokenizer.encode(text, { bos: false }).length;
+    characters += [...text].length;
+  }
+  return tokens / characters;
+}
+
+// ----------------------------------------------------------------------------- what the vocabulary costs
+
+/**
+ * Llama-2-7B's config.json as Meta published it on the Hugging Face Hub (meta-llama/Llama-2-7b-hf),
+ * the fields the parameter count needs.
+ */
+export const LLAMA2_7B_CONFIG: LlamaConfig = parseConfig({
+  hidden_size: 4096,
+  intermediate_size: 11008,
+  num_hidden_layers: 32,
+  num_attention_heads: 32,
+  num_key_value_heads: 32,
+  vocab_size: 32000,
+  max_position_embeddings: 4096,
+  rms_norm_eps: 1e-5,
+  rope_theta: 10000,
+  tie_word_embeddings: false,
+  hidden_act: 'silu',
+});
+
+export interface VocabularyShare {
+  parameters: number;
+  /** vocab x hidden: the input embedding */
+  embedding: number;
+  /** vocab x hidden when untied, 0 when the output layer is the embedding (tied) */
+  output: number;
+  /** (embedding + output) / parameters */
+  share: number;
+}
+
+/** How many of a config's parameters belong to the vocabulary (counted from the weight shapes). */
+export function vocabularyShare(config: LlamaConfig): VocabularyShare {
+  const shapes = expectedWeightShapes(config);
+  let parameters = 0;
+  for (const shape of shapes.values()) parameters += shapeSize(shape);
+  const embedding = shapeSize(shapes.get(EMBED_TOKENS)!);
+  const output = shapes.has(LM_HEAD) ? shapeSize(shapes.get(LM_HEAD)!) : 0;
+  return { parameters, embedding, output, share: (embedding + output) / parameters };
+}
+
+// ----------------------------------------------------------------------------- embedding geometry
+
+export interface Neighbour {
+  id: number;
+  cosine: number;
+}
+
+/** The `count` rows most similar to row `id` by cosine (itself excluded), most similar first. */
+export function nearestByCosine(table: Float32Array, hidden: number, id: number, count: number): Neighbour[] {
+  const rows = table.length / hidden;
+  if (!Number.isInteger(id) || id < 0 || id >= rows) throw new Error(`nearestByCosine: id must be in [0, ${rows}). Received ${id}.`);
+  const norms = new Float64Array(rows);
+  for (let row = 0; row < rows; row++) {
+    let sum = 0;
+    for (let j = 0; j < hidden; j++) sum += table[row * hidden + j] ** 2;
+    norms[row] = Math.sqrt(sum);
+  }
+  const scored: Neighbour[] = [];
+  for (let row = 0; row < rows; row++) {
+    if (row === id) continue;
+    let dot = 0;
+    for (let j = 0; j < hidden; j++) dot += table[id * hidden + j] * table[row * hidden + j];
+    scored.push({ id: row, cosine: norms[row] === 0 || norms[id] === 0 ? 0 : dot / (norms[row] * norms[id]) });
+  }
+  return scored.sort((a, b) => b.cosine - a.cosine || a.id - b.id).slice(0, count);
+}
+
+/**
+ * The first two principal components of the chosen rows: centre them, find the top two
+ * eigenvectors of their covariance by power iteration (the second after removing the first),
+ * and project. Each axis's sign is fixed so that its largest-magnitude entry is positive, so the
+ * picture does not flip between runs. Returns the 2-D points and the share of variance each
+ * axis explains.
+ */
+export function principalPlane(table: Float32Array, hidden: number, rowIds: readonly number[]): { points: [number, number][]; explained: [number, number] } {
+  const n = rowIds.length;
+  if (n < 3) throw new Error(`principalPlane: needs at least 3 rows. Received ${n}.`);
+  const centred = rowIds.map((row) => Float64Array.from(table.subarray(row * hidden, (row + 1) * hidden)));
+  const mean = new Float64Array(hidden);
+  for (const x of centred) for (let j = 0; j < hidden; j++) mean[j] += x[j] / n;
+  for (const x of centred) for (let j = 0; j < hidden; j++) x[j] -= mean[j];
+  // Covariance C = X^T X / n, [hidden, hidden].
+  const covariance = Array.from({ length: hidden }, () => new Float64Array(hidden));
+  for (const x of centred) for (let a = 0; a < hidden; a++) for (let b = 0; b < hidden; b++) covariance[a][b] += (x[a] * x[b]) / n;
+  let trace = 0;
+  for (let a = 0; a < hidden; a++) trace += covariance[a][a];
+  const axes: Float64Array[] = [];
+  const variances: number[] = [];
+  for (let k = 0; k < 2; k++) {
+    let v = Float64Array.from({ length: hidden }, (_, j) => 1 + j / hidden);
+    let eigenvalue = 0;
+    for (let iteration = 0; iteration < 500; iteration++) {
+      const next = new Float64Array(hidden);
+      for (let a = 0; a < hidden; a++) {
+        let sum = 0;
+        for (let b = 0; b < hidden; b++) sum += covariance[a][b] * v[b];
+        next[a] = sum;
+      }
+      for (const axis of axes) {
+        const along = dot(next, axis);
+        for (let j = 0; j < hidden; j++) next[j] -= along * axis[j];
+      }
+      const length = Math.sqrt(dot(next, next));
+      if (length === 0) break;
+      for (let j = 0; j < hidden; j++) next[j] /= length;
+      const change = Math.abs(length - eigenvalue);
+      v = next;
+      eigenvalue = length;
+      if (change < 1e-12 * Math.max(1, length)) break;
+    }
+    let largest = 0;
+    for (let j = 0; j < hidden; j++) if (Math.abs(v[j]) > Math.abs(v[largest])) largest = j;
+    if (v[largest] < 0) for (let j = 0; j < hidden; j++) v[j] = -v[j];
+    axes.push(v);
+    variances.push(eigenvalue);
+  }
+  return {
+    points: centred.map((x) => [dot(x, axes[0]), dot(x, axes[1])]),
+    explained: [variances[0] / trace, variances[1] / trace],
+  };
+}
+
+function dot(a: Float64Array, b: Float64Array): number {
+  let sum = 0;
+  for (let j = 0; j < a.length; j++) sum += a[j] * b[j];
+  return sum;
+}
+
+export const PIECE_GROUPS = ['capitalised', 'word', 'punctuation', 'byte', 'chinese'] as const;
+export type PieceGroup = (typeof PIECE_GROUPS)[number];
+
+/**
+ * What kind of piece this is, for colouring a picture: byte tokens, Chinese characters,
+ * punctuation, capitalised whole words (in our stories nearly all of them names: "▁Lily",
+ * "▁Tom"), other word pieces. Special tokens and digits are left out (undefined).
+ */
+export function pieceGroup(piece: string): PieceGroup | undefined {
+  if (/^<0x[0-9A-F]{2}>$/.test(piece)) return 'byte';
+  if (/^<.*>$/.test(piece)) return undefined;
+  const bare = piece.replaceAll('\u2581', '');
+  if (bare.length === 0 || /\d/.test(bare)) return undefined;
+  if (/[\u4e00-\u9fff]/.test(bare)) return 'chinese';
+  if (/^[\p{P}\p{S}]+$/u.test(bare)) return 'punctuation';
+  if (/^\u2581[A-Z][a-z]+$/.test(piece)) return 'capitalised';
+  if (/^\u2581?[a-z]+$/i.test(piece)) return 'word';
+  return undefined;
+}
+
+// ----------------------------------------------------------------------------- the initialisation experiment
+
+/**
+ * The Chinese set of the initialisation experiment, written for this chapter (not taken from any
+ * corpus or dataset): sixteen short, plain sentences about everyday things in simplified Chinese.
+ * Every fourth is held out to measure the loss on sentences the training never saw.
+ */
+export const CHINESE_SET: readonly string[] = [
+  '小猫喜欢吃鱼。',
+  '小狗喜欢吃肉。',
+  '今天天气很好，我们去公园玩。',
+  '妈妈在厨房做饭。',
+  '爸爸在看报纸。',
+  '我喜欢喝牛奶。',
+  '她每天早上喝茶。',
+  '我们今天去学校。',
+  '弟弟喜欢画画。',
+  '姐姐喜欢唱歌。',
+  '小鸟在树上唱歌。',
+  '今天我们吃鱼和米饭。',
+  '猫在床上睡觉。',
+  '狗在门口睡觉。',
+  '我喜欢看书，也喜欢画画。',
+  '妈妈喜欢喝茶，爸爸喜欢喝牛奶。',
+];
+
+/** Sentences trained on, and the held-out ones the loss is also measured on. */
+export const CHINESE_TRAIN = CHINESE_SET.filter((_, i) => i % 4 !== 3);
+export const CHINESE_HELD_OUT = CHINESE_SET.filter((_, i) => i % 4 === 3);
+
+/**
+ * The new pieces: the characters of the set that our vocabulary can only write as UTF-8 byte
+ * tokens (three per character), most frequent first (ties in order of first appearance),
+ * at most `count` of them.
+ */
+export function newChinesePieces(tokenizer: Tokenizer, texts: readonly string[], count: number): string[] {
+  const frequency = new Map<string, number>();
+  for (const text of texts) {
+    for (const character of text) {
+      if (!/[\u4e00-\u9fff]/.test(character)) continue;
+      const ids = tokenizer.encode(character, { bos: false }).filter((id) => tokenizer.idToPiece(id) !== '\u2581');
+      if (!ids.every((id) => tokenizer.isByteToken(id))) continue;
+      frequency.set(character, (frequency.get(character) ?? 0) + 1);
+    }
+  }
+  return [...frequency.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([character]) => character);
+}
+
+/** The byte-token ids that spell a piece in our vocabulary ("猫" -> ids of <0xE7> <0x8C> <0xAB>). */
+export function byteIdsOf(tokenizer: Tokenizer, piece: string): number[] {
+  const byteIdOf = new Map<number, number>();
+  for (let id = 0; id < tokenizer.vocabSize; id++) {
+    const byte = tokenizer.byteOf(id);
+    if (byte !== undefined) byteIdOf.set(byte, id);
+  }
+  return [...new TextEncoder().encode(piece)].map((byte) => byteIdOf.get(byte)!);
+}
+
+/**
+ * Token ids of `text` with the extended vocabulary: encoded as before, then every run of byte
+ * tokens that spells new piece k (whole, starting at a character boundary) becomes the one id
+ * firstNewId + k. This is what a tokenizer with those pieces added gives for single characters.
+ */
+export function encodeWithNewPieces(tokenizer: Tokenizer, text: string, newPieces: readonly string[], firstNewId: number, { bos = true } = {}): number[] {
+  const ids = tokenizer.encode(text, { bos });
+  const spelled = newPieces.map((piece) => byteIdsOf(tokenizer, piece));
+  const out: number[] = [];
+  for (let i = 0; i < ids.length; ) {
+    const k = tokenizer.isByteToken(ids[i]) ? spelled.findIndex((bytes) => bytes.every((id, j) => ids[i + j] === id)) : -1;
+    if (k >= 0) {
+      out.push(firstNewId + k);
+      i += spelled[k].length;
+    } else {
+      out.push(ids[i]);
+      i++;
+    }
+  }
+  return out;
+}
