@@ -112,7 +112,16 @@ export function nearestByCosine(table: Float32Array, hidden: number, id: number,
  * picture does not flip between runs. Returns the 2-D points and the share of variance each
  * axis explains.
  */
-export function principalPlane(table: Float32Array, hidden: number, rowIds: readonly number[]): { points: [number, number][]; explained: [number, number] } {
+export interface PrincipalPlane {
+  /** the chosen rows projected, in their order */
+  points: [number, number][];
+  /** the share of the rows' variance along each axis */
+  explained: [number, number];
+  mean: Float64Array;
+  axes: [Float64Array, Float64Array];
+}
+
+export function principalPlane(table: Float32Array, hidden: number, rowIds: readonly number[]): PrincipalPlane {
   const n = rowIds.length;
   if (n < 3) throw new Error(`principalPlane: needs at least 3 rows. Received ${n}.`);
   const centred = rowIds.map((row) => Float64Array.from(table.subarray(row * hidden, (row + 1) * hidden)));
@@ -157,7 +166,47 @@ export function principalPlane(table: Float32Array, hidden: number, rowIds: read
   return {
     points: centred.map((x) => [dot(x, axes[0]), dot(x, axes[1])]),
     explained: [variances[0] / trace, variances[1] / trace],
+    mean,
+    axes: [axes[0], axes[1]],
   };
+}
+
+/** Any row of the table on a plane found from other rows. */
+export function projectRow(table: Float32Array, hidden: number, row: number, plane: PrincipalPlane): [number, number] {
+  const x = Float64Array.from(table.subarray(row * hidden, (row + 1) * hidden), (value, j) => value - plane.mean[j]);
+  return [dot(x, plane.axes[0]), dot(x, plane.axes[1])];
+}
+
+/**
+ * The rows a picture of the vocabulary shows: up to `perGroup` pieces of each group, evenly
+ * spaced through the ids, so every kind of piece is there and the picture is the same each time.
+ */
+export function sampleRows(pieces: readonly string[], perGroup: number): number[] {
+  const byGroup = new Map<PieceGroup, number[]>();
+  pieces.forEach((piece, id) => {
+    const group = pieceGroup(piece);
+    if (group) byGroup.set(group, [...(byGroup.get(group) ?? []), id]);
+  });
+  const rows: number[] = [];
+  for (const ids of byGroup.values()) {
+    const step = Math.max(1, ids.length / perGroup);
+    for (let k = 0; k < Math.min(perGroup, ids.length); k++) rows.push(ids[Math.floor(k * step)]);
+  }
+  return rows.sort((a, b) => a - b);
+}
+
+/**
+ * The piece a reader means by a typed token: the exact piece ("▁red", "<0x41>"), else the word
+ * with its leading-space marker ("red" -> "▁red", "␣red" -> "▁red"), else the bare text ("ily").
+ * undefined when none is a piece.
+ */
+export function findPiece(pieces: readonly string[], typed: string): number | undefined {
+  const bare = typed.trim().replace(/^[␣\u2581]/, '');
+  for (const candidate of [typed, `\u2581${bare}`, bare]) {
+    const id = pieces.indexOf(candidate);
+    if (id >= 0 && candidate.length > 0) return id;
+  }
+  return undefined;
 }
 
 function dot(a: Float64Array, b: Float64Array): number {
@@ -267,4 +316,58 @@ export function encodeWithNewPieces(tokenizer: Tokenizer, text: string, newPiece
     }
   }
   return out;
+}
+
+/** The settings of the initialisation experiment, the same in the page and in the shipped run. */
+export const INIT_EXPERIMENT = {
+  /** New pieces by default, and at most (all the set's byte-spelled characters). */
+  defaultPieces: 20,
+  maxPieces: 41,
+  steps: 30,
+  batchSize: 4,
+  seqLength: 24,
+  /** Seeds the batches. */
+  seed: 1,
+  /** Seeds the random rows. */
+  initSeed: 7,
+  maxGradNorm: 1,
+  schedule: { peakLearningRate: 3e-3, warmupSteps: 3, totalSteps: 30, finalFraction: 0.1 },
+  /** The held-out loss: one row of this many tokens from each held-out sentence (packed, as in training). */
+  heldOutSeqLength: 12,
+} as const;
+
+export interface InitExperimentData {
+  /** The new pieces, ids vocabSize, vocabSize + 1, ... */
+  pieces: string[];
+  /** Per new piece, the byte-token ids that spelled it. */
+  byteIds: number[][];
+  /** The training sentences as <s> ... </s> with the new pieces. */
+  train: { ids: number[] }[];
+  /** The held-out sentences the same way. */
+  heldOut: { ids: number[] }[];
+}
+
+/** The new pieces, their byte spellings and the tokenized sentences for `pieceCount` new pieces. */
+export function initExperimentData(tokenizer: Tokenizer, pieceCount: number): InitExperimentData {
+  if (!Number.isInteger(pieceCount) || pieceCount < 1 || pieceCount > INIT_EXPERIMENT.maxPieces) {
+    throw new Error(`initExperimentData: pieceCount must be a whole number in [1, ${INIT_EXPERIMENT.maxPieces}]. Received ${pieceCount}.`);
+  }
+  const pieces = newChinesePieces(tokenizer, CHINESE_TRAIN, pieceCount);
+  const encode = (text: string) => [...encodeWithNewPieces(tokenizer, text, pieces, tokenizer.vocabSize), tokenizer.eosId];
+  return {
+    pieces,
+    byteIds: pieces.map((piece) => byteIdsOf(tokenizer, piece)),
+    train: CHINESE_TRAIN.map((text) => ({ ids: encode(text) })),
+    heldOut: CHINESE_HELD_OUT.map((text) => ({ ids: encode(text) })),
+  };
+}
+
+/** What the experiment records for one initialisation. */
+export interface InitRun {
+  init: 'random' | 'mean' | 'bytes';
+  /** Training loss of each step. */
+  losses: number[];
+  /** Mean loss per token on the held-out sentences before and after training. */
+  heldOutBefore: number;
+  heldOutAfter: number;
 }
