@@ -11,7 +11,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { INIT_EXPERIMENT, initExperimentData, type InitRun } from '../src/chapters/tokens';
+import { INIT_EXPERIMENT, initExperimentData, type InitRun, type TokensInitRunFile } from '../src/chapters/tokens';
 import { evaluateLoss, PackedCorpus } from '../src/llama/train';
 import { NEW_ROW_INITS } from '../src/llama/vocabExtend';
 import { Sessions } from '../src/runtime/sessions';
@@ -19,14 +19,6 @@ import { extendVocabularyOf } from '../src/runtime/tokensOps';
 import { loadModel, useNodeBackend } from './load-model';
 
 export const TOKENS_INIT_RUN_PATH = join('public', 'data', 'tokens-init-run.json');
-
-export interface TokensInitRunFile {
-  /** Where and how it ran, for the figure's note. */
-  source: string;
-  pieceCount: number;
-  pieces: string[];
-  runs: InitRun[];
-}
 
 async function main() {
   const backend = await useNodeBackend('wasm');

@@ -38,6 +38,17 @@ export function tokensPerCharacter(tokenizer: Tokenizer, texts: readonly string[
   return tokens / characters;
 }
 
+/**
+ * English our corpora never had, written for this chapter: office, science and computing words
+ * rather than children's stories.
+ */
+export const OTHER_ENGLISH: readonly string[] = [
+  'The quarterly revenue exceeded expectations.',
+  'Photosynthesis converts sunlight into chemical energy.',
+  'Please restart the server before installing the update.',
+  'The committee approved the budget after a long debate.',
+];
+
 // ----------------------------------------------------------------------------- what the vocabulary costs
 
 /**
@@ -196,13 +207,13 @@ export function sampleRows(pieces: readonly string[], perGroup: number): number[
 }
 
 /**
- * The piece a reader means by a typed token: the exact piece ("▁red", "<0x41>"), else the word
- * with its leading-space marker ("red" -> "▁red", "␣red" -> "▁red"), else the bare text ("ily").
+ * The piece a reader means by a typed token: the word with its leading-space marker ("red",
+ * "␣red" and "▁red" all mean "▁red"), else the exact piece ("<0x41>"), else the bare text ("ily").
  * undefined when none is a piece.
  */
 export function findPiece(pieces: readonly string[], typed: string): number | undefined {
   const bare = typed.trim().replace(/^[␣\u2581]/, '');
-  for (const candidate of [typed, `\u2581${bare}`, bare]) {
+  for (const candidate of [`\u2581${bare}`, typed, bare]) {
     const id = pieces.indexOf(candidate);
     if (id >= 0 && candidate.length > 0) return id;
   }
@@ -320,9 +331,9 @@ export function encodeWithNewPieces(tokenizer: Tokenizer, text: string, newPiece
 
 /** The settings of the initialisation experiment, the same in the page and in the shipped run. */
 export const INIT_EXPERIMENT = {
-  /** New pieces by default, and at most (all the set's byte-spelled characters). */
+  /** New pieces by default, and at most (every byte-spelled character of the training sentences). */
   defaultPieces: 20,
-  maxPieces: 41,
+  maxPieces: 35,
   steps: 30,
   batchSize: 4,
   seqLength: 24,
@@ -370,4 +381,13 @@ export interface InitRun {
   /** Mean loss per token on the held-out sentences before and after training. */
   heldOutBefore: number;
   heldOutAfter: number;
+}
+
+/** public/data/tokens-init-run.json, written by scripts/tokens-init-run.ts. */
+export interface TokensInitRunFile {
+  /** Where and how it ran, for the figure's note. */
+  source: string;
+  pieceCount: number;
+  pieces: string[];
+  runs: InitRun[];
 }

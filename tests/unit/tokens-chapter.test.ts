@@ -6,9 +6,15 @@ import {
   CHINESE_HELD_OUT,
   CHINESE_SET,
   CHINESE_TRAIN,
+  INIT_EXPERIMENT,
   LLAMA2_7B_CONFIG,
+  OTHER_ENGLISH,
   byteIdsOf,
   encodeWithNewPieces,
+  findPiece,
+  initExperimentData,
+  projectRow,
+  sampleRows,
   nearestByCosine,
   newChinesePieces,
   pieceGroup,
@@ -22,6 +28,7 @@ import { fullLlamaTokenizerJSON } from '../../src/llama/llama2Vocabulary';
 import { Tokenizer } from '../../src/llama/tokenizer';
 import { EMBED_TOKENS } from '../../src/llama/weights';
 import { playgroundNote } from '../../components/TokensPlayground';
+import { PER_GROUP } from '../../components/TokensNeighbours';
 import { useBackend } from './helpers/backends';
 import { SHIPPED_MODEL_DIR, loadChapterModel } from './helpers/chapter-model';
 
@@ -183,6 +190,17 @@ describe('the shipped embedding', () => {
     expect(meanNorm('byte')).toBeCloseTo(0.16, 2);
     expect(meanNorm('word')).toBeCloseTo(0.53, 2);
   });
+
+  test('in the picture, byte and Chinese rows sit closer to the centre than word rows', () => {
+    const sample = sampleRows(ours.pieces, PER_GROUP);
+    const plane = principalPlane(table, 128, sample);
+    const spread = (group: string) => {
+      const ids = sample.filter((id) => pieceGroup(ours.pieces[id]) === group);
+      return ids.reduce((sum, id) => sum + Math.hypot(...projectRow(table, 128, id, plane)), 0) / ids.length;
+    };
+    expect(spread('byte')).toBeLessThan(spread('word') / 2);
+    expect(spread('chinese')).toBeLessThan(spread('word') / 2);
+  });
 });
 
 describe('the Chinese set and its new pieces', () => {
@@ -215,5 +233,39 @@ describe('the Chinese set and its new pieces', () => {
     const count = (encode: (text: string) => number[]) => CHINESE_SET.reduce((sum, text) => sum + encode(text).length, 0);
     expect(count((text) => ours.encode(text, { bos: false }))).toBe(331);
     expect(count((text) => encodeWithNewPieces(ours, text, added, ours.vocabSize, { bos: false }))).toBe(155);
+  });
+});
+
+describe('numbers the prose states', () => {
+  test('other English: 0.454 tokens per character in ours, 0.193 in Llama-2 (2.35 times as many)', () => {
+    expect(tokensPerCharacter(ours, OTHER_ENGLISH)).toBeCloseTo(0.454, 3);
+    expect(tokensPerCharacter(full, OTHER_ENGLISH)).toBeCloseTo(0.193, 3);
+    expect((tokensPerCharacter(ours, OTHER_ENGLISH) / tokensPerCharacter(full, OTHER_ENGLISH)).toFixed(2)).toBe('2.35');
+  });
+
+  test('all 32,000 pieces at d = 128 would be eleven times the rest of our model', () => {
+    const rest = 1_182_592 - 444_160;
+    expect(Math.round((2 * 32000 * 128) / rest)).toBe(11);
+  });
+
+  test('with 20 new pieces the 12 training sentences take 164 tokens instead of 260', () => {
+    const data = initExperimentData(ours, 20);
+    expect(data.pieces.length).toBe(20);
+    expect(data.train.reduce((sum, example) => sum + example.ids.length, 0)).toBe(164);
+    expect(CHINESE_TRAIN.reduce((sum, text) => sum + ours.encode(text).length + 1, 0)).toBe(260);
+    expect(newChinesePieces(ours, CHINESE_TRAIN, 100).length).toBe(INIT_EXPERIMENT.maxPieces);
+    expect(() => initExperimentData(ours, 36)).toThrow('pieceCount must be a whole number in [1, 35]. Received 36.');
+  });
+
+  test('the picture shows 381 pieces', () => {
+    expect(sampleRows(ours.pieces, PER_GROUP).length).toBe(381);
+  });
+
+  test('findPiece reads words, pieces and the visible space mark', () => {
+    expect(ours.pieces[findPiece(ours.pieces, 'red')!]).toBe('▁red');
+    expect(ours.pieces[findPiece(ours.pieces, '␣red')!]).toBe('▁red');
+    expect(ours.pieces[findPiece(ours.pieces, 'ily')!]).toBe('ily');
+    expect(ours.pieces[findPiece(ours.pieces, '<0x41>')!]).toBe('<0x41>');
+    expect(findPiece(ours.pieces, 'xylophone')).toBeUndefined();
   });
 });
