@@ -4,6 +4,8 @@ import { LlamaModel } from '../../src/llama/model';
 import { referenceForward } from '../../src/llama/reference';
 import { RANDOM_ROW_STD, extendVocabulary, newRows } from '../../src/llama/vocabExtend';
 import { EMBED_TOKENS, LM_HEAD } from '../../src/llama/weights';
+import { Sessions } from '../../src/runtime/sessions';
+import { embeddingTableOf, extendVocabularyOf } from '../../src/runtime/tokensOps';
 import { useBackend } from './helpers/backends';
 import { tinyConfig } from './helpers/configs';
 import { randomWeights, relativeError } from './helpers/random-weights';
@@ -102,5 +104,43 @@ describe('extendVocabulary', () => {
 
   test('refuses an unknown init', () => {
     expect(() => extendVocabulary(config, weights, [[1]], 'zeros' as never, 1)).toThrow('init must be one of random, mean, bytes. Received zeros.');
+  });
+});
+
+describe('the tokens ops (src/runtime/tokensOps.ts)', () => {
+  const config = tinyConfig();
+  let backendBefore = '';
+  beforeAll(async () => {
+    backendBefore = tf.getBackend();
+    await useBackend('cpu');
+  });
+  afterAll(async () => {
+    if (backendBefore) await tf.setBackend(backendBefore);
+  });
+
+  test('extendVocabulary forks a grown session that trains on the new ids; dropping it frees every tensor', async () => {
+    const shipped = LlamaModel.fromWeights(config, randomWeights(config, 5));
+    const sessions = new Sessions(() => shipped);
+    const before = tf.memory().numTensors;
+    const forked = extendVocabularyOf(sessions, { name: 'grown', byteIds: [[3, 4], [5]], init: 'bytes', seed: 1 });
+    expect(forked.vocabSize).toBe(34);
+    // two new rows of 16 in the embedding and two in the output layer
+    expect(forked.parameters).toBe([...shipped.params.values()].reduce((sum, t) => sum + t.size, 0) + 2 * 2 * 16);
+    expect(embeddingTableOf(sessions.model('grown'), 'input').shape).toEqual([34, 16]);
+    expect(Array.from(embeddingTableOf(sessions.model('grown'), 'output').data.subarray(33 * 16, 34 * 16))).toEqual(
+      Array.from(embeddingTableOf(shipped, 'output').data.subarray(5 * 16, 6 * 16)),
+    );
+    const examples = [{ ids: [1, 32, 33, 7, 32, 9, 33, 2, 1, 33, 32, 2] }];
+    const context = { progress: () => {}, cancelled: () => false, step: async () => true, cancelReadAfter: () => undefined };
+    const result = await sessions.trainSteps(
+      { session: 'grown', examples, batchSize: 1, seqLength: 8, seed: 1, steps: 2, schedule: { peakLearningRate: 1e-2, warmupSteps: 1, totalSteps: 2, finalFraction: 1 }, maxGradNorm: 1 },
+      context,
+    );
+    expect(result.losses).toHaveLength(2);
+    sessions.drop('grown');
+    expect(tf.memory().numTensors).toBe(before);
+    expect(() => extendVocabularyOf(sessions, { name: 'none', byteIds: [], init: 'mean', seed: 1 })).toThrow('add between 1 and 256 pieces. Received 0.');
+    expect(() => embeddingTableOf(shipped, 'middle' as never)).toThrow('which must be "input" or "output". Received middle.');
+    shipped.dispose();
   });
 });
