@@ -9,7 +9,6 @@ import { lineChart } from '../src/charts/lineChart';
 import type { RuntimeClient } from '../src/runtime/client';
 import { integer, type StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
-import { NEW_ROW_INITS } from '../src/llama/vocabExtend';
 import { element, fillTable, formatNumber, loadModel, onWidthChange, reportFailure } from './modelWidgetParts';
 import { pageTokenizer } from './promptTokens';
 
@@ -27,6 +26,8 @@ const INIT_NAMES: Record<InitRun['init'], string> = {
   mean: 'mean of all rows',
   bytes: 'mean of its byte rows',
 };
+/** The three starts, in the order the figure trains and draws them. */
+const INITS = Object.keys(INIT_NAMES) as InitRun['init'][];
 const LINE_CLASS: Record<InitRun['init'], string> = { random: 'chart-line--a', mean: 'chart-line--b', bytes: 'chart-line--c' };
 
 export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise<void> {
@@ -46,7 +47,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   const source = element('p', 'tok-source');
   const chart = element('div', 'widget-chart');
   const legend = element('ul', 'tok-legend');
-  for (const init of NEW_ROW_INITS) {
+  for (const init of INITS) {
     const item = element('li');
     const swatch = element('span', `tok-line-swatch ${LINE_CLASS[init]}`);
     item.append(swatch, INIT_NAMES[init]);
@@ -157,7 +158,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
       runtime.call('evaluate', { session, examples: data.heldOut, batchSize: data.heldOut.length, seqLength: heldOutSeqLength, rows: data.heldOut.length }, { signal });
     runs = [];
     source.textContent = `You see a run trained in your browser (${runtime.backendInfo?.name ?? 'unknown'} backend), not the shipped one.`;
-    for (const init of NEW_ROW_INITS) {
+    for (const init of INITS) {
       const session = `tokens-init-${init}`;
       let forked = false;
       try {

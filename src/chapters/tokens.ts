@@ -1,12 +1,11 @@
 /**
- * The maths of the tokens chapter (content/08-tokens.mdx): what a tokenizer makes of a text, what
- * share of a model's parameters its vocabulary costs, nearest neighbours and a 2-D projection of
- * embedding rows, and the small Chinese set of the initialisation experiment with its new pieces.
+ * The maths of the tokens chapter (content/08-tokens.mdx): what a tokenizer makes of a text,
+ * nearest neighbours and a 2-D projection of embedding rows, and the small Chinese set of the
+ * initialisation experiment with its new pieces. (What the vocabulary costs in parameters is
+ * vocabularyShare in src/llama/vocabExtend.ts, next to the weight shapes it counts.)
  * Page-safe: no worker, no DOM, no tfjs.
  */
-import { parseConfig, type LlamaConfig } from '../llama/config';
 import type { Tokenizer } from '../llama/tokenizer';
-import { EMBED_TOKENS, LM_HEAD, expectedWeightShapes, shapeSize } from '../llama/weights';
 
 // ----------------------------------------------------------------------------- text to tokens
 
@@ -48,46 +47,6 @@ export const OTHER_ENGLISH: readonly string[] = [
   'Please restart the server before installing the update.',
   'The committee approved the budget after a long debate.',
 ];
-
-// ----------------------------------------------------------------------------- what the vocabulary costs
-
-/**
- * Llama-2-7B's config.json as Meta published it on the Hugging Face Hub (meta-llama/Llama-2-7b-hf),
- * the fields the parameter count needs.
- */
-export const LLAMA2_7B_CONFIG: LlamaConfig = parseConfig({
-  hidden_size: 4096,
-  intermediate_size: 11008,
-  num_hidden_layers: 32,
-  num_attention_heads: 32,
-  num_key_value_heads: 32,
-  vocab_size: 32000,
-  max_position_embeddings: 4096,
-  rms_norm_eps: 1e-5,
-  rope_theta: 10000,
-  tie_word_embeddings: false,
-  hidden_act: 'silu',
-});
-
-export interface VocabularyShare {
-  parameters: number;
-  /** vocab x hidden: the input embedding */
-  embedding: number;
-  /** vocab x hidden when untied, 0 when the output layer is the embedding (tied) */
-  output: number;
-  /** (embedding + output) / parameters */
-  share: number;
-}
-
-/** How many of a config's parameters belong to the vocabulary (counted from the weight shapes). */
-export function vocabularyShare(config: LlamaConfig): VocabularyShare {
-  const shapes = expectedWeightShapes(config);
-  let parameters = 0;
-  for (const shape of shapes.values()) parameters += shapeSize(shape);
-  const embedding = shapeSize(shapes.get(EMBED_TOKENS)!);
-  const output = shapes.has(LM_HEAD) ? shapeSize(shapes.get(LM_HEAD)!) : 0;
-  return { parameters, embedding, output, share: (embedding + output) / parameters };
-}
 
 // ----------------------------------------------------------------------------- embedding geometry
 

@@ -13,9 +13,9 @@
  *
  * The same rule makes the new rows of W_out (from W_out's own rows).
  */
-import type { LlamaConfig } from './config';
+import { parseConfig, type LlamaConfig } from './config';
 import { createRandom, randomNormal } from './rng';
-import { EMBED_TOKENS, LM_HEAD, type WeightMap } from './weights';
+import { EMBED_TOKENS, LM_HEAD, expectedWeightShapes, shapeSize, type WeightMap } from './weights';
 
 export const NEW_ROW_INITS = ['random', 'mean', 'bytes'] as const;
 export type NewRowInit = (typeof NEW_ROW_INITS)[number];
@@ -93,4 +93,42 @@ export function extendVocabulary(
     grown.set(name, { shape: [vocab + byteIds.length, hidden], data });
   });
   return { config: { ...config, vocab_size: vocab + byteIds.length }, weights: grown };
+}
+
+/**
+ * Llama-2-7B's config.json as Meta published it on the Hugging Face Hub (meta-llama/Llama-2-7b-hf),
+ * the fields the parameter count needs.
+ */
+export const LLAMA2_7B_CONFIG: LlamaConfig = parseConfig({
+  hidden_size: 4096,
+  intermediate_size: 11008,
+  num_hidden_layers: 32,
+  num_attention_heads: 32,
+  num_key_value_heads: 32,
+  vocab_size: 32000,
+  max_position_embeddings: 4096,
+  rms_norm_eps: 1e-5,
+  rope_theta: 10000,
+  tie_word_embeddings: false,
+  hidden_act: 'silu',
+});
+
+export interface VocabularyShare {
+  parameters: number;
+  /** vocab x hidden: the input embedding */
+  embedding: number;
+  /** vocab x hidden when untied, 0 when the output layer is the embedding (tied) */
+  output: number;
+  /** (embedding + output) / parameters */
+  share: number;
+}
+
+/** How many of a config's parameters belong to the vocabulary (counted from the weight shapes). */
+export function vocabularyShare(config: LlamaConfig): VocabularyShare {
+  const shapes = expectedWeightShapes(config);
+  let parameters = 0;
+  for (const shape of shapes.values()) parameters += shapeSize(shape);
+  const embedding = shapeSize(shapes.get(EMBED_TOKENS)!);
+  const output = shapes.has(LM_HEAD) ? shapeSize(shapes.get(LM_HEAD)!) : 0;
+  return { parameters, embedding, output, share: (embedding + output) / parameters };
 }

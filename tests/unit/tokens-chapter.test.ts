@@ -7,7 +7,6 @@ import {
   CHINESE_SET,
   CHINESE_TRAIN,
   INIT_EXPERIMENT,
-  LLAMA2_7B_CONFIG,
   OTHER_ENGLISH,
   byteIdsOf,
   encodeWithNewPieces,
@@ -21,9 +20,9 @@ import {
   principalPlane,
   tokenView,
   tokensPerCharacter,
-  vocabularyShare,
 } from '../../src/chapters/tokens';
 import { parseConfig } from '../../src/llama/config';
+import { LLAMA2_7B_CONFIG, vocabularyShare } from '../../src/llama/vocabExtend';
 import { fullLlamaTokenizerJSON } from '../../src/llama/llama2Vocabulary';
 import { Tokenizer } from '../../src/llama/tokenizer';
 import { EMBED_TOKENS } from '../../src/llama/weights';
