@@ -9,7 +9,7 @@ import { lineChart } from '../src/charts/lineChart';
 import type { RuntimeClient } from '../src/runtime/client';
 import { integer, type StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
-import { element, fillTable, formatNumber, loadModel, onWidthChange, reportFailure } from './modelWidgetParts';
+import { element, fillTable, formatNumber, loadModel, onWidthChange, reportFailure, tableScroller } from './modelWidgetParts';
 import { pageTokenizer } from './promptTokens';
 
 export const schema = {
@@ -54,7 +54,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
     legend.append(item);
   }
   const table = element('table', 'mw-table');
-  el.append(controls, piecesLine, source, chart, legend, table);
+  el.append(controls, piecesLine, source, chart, legend, tableScroller(table, 'Loss by initialisation (scrolls sideways)'));
 
   let runs: InitRun[] = [];
   const draw = () => {
