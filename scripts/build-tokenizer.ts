@@ -17,21 +17,12 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import llamaTokenizer from 'llama-tokenizer-js';
 import { CORPUS_SETS, SPLITS } from './corpus/splits';
+import { fullLlamaTokenizerJSON } from '../src/llama/llama2Vocabulary';
 import { Tokenizer, bytePairMerge, type TokenizerJSON } from '../src/llama/tokenizer';
+
 
 const OUT_DIR = 'public/models/glass-llama';
 const SPECIAL_AND_BYTES = 3 + 256;
-
-/** The whole Llama-2 vocabulary as a TokenizerJSON (our ids = Llama ids). */
-export function fullLlamaTokenizerJSON(): TokenizerJSON {
-  const pieces = llamaTokenizer.vocabById;
-  const idOf = llamaTokenizer.vocabByString;
-  // llama-tokenizer-js stores merges as "left right" -> priority (lower merges first).
-  const merges = [...llamaTokenizer.merges.entries()]
-    .sort((a, b) => a[1] - b[1])
-    .map(([key]) => key.split(' ').map((piece) => idOf.get(piece)!) as [number, number]);
-  return { pieces, llamaIds: pieces.map((_, id) => id), merges, unkId: 0, bosId: 1, eosId: 2 };
-}
 
 export function readCorpusTexts(set: string, split: string): string[] {
   return readFileSync(join('data', set, `${split}.jsonl`), 'utf8')

@@ -25,6 +25,7 @@ import type { SamplingOptions } from '../llama/sampling';
 import type { TokenizerJSON } from '../llama/tokenizer';
 import type { AdamWOptions, LearningRateSchedule, TokenizedExample } from '../llama/train';
 import type { BackendInfo, BackendName } from './backend';
+import type { EmbeddingTableArgs, EmbeddingTableResult, ExtendVocabularyArgs } from './tokensOps';
 
 /** Token ids, or text for the model's tokenizer (bos: prepend <s>, default true). */
 export type PromptInput = { ids: number[] } | { text: string; bos?: boolean };
@@ -419,6 +420,10 @@ export interface Ops {
   pieces: Op<{ ids: number[] }, PiecesResult>;
   /** The loaded model's tokenizer.json (null without one), so a page can count tokens. */
   tokenizer: Op<NoArgs, TokenizerJSON | null>;
+  /** A copy of a session's input embedding or output matrix, [vocab, hidden] (tokensOps.ts). */
+  embeddingTable: Op<EmbeddingTableArgs, EmbeddingTableResult>;
+  /** A trainable copy of a session with new vocabulary rows: random, mean of all rows, or mean of the piece's byte rows. */
+  extendVocabulary: Op<ExtendVocabularyArgs, { name: SessionName; parameters: number; vocabSize: number }>;
   /** tf.memory() inside the worker: lets tests check that nothing leaks. */
   memory: Op<NoArgs, MemoryResult>;
   /** Frees the model's tensors and every session; a later `load` starts again. */

@@ -7,7 +7,9 @@
  */
 import { loadAdapter, LoraAdapter, mergeLora, saveAdapter, type AdapterFiles } from '../llama/lora';
 import { parseLoraConfig } from '../llama/loraConfig';
+import type { LlamaConfig } from '../llama/config';
 import { LlamaModel } from '../llama/model';
+import type { WeightMap } from '../llama/weights';
 import { AdamW, learningRateAt, PackedCorpus, trainStep } from '../llama/train';
 import { checkInputLength, lengthLimit } from './limits';
 import {
@@ -74,13 +76,15 @@ export class Sessions {
   /**
    * A trainable copy of session `from` under `name`. A source with a LoRA adapter is copied with
    * the adapter merged into its weights (W + (alpha / r) B A), so the copy computes the same logits.
+   * `change`, if given, changes the copied config and weights first (a grown vocabulary).
    */
-  fork(name: SessionName, from?: SessionName): { name: SessionName; parameters: number } {
+  fork(name: SessionName, from?: SessionName, change?: (config: LlamaConfig, weights: WeightMap) => { config: LlamaConfig; weights: WeightMap }): { name: SessionName; parameters: number } {
     if (name === DEFAULT_SESSION || this.forked.has(name)) throw new Error(`A session named "${name}" exists already.`);
     const source = this.model(from);
     const adapter = from === undefined || from === DEFAULT_SESSION ? null : this.require(from).adapter;
-    const weights = adapter ? mergeLora(source.toWeightMap(), adapter) : source.toWeightMap();
-    const model = LlamaModel.fromWeights(source.config, weights, { trainable: true });
+    const copied = adapter ? mergeLora(source.toWeightMap(), adapter) : source.toWeightMap();
+    const { config, weights } = change ? change(source.config, copied) : { config: source.config, weights: copied };
+    const model = LlamaModel.fromWeights(config, weights, { trainable: true });
     this.forked.set(name, { model, optimizer: null, stepsDone: 0, adapter: null });
     const parameters = [...model.params.values()].reduce((sum, tensor) => sum + tensor.size, 0);
     return { name, parameters };

@@ -26,6 +26,7 @@ import { knockOutSession, logitLensOf } from './anatomyOps';
 import { kvCacheOf, profileDecodeStepOf, timeMatmulOf } from './inspectOps';
 import { decodeTimelineOf } from './kvcacheOps';
 import { timeMatmulChainOf } from './flopsOps';
+import { embeddingTableOf, extendVocabularyOf } from './tokensOps';
 import { checkInputLength, lengthLimit } from './limits';
 import { Sessions } from './sessions';
 import type {
@@ -90,6 +91,7 @@ const QUICK_OPS: ReadonlySet<OpName> = new Set<OpName>([
   'saveAdapter', 'kvCache', 'timeMatmul', 'profileDecodeStep',
   'timeMatmulChain',
   'logitLens',
+  'embeddingTable',
 ]);
 /** Ops that end with a result (not an error) when cancelled: they say how far they got. */
 const RESULT_WHEN_CANCELLED: ReadonlySet<OpName> = new Set<OpName>(['generate', 'trainSteps']);
@@ -212,6 +214,8 @@ const ops: OpHandlers = {
     return null;
   },
   fork: async ({ name, from }) => sessions.fork(name, from),
+  embeddingTable: async ({ session, which }) => embeddingTableOf(sessions.model(session), which),
+  extendVocabulary: async (args) => extendVocabularyOf(sessions, args),
   dropSession: async ({ name }) => {
     sessions.drop(name);
     return null;
