@@ -46,8 +46,9 @@ const contentSecurityPolicy = {
 };
 
 /**
- * rehype plugin: a display equation wider than a phone scrolls sideways (see global.css), and a
- * scrolling region must be reachable from the keyboard, so each one gets tabindex="0" and a label.
+ * rehype plugin: a display equation or a table wider than a phone scrolls sideways (see global.css),
+ * and a scrolling region must be reachable from the keyboard, so each gets tabindex="0" (an
+ * equation also a label).
  */
 function rehypeFocusableDisplayMath() {
   /** @param {any} node */
@@ -58,6 +59,8 @@ function rehypeFocusableDisplayMath() {
       node.properties.role = 'group';
       node.properties.ariaLabel = 'Equation';
     }
+    // A prose table scrolls sideways on a phone (global.css): the keyboard must reach it too.
+    if (node.tagName === 'table') node.properties.tabIndex = 0;
     for (const child of node.children ?? []) visit(child);
   };
   return visit;

@@ -567,7 +567,7 @@ describe('ops: sessions and training in the worker (wasm)', () => {
 
     expect(outcome.matmulFlops).toBe(2 * 8 * 16 * 4);
     expect(outcome.matmulBackend).toBe('wasm');
-    expect(outcome.profile.kernelCount).toBe(8 * 2 + 5);
+    expect(outcome.profile.kernelCount).toBe(1); // the frozen model's decode step is one fused kernel on wasm
     expect(outcome.profile.flops.lmHead).toBe(2 * 32 * config.vocab_size);
     expect(outcome.after).toEqual(outcome.before);
   }, MANY_FORWARDS_TIMEOUT_MS);
