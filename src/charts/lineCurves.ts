@@ -1,7 +1,7 @@
 // A few series of (x, y) points as lines on shared axes, y in [0, 1] by default, with a legend
 // row above (the distinct-n curves of the degeneration figure).
 import { axisBottom, axisLeft, line, max, scaleLinear } from 'd3';
-import { chartSvg } from './chartSvg';
+import { axisTitles, chartSvg } from './chartSvg';
 
 export interface Series {
   name: string;
@@ -40,19 +40,7 @@ export function lineCurves(series: readonly Series[], { width, height = 220, yDo
     .attr('transform', `translate(0, ${height - MARGIN.bottom})`)
     .call(axisBottom(x).ticks(Math.max(3, Math.floor(width / 80))));
   svg.append('g').attr('class', 'chart-axis').attr('transform', `translate(${MARGIN.left}, 0)`).call(axisLeft(y).ticks(5));
-  svg
-    .append('text')
-    .attr('class', 'chart-value')
-    .attr('x', (MARGIN.left + width - MARGIN.right) / 2)
-    .attr('y', height - 4)
-    .attr('text-anchor', 'middle')
-    .text(xLabel);
-  svg
-    .append('text')
-    .attr('class', 'chart-value')
-    .attr('transform', `translate(11, ${(MARGIN.top + height - MARGIN.bottom) / 2}) rotate(-90)`)
-    .attr('text-anchor', 'middle')
-    .text(yLabel);
+  axisTitles(svg, { width, height }, MARGIN, { x: xLabel, y: yLabel });
   const path = line<{ x: number; y: number }>()
     .x((point) => x(point.x))
     .y((point) => y(point.y));

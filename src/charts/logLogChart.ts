@@ -2,7 +2,7 @@
 // series drawn as dots joined by lines, optional labelled points, and optional roofline ceilings
 // (a bandwidth slope meeting a flat compute roof). Used by the FLOPs chapter's benchmark and roofline.
 import { axisBottom, axisLeft, line, scaleLog } from 'd3';
-import { chartSvg } from './chartSvg';
+import { axisTitles, chartSvg } from './chartSvg';
 
 export interface LogPoint {
   x: number;
@@ -92,19 +92,7 @@ export function logLogChart(series: readonly LogSeries[], options: LogLogChartOp
     .attr('class', 'chart-axis')
     .attr('transform', `translate(${MARGIN.left}, 0)`)
     .call(axisLeft(y).tickValues(decadeTicks(y.domain()[0], y.domain()[1])).tickFormat((value) => yFormat(Number(value))));
-  svg
-    .append('text')
-    .attr('class', 'chart-value')
-    .attr('x', (MARGIN.left + width - MARGIN.right) / 2)
-    .attr('y', height - 4)
-    .attr('text-anchor', 'middle')
-    .text(xLabel);
-  svg
-    .append('text')
-    .attr('class', 'chart-value')
-    .attr('transform', `translate(11, ${(MARGIN.top + height - MARGIN.bottom) / 2}) rotate(-90)`)
-    .attr('text-anchor', 'middle')
-    .text(yLabel);
+  axisTitles(svg, { width, height }, MARGIN, { x: xLabel, y: yLabel });
   if (ceiling) {
     const [d0, d1] = x.domain();
     const ridge = ceiling.peak / ceiling.bandwidth;
