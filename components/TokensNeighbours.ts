@@ -24,6 +24,7 @@ export const PER_GROUP = 90;
 
 const GROUP_NAMES: Record<string, string> = {
   capitalised: 'capitalised words (mostly names)',
+  verb: 'verbs',
   word: 'other words and word parts',
   punctuation: 'punctuation',
   byte: 'byte tokens',

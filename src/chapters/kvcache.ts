@@ -4,6 +4,7 @@
 // fixed-size blocks with a block table per request, shared prompt blocks and copy-on-write.
 // Pure functions: no tensors, no worker; the widgets feed them real generated lengths.
 import type { LlamaConfig } from '../llama/config';
+import type { BeamStep } from '../llama/generate';
 
 /** What the size of a KV cache depends on. */
 export interface KvShape {
@@ -253,4 +254,66 @@ function checkRequest(request: SimRequest): void {
     if (!Number.isInteger(value) || value < 0) throw new Error(`A request's ${name} must be a whole number >= 0. Received ${value}.`);
   }
   if (request.newTokens > request.maxNewTokens) throw new Error(`A request generated ${request.newTokens} tokens, more than its max_new_tokens ${request.maxNewTokens}.`);
+}
+
+export interface BeamMemory {
+  /** Token slots when every beam keeps its own contiguous copy of its cache (prompt included). */
+  contiguousSlots: number;
+  /** Physical blocks when beams share the blocks of their common prefix (copy-on-write). */
+  blocks: number;
+  /** Of those, blocks that more than one beam points at. */
+  sharedBlocks: number;
+  /** blocks x blockSize. */
+  pagedSlots: number;
+}
+
+/**
+ * KV memory of the live beams of a beam search (each sequence = prompt + the beam's tokens). Paged,
+ * a block is shared by the beams whose tokens agree up to the block's last filled slot (they
+ * descend from the same beam); the block where beams part ways is copied on write.
+ */
+export function beamMemory(sequences: readonly (readonly number[])[], blockSize: number): BeamMemory {
+  if (!Number.isInteger(blockSize) || blockSize < 1) throw new Error(`beamMemory: blockSize must be a whole number >= 1. Received ${blockSize}.`);
+  const users = new Map<string, number>();
+  for (const sequence of sequences) {
+    for (let start = 0; start < sequence.length; start += blockSize) {
+      const key = sequence.slice(0, Math.min(start + blockSize, sequence.length)).join(',');
+      users.set(key, (users.get(key) ?? 0) + 1);
+    }
+  }
+  const blocks = users.size;
+  return {
+    contiguousSlots: sequences.reduce((sum, sequence) => sum + sequence.length, 0),
+    blocks,
+    sharedBlocks: [...users.values()].filter((count) => count > 1).length,
+    pagedSlots: blocks * blockSize,
+  };
+}
+
+/** A path drawn in the beam tree: the tokens after the prompt and each token's log-probability. */
+export interface BeamPath {
+  name: string;
+  ids: number[];
+  logProbs: number[];
+}
+
+/**
+ * The live beams after step `step` (1-based; best first, named "beam 1", ...) and the hypotheses
+ * finished by then ("finished 1", ...), each token with its log-probability. Every prefix of a beam
+ * was itself a live beam at an earlier step, so the cumulative log-probabilities come from the steps.
+ */
+export function beamPaths(steps: readonly BeamStep[], step: number): BeamPath[] {
+  if (!Number.isInteger(step) || step < 1 || step > steps.length) throw new Error(`beamPaths: step must be a whole number from 1 to ${steps.length}. Received ${step}.`);
+  const cumulative = new Map<string, number>([['', 0]]);
+  for (const { beams } of steps.slice(0, step)) for (const beam of beams) cumulative.set(beam.tokens.join(','), beam.logProb);
+  const path = (name: string, ids: number[], total: number): BeamPath => {
+    const sums = ids.map((_, i) => (i === ids.length - 1 ? total : cumulative.get(ids.slice(0, i + 1).join(','))));
+    if (sums.some((sum) => sum === undefined)) throw new Error(`beamPaths: a prefix of ${name} was never a live beam.`);
+    return { name, ids, logProbs: sums.map((sum, i) => sum! - (i === 0 ? 0 : sums[i - 1]!)) };
+  };
+  const { beams, finished } = steps[step - 1];
+  return [
+    ...beams.map((beam, row) => path(`beam ${row + 1}`, beam.tokens, beam.logProb)),
+    ...finished.map((hypothesis, i) => path(`finished ${i + 1}`, hypothesis.tokens, hypothesis.score * hypothesis.tokens.length)),
+  ];
 }

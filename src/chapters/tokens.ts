@@ -185,13 +185,32 @@ function dot(a: Float64Array, b: Float64Array): number {
   return sum;
 }
 
-export const PIECE_GROUPS = ['capitalised', 'word', 'punctuation', 'byte', 'chinese'] as const;
+export const PIECE_GROUPS = ['capitalised', 'verb', 'word', 'punctuation', 'byte', 'chinese'] as const;
 export type PieceGroup = (typeof PIECE_GROUPS)[number];
+
+/**
+ * Verb forms, for colouring the picture: written for this chapter from the word pieces of our
+ * vocabulary, keeping forms our stories use as verbs (base, past, -s and -ing forms, the forms of
+ * "be" and "have", the modal "will"). Words that are as often nouns ("play", "walk", "run", "help",
+ * "smile", "turn", "slide", "fly", "stick", "set", "need", "cook", "drink") and "like" (mostly
+ * "like a ...") are left with the other words: the group is for telling kinds apart, not a parser.
+ */
+export const VERB_FORMS: ReadonlySet<string> = new Set([
+  'am', 'are', 'be', 'is', 'was', 'were', 'has', 'had', 'have', 'did', 'do', 'does', 'will', 'could',
+  'ask', 'asked', 'blow', 'brought', 'build', 'built', 'call', 'called', 'came', 'catch', 'close',
+  'count', 'counted', 'cried', 'eat', 'fell', 'felt', 'find', 'found', 'gave', 'get', 'give', 'go',
+  'gone', 'got', 'grown', 'heard', 'held', 'helped', 'hide', 'hurt', 'jump', 'laugh', 'laughed',
+  'learn', 'learned', 'liked', 'lived', 'look', 'looked', 'loved', 'make', 'makes', 'met', 'played',
+  'pulled', 'put', 'ran', 'rolled', 'running', 'said', 'sang', 'sat', 'saw', 'says', 'see', 'seek',
+  'sent', 'share', 'sharing', 'shook', 'sing', 'singing', 'stay', 'stopped', 'stuck', 'told', 'took',
+  'turned', 'used', 'walked', 'want', 'wanted', 'wear', 'went', 'win', 'winning', 'won',
+]);
 
 /**
  * What kind of piece this is, for colouring a picture: byte tokens, Chinese characters,
  * punctuation, capitalised whole words (in our stories nearly all of them names: "▁Lily",
- * "▁Tom"), other word pieces. Special tokens and digits are left out (undefined).
+ * "▁Tom"), verbs (whole words in VERB_FORMS), other word pieces. Special tokens and digits are
+ * left out (undefined).
  */
 export function pieceGroup(piece: string): PieceGroup | undefined {
   if (/^<0x[0-9A-F]{2}>$/.test(piece)) return 'byte';
@@ -201,6 +220,7 @@ export function pieceGroup(piece: string): PieceGroup | undefined {
   if (/[\u4e00-\u9fff]/.test(bare)) return 'chinese';
   if (/^[\p{P}\p{S}]+$/u.test(bare)) return 'punctuation';
   if (/^\u2581[A-Z][a-z]+$/.test(piece)) return 'capitalised';
+  if (piece.startsWith('\u2581') && VERB_FORMS.has(bare)) return 'verb';
   if (/^\u2581?[a-z]+$/i.test(piece)) return 'word';
   return undefined;
 }

@@ -19,6 +19,21 @@ export interface GenerateOptions extends SamplingOptions {
   eosTokenId?: number;
   /** Called with every new token (greedy/sampling only); return false (or resolve to false) to stop. */
   onToken?: (id: number) => void | boolean | Promise<void | boolean>;
+  /** Beam search only: called after every step with the live beams; return false (or resolve to false) to stop. */
+  onBeamStep?: (step: BeamStep) => void | boolean | Promise<void | boolean>;
+}
+
+/** One step of beam search: the beams that live on after it and the hypotheses finished so far. */
+export interface BeamStep {
+  /** 1 after the first new token. */
+  step: number;
+  /**
+   * Best first. `parent` is the row of the previous step's beams (and KV cache) this beam extends:
+   * the cache's rows are reordered to these parents before the next step (KVCache.selectRows).
+   */
+  beams: { tokens: number[]; logProb: number; parent: number }[];
+  /** Best first (score = sum of log-probabilities / generated length). */
+  finished: { tokens: number[]; score: number }[];
 }
 
 export type StopReason = 'length' | 'eos' | 'cancelled' | 'context';
@@ -129,6 +144,7 @@ async function beamSearch(model: LlamaModel, prompt: number[], opts: GenerateOpt
   // one beam at first: the others would be copies and must not be counted twice
   let beams = [{ tokens: [] as number[], logProb: 0 }];
   const penalty = opts.repetitionPenalty ?? 1;
+  let cancelled = false;
   try {
     let logits = await stepLogits(model, [prompt], cache);
     for (let step = 0; step < maxNew; step++) {
@@ -157,9 +173,21 @@ async function beamSearch(model: LlamaModel, prompt: number[], opts: GenerateOpt
       const generated = step + 1;
       if (finished.length === numBeams && finished[numBeams - 1].score >= next[0].logProb / generated) {
         beams = [];
+        await opts.onBeamStep?.({ step: generated, beams: [], finished: finished.map((f) => ({ tokens: f.tokens, score: f.score })) });
         break;
       }
       beams = next.map((c) => ({ tokens: [...beams[c.beam].tokens, c.token], logProb: c.logProb }));
+      if (opts.onBeamStep) {
+        const report: BeamStep = {
+          step: generated,
+          beams: next.map((c, row) => ({ tokens: beams[row].tokens, logProb: c.logProb, parent: c.beam })),
+          finished: finished.map((f) => ({ tokens: f.tokens, score: f.score })),
+        };
+        if ((await opts.onBeamStep(report)) === false) {
+          cancelled = true;
+          break;
+        }
+      }
       if (step + 1 === maxNew) break;
       cache.selectRows(next.map((c) => c.beam));
       logits = await stepLogits(model, next.map((c) => [c.token]), cache);
@@ -170,7 +198,13 @@ async function beamSearch(model: LlamaModel, prompt: number[], opts: GenerateOpt
   for (const beam of beams) finished.push({ tokens: beam.tokens, score: beam.logProb / Math.max(1, beam.tokens.length) });
   finished.sort((a, b) => b.score - a.score);
   const best = finished[0];
-  const stopReason: StopReason = best.tokens.at(-1) === opts.eosTokenId ? 'eos' : maxNew < opts.maxNewTokens ? 'context' : 'length';
+  const stopReason: StopReason = cancelled
+    ? 'cancelled'
+    : best.tokens.at(-1) === opts.eosTokenId
+      ? 'eos'
+      : maxNew < opts.maxNewTokens
+        ? 'context'
+        : 'length';
   return { ids: [...prompt, ...best.tokens], newIds: best.tokens, stopReason, score: best.score };
 }
 

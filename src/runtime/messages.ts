@@ -14,7 +14,7 @@
  */
 import type { KnockOut, LogitLensResult } from '../llama/anatomy';
 import type { LlamaConfig, RopeScaling } from '../llama/config';
-import type { StopReason } from '../llama/generate';
+import type { BeamStep, StopReason } from '../llama/generate';
 import type { DecodeTimeline, DecodeTimelineStep } from '../llama/decodeTimeline';
 import type { DecodeStepProfile, KVCacheLayerInfo, MatmulTiming } from '../llama/inspect';
 import type { MatmulChainTiming } from '../llama/matmulChain';
@@ -134,7 +134,7 @@ export interface GeneratedToken {
 }
 
 /** 'length': maxNewTokens reached; 'context': the model's context is full. */
-export type { StopReason };
+export type { BeamStep, StopReason };
 
 export interface GenerationResult {
   /** The prompt ids as the model saw them. */
@@ -344,6 +344,28 @@ export interface DecodeTimelineArgs {
   warmup?: boolean;
 }
 
+/** beamSearch (src/llama/generate.ts beam search with onBeamStep): every live beam of every step. */
+export interface BeamSearchArgs {
+  session?: SessionName;
+  input: PromptInput;
+  /** 2 to 8 beams */
+  numBeams: number;
+  /** 1 to 64 new tokens (and within the context) */
+  maxNewTokens: number;
+  /** stop a hypothesis at this id (default: the model's eos_token_id) */
+  eosTokenId?: number;
+}
+
+export interface BeamSearchResult {
+  promptIds: number[];
+  /** One entry per step, as BeamStep: the beams that live on (best first, each with its parent row) and the finished hypotheses. */
+  steps: BeamStep[];
+  /** The answer: the best hypothesis (tokens, score = sum of log p / length), as generate returns it. */
+  newIds: number[];
+  score: number;
+  stopReason: StopReason;
+}
+
 /** profileDecodeStep's kernels by name, with the step's FLOPs (decodeStepFlops). */
 export type DecodeProfileResult = DecodeStepProfile & { inputIds: number[] };
 
@@ -412,6 +434,8 @@ export interface Ops {
   profileDecodeStep: Op<ProfileDecodeStepArgs, DecodeProfileResult>;
   /** Greedy decoding step by step against the KV cache (and recomputed without it), timed; each step streams. */
   decodeTimeline: Op<DecodeTimelineArgs, DecodeTimeline, DecodeTimelineStep>;
+  /** Beam search that reports every live beam (and its KV-cache parent row) after each step; a cancel stops it between steps. */
+  beamSearch: Op<BeamSearchArgs, BeamSearchResult, BeamStep>;
   /** The residual stream after the embedding and each layer, through the final norm and lm_head, at one position. */
   logitLens: Op<{ session?: SessionName; input: PromptInput; position?: number }, LogitLensOpResult>;
   /** A forked copy of a session with one piece zeroed (a head, a layer's attention or MLP, the final norm). */

@@ -24,7 +24,7 @@ import { evaluateLoss, PackedCorpus } from '../llama/train';
 import { chooseBackend, type BackendInfo } from './backend';
 import { knockOutSession, logitLensOf } from './anatomyOps';
 import { kvCacheOf, profileDecodeStepOf, timeMatmulOf } from './inspectOps';
-import { decodeTimelineOf } from './kvcacheOps';
+import { beamSearchOf, decodeTimelineOf } from './kvcacheOps';
 import { timeMatmulChainOf } from './flopsOps';
 import { embeddingTableOf, extendVocabularyOf } from './tokensOps';
 import { checkInputLength, lengthLimit } from './limits';
@@ -258,6 +258,12 @@ const ops: OpHandlers = {
     const model = sessions.model(session);
     checkInputLength([ids], lengthLimit(model.config));
     return decodeTimelineOf(model, ids, options, context.progress, context.step);
+  },
+  beamSearch: async ({ session, input, ...options }, context) => {
+    const ids = promptIds(requireModel(), input);
+    const model = sessions.model(session);
+    checkInputLength([ids], lengthLimit(model.config));
+    return beamSearchOf(model, ids, options, context.progress, context.step);
   },
   logitLens: async ({ session, input, position }) => logitLensOf(sessions.model(session), promptIds(requireModel(), input), position),
   knockOut: async (args) => knockOutSession(sessions, args),

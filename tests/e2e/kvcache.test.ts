@@ -3,7 +3,8 @@
 // have the engine's lengths for the same seeds, and its block tables are the allocator's; bad
 // input is explained; the decodeTimeline op leaks no tensor.
 import { expect, test } from 'vitest';
-import { contiguousLayout, pagedLayout, requestsThatFit } from '../../src/chapters/kvcache';
+import { beamMemory, contiguousLayout, pagedLayout, requestsThatFit } from '../../src/chapters/kvcache';
+import { beamSearchOf } from '../../src/runtime/kvcacheOps';
 import { decodeTimeline } from '../../src/llama/decodeTimeline';
 import { generate } from '../../src/llama/generate';
 import type { getRuntime } from '../../src/runtime/client';
@@ -15,6 +16,8 @@ const CHAPTER = '/chapters/10-generate-kv-cache/';
 const GROW = '[data-widget-id="kv-grow"]';
 const PREFILL = '[data-widget-id="kv-prefill"]';
 const PAGED = '[data-widget-id="kv-paged"]';
+const BEAMS = '[data-widget-id="kv-beams"]';
+const BEAMS_PROMPT = 'Once upon a time, there was a little dog.';
 const PAGED_PROMPT = 'Once upon a time, there was a little dog.';
 
 let site: ChapterSite;
@@ -27,7 +30,8 @@ test('the three figures show what the engine computes, and explain bad input', a
   const { model, tokenizer } = site.engine!;
   const opened = await site.openPage(
     `${CHAPTER}?backend=wasm&kv-grow.steps=6&kv-grow.layer=2&kv-grow.head=1&kv-prefill.points=2&kv-prefill.steps=2` +
-      `&kv-paged.prompt=${encodeURIComponent(PAGED_PROMPT)}&kv-paged.requests=3&kv-paged.maxNew=40&kv-paged.budget=128&kv-paged.blockSize=8`,
+      `&kv-paged.prompt=${encodeURIComponent(PAGED_PROMPT)}&kv-paged.requests=3&kv-paged.maxNew=40&kv-paged.budget=128&kv-paged.blockSize=8` +
+      `&kv-beams.prompt=${encodeURIComponent(BEAMS_PROMPT)}&kv-beams.beams=3&kv-beams.tokens=5&kv-beams.blockSize=4`,
   );
   await startAllWidgets(opened.page, 120_000);
 
@@ -78,6 +82,24 @@ test('the three figures show what the engine computes, and explain bad input', a
   const unshared = pagedLayout(trace, 8);
   expect((await opened.page.locator(`${PAGED} .kv-tables p`).allTextContents())[1]).toBe(`request 1 (${trace[0].promptTokens} + ${trace[0].newTokens} tokens): [${unshared.blockTables[0].join(', ')}]`);
 
+  // Beams: every live beam of the last step and of step 2 as the engine's beam search gives them.
+  await settled(opened.page, BEAMS);
+  const beamsWidget = opened.page.locator(BEAMS);
+  const beamPrompt = tokenizer.encode(BEAMS_PROMPT, { bos: true });
+  const search = await beamSearchOf(model, beamPrompt, { numBeams: 3, maxNewTokens: 5 });
+  const beamRows = async () => beamsWidget.locator('table tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent ?? '')));
+  const expectedRows = (step: number) =>
+    search.steps[step - 1].beams.map((beam, row) => [String(row + 1), String(beam.parent + 1), tokenizer.decode(beam.tokens), beam.logProb.toFixed(3)]);
+  const asShown = (rows: string[][]) => rows.map(([row, parent, text, logProb]) => [row, parent, text, Number(logProb.replace('−', '-')).toFixed(3)]);
+  expect(asShown(await beamRows())).toEqual(expectedRows(search.steps.length));
+  const last = beamMemory(search.steps.at(-1)!.beams.map((beam) => [...beamPrompt, ...beam.tokens]), 4);
+  expect(await beamsWidget.locator('.mw-readout').nth(1).textContent()).toContain(`${last.contiguousSlots} token slots`);
+  expect(await beamsWidget.locator('.mw-readout').nth(1).textContent()).toContain(`${last.blocks} blocks = ${last.pagedSlots} slots`);
+  await beamsWidget.getByRole('slider', { name: 'Step shown' }).fill('2');
+  expect(new URL(opened.page.url()).searchParams.get('kv-beams.step')).toBe('2');
+  expect(asShown(await beamRows())).toEqual(expectedRows(2));
+  expect(await beamsWidget.locator('svg[role=img]').count()).toBe(1);
+
   // Bad input: an empty prompt; a prompt too short to compare lengths.
   await grow.getByRole('textbox', { name: 'Prompt' }).fill('');
   await grow.getByRole('button', { name: 'Run' }).click();
@@ -92,12 +114,15 @@ test('the three figures show what the engine computes, and explain bad input', a
 });
 
 test('out-of-range link values fall back with a message', async () => {
-  const opened = await site.openPage(`${CHAPTER}?backend=wasm&kv-grow.steps=500&kv-grow.head=7&kv-prefill.points=2&kv-prefill.steps=2&kv-paged.requests=99&kv-paged.maxNew=16`);
+  const opened = await site.openPage(
+    `${CHAPTER}?backend=wasm&kv-grow.steps=500&kv-grow.head=7&kv-prefill.points=2&kv-prefill.steps=2&kv-paged.requests=99&kv-paged.maxNew=16&kv-beams.beams=99&kv-beams.tokens=3`,
+  );
   await startAllWidgets(opened.page, 120_000);
   await settled(opened.page, PAGED);
   expect(await opened.page.locator(`${PAGED} [data-widget-status]`).textContent()).toContain(
     'The link sets requests to "99", but it must be a whole number from 2 to 8; showing 6 instead.',
   );
+  expect((await settled(opened.page, BEAMS)).message).toContain('The link sets beams to "99", but it must be a whole number from 2 to 8; showing 4 instead.');
   const grow = await settled(opened.page, GROW);
   expect(grow.message).toContain('The link sets steps to "500", but it must be a whole number from 2 to 120; showing 40 instead.');
   expect(opened.consoleErrors).toEqual([]);
@@ -115,7 +140,9 @@ test('the decodeTimeline op matches the engine in Node and leaks no tensor', asy
     const steps: number[] = [];
     const result = await runtime.call('decodeTimeline', { input: { ids: [1, 403, 1030, 262] }, steps: 5, recompute: true, layer: 3, head: 1 }, { onProgress: (step) => steps.push(step.cachedTokens) });
     const refused = await runtime.call('decodeTimeline', { input: { ids: [1] }, steps: 251 }).then(() => 'accepted', (error: Error) => error.message);
-    return { before, after: await runtime.memory(), result, steps, refused };
+    const beamSteps: number[] = [];
+    const beams = await runtime.call('beamSearch', { input: { ids: [1, 403, 1030, 262] }, numBeams: 3, maxNewTokens: 4 }, { onProgress: (step) => beamSteps.push(step.step) });
+    return { before, after: await runtime.memory(), result, steps, refused, beams, beamSteps };
   });
   expect(outcome.after.numTensors).toBe(outcome.before.numTensors);
   expect(outcome.steps).toEqual([5, 6, 7, 8, 9]);
@@ -125,5 +152,9 @@ test('the decodeTimeline op matches the engine in Node and leaks no tensor', asy
   const worst = Math.max(...outcome.result.contents.values.flat().map((v, i) => Math.abs(v - node.contents.values.flat()[i])));
   expect(worst).toBeLessThan(1e-4);
   expect(outcome.refused).toBe('decodeTimeline: steps must be a whole number from 0 to 250. Received 251.');
+  expect(outcome.beamSteps).toEqual([1, 2, 3, 4]);
+  const nodeBeams = await beamSearchOf(model, [1, 403, 1030, 262], { numBeams: 3, maxNewTokens: 4 });
+  expect(outcome.beams.steps.map((s) => s.beams.map((b) => [b.tokens, b.parent]))).toEqual(nodeBeams.steps.map((s) => s.beams.map((b) => [b.tokens, b.parent])));
+  expect(outcome.beams.newIds).toEqual(nodeBeams.newIds);
   await opened.close();
 });

@@ -3,7 +3,7 @@
 // the shipped run, then trains in the page and measures what the engine measures in Node.
 import { readFileSync } from 'node:fs';
 import { expect, test } from 'vitest';
-import { INIT_EXPERIMENT, initExperimentData, nearestByCosine, sampleRows, tokenView, type TokensInitRunFile } from '../../src/chapters/tokens';
+import { INIT_EXPERIMENT, initExperimentData, nearestByCosine, pieceGroup, sampleRows, tokenView, type TokensInitRunFile } from '../../src/chapters/tokens';
 import { PER_GROUP } from '../../components/TokensNeighbours';
 import { fullLlamaTokenizerJSON } from '../../src/llama/llama2Vocabulary';
 import { Tokenizer } from '../../src/llama/tokenizer';
@@ -62,9 +62,12 @@ test('neighbours: the engine nearest rows by cosine, the sampled dots, an unknow
   const rows = await page.locator(`${NEIGHBOURS} table tbody tr`).evaluateAll((trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent ?? '')));
   expect(rows.map((row) => Number(row[1]))).toEqual(expected.map((n) => n.id));
   rows.forEach((row, i) => expect(Number(row[2].replace('−', '-'))).toBeCloseTo(expected[i].cosine, 3));
-  // the 381 sampled pieces, plus ▁red and those of its neighbours the sample lacks
+  // the 471 sampled pieces, plus ▁red and those of its neighbours the sample lacks; verbs have their colour
   const drawn = new Set([...sampleRows(engine.tokenizer.pieces, PER_GROUP), engine.tokenizer.pieces.indexOf('▁red'), ...expected.map((n) => n.id)]);
   expect(await page.locator(`${NEIGHBOURS} circle`).count()).toBe(drawn.size);
+  const verbs = [...drawn].filter((id) => pieceGroup(engine.tokenizer.pieces[id]) === 'verb').length;
+  expect(verbs).toBeGreaterThan(50);
+  expect(await page.locator(`${NEIGHBOURS} circle.tok-dot--verb`).count()).toBe(verbs);
 
   const box = page.locator(NEIGHBOURS).getByRole('textbox');
   await box.fill('xylophone');

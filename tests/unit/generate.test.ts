@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { generate, generateBatch } from '../../src/llama/generate';
+import { generate, generateBatch, type BeamStep } from '../../src/llama/generate';
 import { LlamaModel } from '../../src/llama/model';
 import { useBackend } from './helpers/backends';
 import { tinyConfig } from './helpers/configs';
@@ -128,6 +128,40 @@ describe('beam search', () => {
     const beamLogProb = continuationLogProb(prompt, beam.newIds);
     expect(beamLogProb).toBeGreaterThanOrEqual(continuationLogProb(prompt, greedy) - 1e-6);
     expect(beam.score).toBeCloseTo(beamLogProb / 5, 4);
+  });
+});
+
+describe('beam search, step by step (onBeamStep)', () => {
+  const prompt = [1, 2, 3];
+  test('every live beam of every step: its log-probability by the float64 reference, its parent row, and the final answer', async () => {
+    const steps: BeamStep[] = [];
+    const result = await generate(model, prompt, { maxNewTokens: 5, numBeams: 3, onBeamStep: (step) => void steps.push(step) });
+    expect(steps.map((s) => s.step)).toEqual([1, 2, 3, 4, 5]);
+    // step 1: the three most likely first tokens, best first, all from the prompt's one row
+    const first = Array.from({ length: config.vocab_size }, (_, token) => ({ token, logProb: continuationLogProb(prompt, [token]) }))
+      .sort((a, b) => b.logProb - a.logProb)
+      .slice(0, 3);
+    expect(steps[0].beams.map((b) => b.tokens)).toEqual(first.map((f) => [f.token]));
+    expect(steps[0].beams.map((b) => b.parent)).toEqual([0, 0, 0]);
+    for (const [i, step] of steps.entries()) {
+      expect(step.beams).toHaveLength(3);
+      for (const beam of step.beams) {
+        expect(beam.tokens).toHaveLength(step.step);
+        expect(beam.logProb).toBeCloseTo(continuationLogProb(prompt, beam.tokens), 4);
+        if (i > 0) expect(steps[i - 1].beams[beam.parent].tokens).toEqual(beam.tokens.slice(0, -1));
+      }
+      const logProbs = step.beams.map((b) => b.logProb);
+      expect(logProbs).toEqual([...logProbs].sort((a, b) => b - a));
+    }
+    expect(steps[4].beams[0].tokens).toEqual(result.newIds);
+  });
+
+  test('returning false stops the search after that step', async () => {
+    const steps: BeamStep[] = [];
+    const result = await generate(model, prompt, { maxNewTokens: 8, numBeams: 2, onBeamStep: (step) => (steps.push(step), step.step < 2) });
+    expect(steps).toHaveLength(2);
+    expect(result.stopReason).toBe('cancelled');
+    expect(result.newIds).toEqual(steps[1].beams[0].tokens);
   });
 });
 

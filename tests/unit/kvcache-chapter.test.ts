@@ -6,6 +6,8 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   attentionPairs,
+  beamMemory,
+  beamPaths,
   contiguousLayout,
   formatBytes,
   kvBytesPerToken,
@@ -24,7 +26,8 @@ import { referenceGreedy } from '../../src/llama/reference';
 import type { LlamaModel } from '../../src/llama/model';
 import type { Tokenizer } from '../../src/llama/tokenizer';
 import { readModelFiles } from '../../scripts/load-model';
-import { decodeTimelineOf } from '../../src/runtime/kvcacheOps';
+import { beamSearchOf, decodeTimelineOf } from '../../src/runtime/kvcacheOps';
+import { BEAMS_PROMPT } from '../../components/KvBeams';
 import { useBackend } from './helpers/backends';
 import { loadChapterModel, SHIPPED_MODEL_DIR } from './helpers/chapter-model';
 
@@ -269,5 +272,80 @@ describe('the decodeTimeline op', () => {
 
   test('refuses more than 250 steps', async () => {
     await expect(decodeTimelineOf(model, [1], { steps: 251 })).rejects.toThrow('decodeTimeline: steps must be a whole number from 0 to 250. Received 251.');
+  });
+});
+
+describe('beams and their caches', () => {
+  test('beamMemory on hand-drawn beams: a block is shared while the beams agree up to its last slot', () => {
+    // blocks of 4: all three share [1,2,3,4]; the second blocks differ: 4 blocks, 1 shared
+    expect(beamMemory([[1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5, 7], [1, 2, 3, 4, 8, 9]], 4)).toEqual({ contiguousSlots: 18, blocks: 4, sharedBlocks: 1, pagedSlots: 16 });
+    // blocks of 2: [1,2] and [3,4] shared, the last (partial) blocks copied on write
+    expect(beamMemory([[1, 2, 3, 4, 5], [1, 2, 3, 4, 6]], 2)).toEqual({ contiguousSlots: 10, blocks: 4, sharedBlocks: 2, pagedSlots: 8 });
+    // one beam: nothing shared, its partial block still a whole block
+    expect(beamMemory([[1, 2, 3]], 16)).toEqual({ contiguousSlots: 3, blocks: 1, sharedBlocks: 0, pagedSlots: 16 });
+    expect(() => beamMemory([[1]], 0)).toThrow('beamMemory: blockSize must be a whole number >= 1. Received 0.');
+  });
+
+  test('beamPaths: per-token log-probabilities from the steps, live beams then finished ones', () => {
+    const steps = [
+      { step: 1, beams: [{ tokens: [5], logProb: -0.5, parent: 0 }, { tokens: [6], logProb: -1, parent: 0 }], finished: [] },
+      { step: 2, beams: [{ tokens: [6, 7], logProb: -1.25, parent: 1 }, { tokens: [5, 8], logProb: -2, parent: 0 }], finished: [{ tokens: [5, 2], score: -0.75 }] },
+    ];
+    expect(beamPaths(steps, 2)).toEqual([
+      { name: 'beam 1', ids: [6, 7], logProbs: [-1, -0.25] },
+      { name: 'beam 2', ids: [5, 8], logProbs: [-0.5, -1.5] },
+      { name: 'finished 1', ids: [5, 2], logProbs: [-0.5, -1] },
+    ]);
+    expect(beamPaths(steps, 1).map((p) => p.name)).toEqual(['beam 1', 'beam 2']);
+    expect(() => beamPaths(steps, 3)).toThrow('beamPaths: step must be a whole number from 1 to 2. Received 3.');
+  });
+
+  describe('on the shipped model (the chapter\'s beam figure)', () => {
+    let model: LlamaModel;
+    let tokenizer: Tokenizer;
+    beforeAll(async () => {
+      await useBackend('wasm');
+      ({ model, tokenizer } = loadChapterModel());
+    });
+    afterAll(() => model.dispose());
+
+    test('4 beams, 12 tokens: the beam that was third at step 9 leads at step 10, and wins', async () => {
+      const prompt = tokenizer.encode(BEAMS_PROMPT, { bos: true });
+      expect(prompt).toHaveLength(19);
+      const result = await beamSearchOf(model, prompt, { numBeams: 4, maxNewTokens: 12 });
+      const text = (step: number) => result.steps[step - 1].beams.map((beam) => tokenizer.decode(beam.tokens));
+      expect(result.steps).toHaveLength(12);
+      expect(text(1)).toEqual(['wanted', 'her', 'Her', 'She']);
+      expect(result.steps[0].beams.map((beam) => beam.parent)).toEqual([0, 0, 0, 0]);
+      expect(result.steps[0].beams[0].logProb).toBeCloseTo(-0.049, 3);
+      expect(text(9)).toEqual([
+        'wanted to build a little house with her friend',
+        'wanted to build a sand castle with her friend',
+        'wanted to build a snowman. Lily',
+        'wanted to build a boat with her friend L',
+      ]);
+      expect(text(10)[0]).toBe('wanted to build a snowman. Lily had');
+      expect(result.steps[9].beams[0].parent).toBe(2);
+      expect(result.steps[9].beams[0].logProb).toBeCloseTo(-2.667, 3);
+      expect(result.steps[9].beams[1].logProb).toBeCloseTo(-4.412, 3);
+      // three of the four beams of step 10 extend the same row: the cache's rows are copied
+      expect(result.steps[9].beams.map((beam) => beam.parent)).toEqual([2, 0, 0, 1]);
+      expect(tokenizer.decode(result.newIds)).toBe('wanted to build a snowman. Lily had a friend');
+      expect(result.score).toBeCloseTo(-3.557 / 12, 3);
+      expect(result.stopReason).toBe('length');
+      // greedy takes the most likely token each step and ends elsewhere
+      const greedy = await generate(model, prompt, { maxNewTokens: 12, temperature: 0 });
+      expect(tokenizer.decode(greedy.newIds)).toMatch(/^wanted to build a little house with her friend/);
+      // the caches after step 12: 4 x 31 slots, or 5 blocks of 16 (the prompt's first block shared), or 15 of 4
+      const sequences = result.steps[11].beams.map((beam) => [...prompt, ...beam.tokens]);
+      expect(beamMemory(sequences, 16)).toEqual({ contiguousSlots: 124, blocks: 5, sharedBlocks: 1, pagedSlots: 80 });
+      expect(beamMemory(sequences, 4)).toEqual({ contiguousSlots: 124, blocks: 15, sharedBlocks: 7, pagedSlots: 60 });
+    });
+
+    test('beamSearch refuses 1 or 9 beams and 65 tokens', async () => {
+      await expect(beamSearchOf(model, [1], { numBeams: 1, maxNewTokens: 2 })).rejects.toThrow('beamSearch: numBeams must be a whole number from 2 to 8. Received 1.');
+      await expect(beamSearchOf(model, [1], { numBeams: 9, maxNewTokens: 2 })).rejects.toThrow('Received 9.');
+      await expect(beamSearchOf(model, [1], { numBeams: 2, maxNewTokens: 65 })).rejects.toThrow('beamSearch: maxNewTokens must be a whole number from 1 to 64. Received 65.');
+    });
   });
 });

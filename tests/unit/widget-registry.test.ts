@@ -29,6 +29,7 @@ const KNOWN_WIDGETS = [
   'kv-grow',
   'kv-prefill',
   'kv-paged',
+  'kv-beams',
   'flops-matmul-sweep',
   'flops-model-budget',
   'flops-roofline',
