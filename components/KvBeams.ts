@@ -34,6 +34,15 @@ export function shownStep(step: number, count: number): number {
   return step === 0 || step > count ? count : step;
 }
 
+/** " (row 1 serves 2 beams, so it is copied)" when parent rows serve several beams; the others are dropped. */
+export function copiedNote(parents: readonly number[]): string {
+  const counts = new Map<number, number>();
+  for (const parent of parents) counts.set(parent, (counts.get(parent) ?? 0) + 1);
+  const copied = [...counts].filter(([, n]) => n > 1).map(([row, n]) => `row ${row + 1} serves ${n} beams`);
+  if (copied.length === 0) return '';
+  return ` (${copied.join(' and ')}, so ${copied.length === 1 ? 'it is' : 'they are'} copied)`;
+}
+
 export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise<void> {
   const { runtime, model } = await loadModel(ctx);
   const tokenizer = await pageTokenizer(runtime);
@@ -58,7 +67,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   const note = element('p', 'dw-scroll-note', 'The tree is wider than this column: scroll it sideways to follow the beams to their last token.');
   note.hidden = true;
   const legend = element('ul', 'dw-legend');
-  const table = element('table', 'mw-table');
+  const table = element('table', 'mw-table kv-beams-table');
   el.append(form, grid, blockSize.fieldset, readout, memory, chart, note, legend, tableScroller(table, 'The live beams at this step'));
 
   let result: BeamSearchResult | null = null;
@@ -98,8 +107,9 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
       ? `Step ${shown} of ${count}: the search stopped, no live beam can beat the ${finished.length} finished hypotheses. ` +
         `Answer: “${tokenizer.decode(result.newIds).trim()}” (score ${formatNumber(result.score, 3)}, the mean log-probability per token).`
       : `Step ${shown} of ${count}: ${live.length} live beams, ${finished.length} finished. ` +
-        `Before the next step the cache's rows are reordered to the parents ${live.map((beam) => beam.parent + 1).join(', ')}` +
-        `${new Set(live.map((beam) => beam.parent)).size < live.length ? ' (a row used twice is copied)' : ''}.`;
+        (shown === 1
+          ? 'All extend the prompt\'s one cache row, which is copied for each.'
+          : `They extend rows ${live.map((beam) => beam.parent + 1).join(', ')} of step ${shown - 1}: the cache's rows are reordered to these${copiedNote(live.map((beam) => beam.parent))}.`);
     memory.textContent = live.length === 0
       ? ''
       : `Their caches: one contiguous copy per beam is ${live.length} × ${sequences[0].length} = ${mem.contiguousSlots} token slots (${formatBytes(mem.contiguousSlots * perToken)}); ` +

@@ -30,7 +30,9 @@ export function pathTreeChart(root: PathNode, { width, label, highlight, rootLab
   const chartWidth = Math.max(width, NODE_WIDTH + 4 + depth * (NODE_WIDTH + COLUMN_GAP));
   const height = leaves * (NODE_HEIGHT + ROW_GAP) + ROW_GAP;
   // d3.tree lays out x across rows and y along depth; we draw depth left to right.
-  const layout = tree<PathNode>().size([height - NODE_HEIGHT - ROW_GAP, chartWidth - NODE_WIDTH - 4])(nodes);
+  // one row per leaf, evenly spaced (d3's default puts cousins twice as far apart as siblings,
+  // which squeezes siblings' nodes into each other when the rows are exactly as many as the leaves)
+  const layout = tree<PathNode>().separation(() => 1).size([height - NODE_HEIGHT - ROW_GAP, chartWidth - NODE_WIDTH - 4])(nodes);
   const svg = create('svg')
     .attr('viewBox', `0 0 ${chartWidth} ${height}`)
     .attr('width', chartWidth)

@@ -27,7 +27,7 @@ import type { LlamaModel } from '../../src/llama/model';
 import type { Tokenizer } from '../../src/llama/tokenizer';
 import { readModelFiles } from '../../scripts/load-model';
 import { beamSearchOf, decodeTimelineOf } from '../../src/runtime/kvcacheOps';
-import { BEAMS_PROMPT } from '../../components/KvBeams';
+import { BEAMS_PROMPT, copiedNote, shownStep } from '../../components/KvBeams';
 import { useBackend } from './helpers/backends';
 import { loadChapterModel, SHIPPED_MODEL_DIR } from './helpers/chapter-model';
 
@@ -298,6 +298,13 @@ describe('beams and their caches', () => {
     ]);
     expect(beamPaths(steps, 1).map((p) => p.name)).toEqual(['beam 1', 'beam 2']);
     expect(() => beamPaths(steps, 3)).toThrow('beamPaths: step must be a whole number from 1 to 2. Received 3.');
+  });
+
+  test('the beam figure names the copied rows and shows the last step for 0 or a step past the end', () => {
+    expect(copiedNote([2, 0, 0, 1])).toBe(' (row 1 serves 2 beams, so it is copied)');
+    expect(copiedNote([0, 0, 1, 1, 1])).toBe(' (row 1 serves 2 beams and row 2 serves 3 beams, so they are copied)');
+    expect(copiedNote([3, 1, 0, 2])).toBe('');
+    expect([shownStep(0, 12), shownStep(5, 12), shownStep(20, 12)]).toEqual([12, 5, 12]);
   });
 
   describe('on the shipped model (the chapter\'s beam figure)', () => {
