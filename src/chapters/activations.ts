@@ -209,3 +209,41 @@ export function negativeShare(values: ArrayLike<number>): number {
   for (let i = 0; i < values.length; i++) if (values[i] < 0) negative++;
   return negative / values.length;
 }
+
+// ----------------------------------------------------------------------------- one hidden unit
+
+/** Where a hidden unit of an MLP took a value: story (row), position, and the value. */
+export interface UnitContext {
+  row: number;
+  position: number;
+  value: number;
+}
+
+/**
+ * The `k` positions where unit `unit` is largest (sign 1) or most negative (sign -1), over rows
+ * of per-position values laid out [position][unit] with `width` units (a tap [seq, width] of one
+ * story each). Ties keep the earlier row and position first.
+ */
+export function unitTopContexts(rows: readonly Float32Array[], width: number, unit: number, k: number, sign: 1 | -1 = 1): UnitContext[] {
+  if (!Number.isInteger(unit) || unit < 0 || unit >= width) throw new Error(`unit must be a whole number from 0 to ${width - 1}. Received ${unit}.`);
+  const all: UnitContext[] = [];
+  rows.forEach((values, row) => {
+    for (let position = 0; position * width < values.length; position++) all.push({ row, position, value: values[position * width + unit] });
+  });
+  return all.sort((a, b) => sign * (b.value - a.value) || a.row - b.row || a.position - b.position).slice(0, k);
+}
+
+/** The most common token among the contexts and its share: 1 when the unit's top contexts are all one token. */
+export function topTokenShare(tokens: readonly string[]): { token: string; share: number } {
+  const counts = new Map<string, number>();
+  for (const token of tokens) counts.set(token, (counts.get(token) ?? 0) + 1);
+  let best = { token: '', count: 0 };
+  for (const [token, count] of counts) if (count > best.count) best = { token, count };
+  return { token: best.token, share: tokens.length ? best.count / tokens.length : 0 };
+}
+
+/** The gated product silu(gate) * up of one story's MLP taps, [seq * width], what W_down reads. */
+export function gatedProduct(act: Float32Array, up: Float32Array): Float32Array {
+  if (act.length !== up.length) throw new Error(`act and up differ in length: ${act.length} and ${up.length}.`);
+  return act.map((a, i) => a * up[i]);
+}

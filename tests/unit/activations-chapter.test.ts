@@ -3,6 +3,9 @@ import { describe, expect, test } from 'vitest';
 import {
   ACTIVATION_SWAP_LOSS,
   activationFunction,
+  gatedProduct,
+  topTokenShare,
+  unitTopContexts,
   erf,
   gelu,
   GELU_SIGMOID_BETA,
@@ -177,6 +180,68 @@ describe('swapping the activation of the shipped model (validation sample)', () 
     expect(lossChangeFromSilu('relu')).toBeGreaterThan(0);
     expect(lossChangeFromSilu('linear')).toBeGreaterThan(0.4);
   }, 120_000);
+});
+
+describe('one hidden unit (the mlp-unit figure)', () => {
+  test('unitTopContexts on a hand table: two stories, three units, largest and most negative, ties in reading order', () => {
+    // story 0: positions 0, 1; story 1: positions 0, 1, 2; three units each
+    const rows = [Float32Array.from([1, 5, -2, 3, 0, 7]), Float32Array.from([3, -4, 1, 0, 9, -8, 2, 2, 2])];
+    expect(unitTopContexts(rows, 3, 0, 3)).toEqual([
+      { row: 0, position: 1, value: 3 },
+      { row: 1, position: 0, value: 3 },
+      { row: 1, position: 2, value: 2 },
+    ]);
+    expect(unitTopContexts(rows, 3, 2, 2, -1)).toEqual([
+      { row: 1, position: 1, value: -8 },
+      { row: 0, position: 0, value: -2 },
+    ]);
+    expect(() => unitTopContexts(rows, 3, 3, 1)).toThrow('unit must be a whole number from 0 to 2. Received 3.');
+  });
+
+  test('topTokenShare and gatedProduct', () => {
+    expect(topTokenShare(['a', 'b', 'a', 'c'])).toEqual({ token: 'a', share: 0.5 });
+    expect(topTokenShare([])).toEqual({ token: '', share: 0 });
+    expect(Array.from(gatedProduct(Float32Array.from([1, -0.5, 2]), Float32Array.from([3, 4, -1])))).toEqual([3, -2, -2]);
+  });
+
+  test('on the shipped model: layer 2 unit 291 fires on names, any name; single-token units thin out with depth', async () => {
+    const { useBackend } = await import('./helpers/backends');
+    const { loadChapterModel } = await import('./helpers/chapter-model');
+    await useBackend('wasm');
+    const { model, tokenizer } = loadChapterModel();
+    const texts = (JSON.parse(readFileSync(new URL('../../public/data/validation-sample.json', import.meta.url), 'utf8')) as { texts: string[] }).texts;
+    const stories = texts.map((text) => tokenizer.encode(text));
+    const width = model.config.intermediate_size;
+    const productsOf = async (layer: number) => {
+      const rows: Float32Array[] = [];
+      for (const ids of stories) {
+        const { taps } = await model.run([ids], { taps: [`layers.${layer}.mlp.act`, `layers.${layer}.mlp.up`] });
+        rows.push(gatedProduct(taps[`layers.${layer}.mlp.act`].data, taps[`layers.${layer}.mlp.up`].data));
+      }
+      return rows;
+    };
+    const topTokens = (rows: Float32Array[], unit: number) => unitTopContexts(rows, width, unit, 12).map((c) => tokenizer.pieces[stories[c.row][c.position]]);
+    const singleTokenUnits = (rows: Float32Array[]) => Array.from({ length: width }, (_, unit) => topTokenShare(topTokens(rows, unit)).share).filter((share) => share === 1).length;
+    try {
+      expect(width).toBe(352);
+      const layer2 = await productsOf(2);
+      const names = topTokens(layer2, 291);
+      expect(names).toEqual(['▁Viv', '▁Julia', '▁Max', '▁Ann', '▁Max', '▁Viv', '▁Maria', '▁Max', '▁Maria', '▁Nell', '▁Pedro', '▁Pedro']);
+      expect(new Set(names).size).toBe(7);
+      // the figure's default prompt: its three names have the unit's three largest values
+      const prompt = tokenizer.encode('One day, Max and Ruby went to the park with their friend Pedro.');
+      const { taps } = await model.run([prompt], { taps: ['layers.2.mlp.act', 'layers.2.mlp.up'] });
+      const onPrompt = unitTopContexts([gatedProduct(taps['layers.2.mlp.act'].data, taps['layers.2.mlp.up'].data)], width, 291, 3);
+      expect(onPrompt.map((c) => tokenizer.pieces[prompt[c.position]]).sort()).toEqual(['▁Max', '▁Pedro', '▁Ruby']);
+      const layer0 = await productsOf(0);
+      expect(singleTokenUnits(layer0)).toBe(24);
+      expect(singleTokenUnits(await productsOf(3))).toBe(9);
+      // layer 0 unit 67 is one of them: "▁The" in all twelve
+      expect(topTokens(layer0, 67)).toEqual(Array(12).fill('▁The'));
+    } finally {
+      model.dispose();
+    }
+  }, 180_000);
 });
 
 describe('histogram and negativeShare', () => {

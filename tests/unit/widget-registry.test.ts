@@ -23,6 +23,7 @@ const KNOWN_WIDGETS = [
   'forgotten-eval',
   'activation-explorer',
   'mlp-inside',
+  'mlp-unit',
   'next-token-bars',
   'beam-tree',
   'degeneration',
