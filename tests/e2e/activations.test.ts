@@ -1,7 +1,9 @@
 // The Swish / SiLU / SwiGLU chapter in Chromium: the activation explorer and the live model's MLP
 // react to their controls, restore from the link, and explain bad input.
 import { expect, test } from 'vitest';
-import { siluMinimum } from '../../src/chapters/activations';
+import { readFileSync } from 'node:fs';
+import { gatedProduct, siluMinimum, unitTopContexts } from '../../src/chapters/activations';
+import { pieceLabel } from '../../src/widgets/pieces';
 import { startAllWidgets } from './helpers';
 import { settled, type ChapterSite, useChapterSite } from './helpers/chapterSite';
 
@@ -10,7 +12,7 @@ const EXPLORER = '[data-widget-id="activation-explorer"]';
 const MLP = '[data-widget-id="mlp-inside"]';
 
 let site: ChapterSite;
-useChapterSite((opened) => (site = opened));
+useChapterSite((opened) => (site = opened), { engine: true });
 
 
 /** "−0.1392" as the widgets print numbers (formatNumber: real minus sign). */
@@ -86,4 +88,46 @@ test('MLP: histograms and loss for a prompt; swapping in ReLU changes the loss; 
   expect(opened.consoleErrors).toEqual([]);
   expect(opened.pageErrors).toEqual([]);
   await opened.close();
+});
+
+test('one unit: the embed lists the top contexts the engine finds, a new unit redraws without the model, bad input explained', async () => {
+  const { model, tokenizer } = site.engine!;
+  const opened = await site.openPage('/embed/mlp-unit/?backend=wasm&mlp-unit.layer=1&mlp-unit.unit=5');
+  await startAllWidgets(opened.page, 120_000);
+  const widget = opened.page.locator('[data-widget-id="mlp-unit"]');
+  expect(await settled(opened.page, '[data-widget-id="mlp-unit"]')).toEqual({ status: 'ready', message: '' });
+  const texts = (JSON.parse(readFileSync('public/data/validation-sample.json', 'utf8')) as { texts: string[] }).texts;
+  const stories = texts.map((text) => tokenizer.encode(text, { bos: true }));
+  const rows: Float32Array[] = [];
+  for (const ids of stories) {
+    const { taps } = await model.run([ids], { taps: ['layers.1.mlp.act', 'layers.1.mlp.up'] });
+    rows.push(gatedProduct(taps['layers.1.mlp.act'].data, taps['layers.1.mlp.up'].data));
+  }
+  const shownRows = () => widget.locator('table tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent ?? '')));
+  const expected = (unit: number, sign: 1 | -1) => unitTopContexts(rows, 352, unit, 12, sign).map((c) => [String(c.row + 1), shown(c.value, 3)]);
+  const pageRows = await shownRows();
+  expect(pageRows.map((row) => [row[0], row[2]])).toEqual(expected(5, 1));
+  // the bracketed token of the first context is the story's token there
+  const first = unitTopContexts(rows, 352, 5, 1)[0];
+  expect(pageRows[0][1]).toContain(`[${pieceLabel(tokenizer.pieces[stories[first.row][first.position]])}]`);
+
+  // the arrow key moves to unit 6 and the table follows, with no model run (an embed keeps no link state)
+  const unit = widget.getByRole('slider', { name: 'Unit' });
+  await unit.focus();
+  await opened.page.keyboard.press('ArrowRight');
+  expect(await widget.locator('output').first().textContent()).toBe('6');
+  expect((await shownRows()).map((row) => [row[0], row[2]])).toEqual(expected(6, 1));
+  await widget.getByRole('combobox', { name: 'Show' }).selectOption('negative');
+  expect((await shownRows()).map((row) => [row[0], row[2]])).toEqual(expected(6, -1));
+
+  await widget.getByRole('textbox', { name: 'Prompt' }).fill('');
+  await widget.getByRole('button', { name: 'Run' }).click();
+  expect(await settled(opened.page, '[data-widget-id="mlp-unit"]')).toEqual({ status: 'error', message: 'The prompt is empty: type a few words.' });
+  expect(opened.consoleErrors).toEqual([]);
+  await opened.close();
+
+  const bad = await site.openPage('/embed/mlp-unit/?backend=wasm&mlp-unit.unit=999');
+  await startAllWidgets(bad.page, 120_000);
+  expect((await settled(bad.page, '[data-widget-id="mlp-unit"]')).message).toBe('The link asks for unit 999, but each MLP has units 0 to 351; showing unit 351.');
+  await bad.close();
 });
