@@ -118,7 +118,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
     fillTable(
       table,
       `Live beams after step ${shown}, best first`,
-      ['beam', 'extends row', 'continuation', 'sum of log p'],
+      ['beam', 'from row', 'continuation', 'sum of log p'],
       live.length
         ? live.map((beam, row) => [row + 1, beam.parent + 1, tokenizer.decode(beam.tokens), formatNumber(beam.logProb, 3)])
         : finished.map((hypothesis, i) => [`finished ${i + 1}`, '–', tokenizer.decode(hypothesis.tokens), formatNumber(hypothesis.score * hypothesis.tokens.length, 3)]),

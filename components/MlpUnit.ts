@@ -6,6 +6,7 @@ import './activationWidgets.css';
 import './modelWidgetParts.css';
 import { gatedProduct, topTokenShare, unitTopContexts, type UnitContext } from '../src/chapters/activations';
 import { displayPiece } from '../src/chapters/decoding';
+import { SPACE_MARK } from '../src/widgets/pieces';
 import { layerTap } from '../src/llama/taps';
 import { choice, integer, text } from '../src/widgets/state';
 import type { StateOf } from '../src/widgets/state';
@@ -83,8 +84,10 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
 
   function contextText(row: number, position: number): [string, string, string] {
     const ids = stories![row];
-    const before = ids.slice(Math.max(0, position - CONTEXT_BEFORE), position).map(label).join('');
-    const after = ids.slice(position + 1, position + 1 + CONTEXT_AFTER).map(label).join('');
+    // the context reads as text; only the token itself keeps its piece label (␣ for its space)
+    const text = (part: number[]) => part.map(label).join('').replaceAll(SPACE_MARK, ' ');
+    const before = text(ids.slice(Math.max(0, position - CONTEXT_BEFORE), position));
+    const after = text(ids.slice(position + 1, position + 1 + CONTEXT_AFTER));
     return [before, label(ids[position]), after];
   }
 
