@@ -32,7 +32,7 @@ const contentSecurityPolicy = {
   directives: [
     "default-src 'none'",
     "connect-src 'self'",
-    "img-src 'self'",
+    "img-src 'self' blob:",
     "font-src 'self'",
     "worker-src 'self' blob:",
     "frame-src 'self'",

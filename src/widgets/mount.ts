@@ -68,6 +68,7 @@ export interface WidgetShell {
   message: HTMLElement; // [data-widget-message] inside the status line
   backendLine: HTMLElement; // [data-widget-backend]
   retry: HTMLButtonElement; // [data-widget-retry]: shown when the model could not load
+  exportButton: HTMLButtonElement; // [data-widget-export]: SVG, PNG, state and permalink (src/widgets/export.ts), shown once drawn
 }
 
 function part<T extends HTMLElement>(root: HTMLElement, selector: string, make: () => T, place: (made: T) => void): T {
@@ -108,7 +109,26 @@ export function findShellParts(root: HTMLElement): WidgetShell {
     },
     (node) => statusLine.after(node),
   );
-  return { root, stage, fallback, statusLine, linkNote, message, backendLine, retry };
+  const exportButton = part(
+    root,
+    '[data-widget-export]',
+    () => {
+      const button = made('button', 'widget__export', 'data-widget-export');
+      button.type = 'button';
+      button.textContent = kitStrings.exportFigure;
+      button.setAttribute('aria-expanded', 'false');
+      button.dataset.pagefindIgnore = '';
+      button.hidden = true;
+      return button;
+    },
+    // top right of the card, after the title in reading order
+    (node) => {
+      const title = root.querySelector(':scope > .widget__title');
+      if (title) title.after(node);
+      else root.prepend(node);
+    },
+  );
+  return { root, stage, fallback, statusLine, linkNote, message, backendLine, retry, exportButton };
 }
 
 interface ShellText {
@@ -288,6 +308,8 @@ export async function hostWidget<Schema extends StateSchema>(
 
     shell.stage.replaceChildren();
     shell.retry.hidden = true;
+    closeExport();
+    shell.exportButton.hidden = true;
     delete shell.root.dataset.drawn;
     if (module.needsShippedModel && !runsShippedModel()) {
       // a figure about the shipped model (its corpus, its tokens) says so rather than mislead
@@ -313,6 +335,7 @@ export async function hostWidget<Schema extends StateSchema>(
       reveal(shell);
       // mount() has drawn the figure: the browser tests check the page (axe, layout) only after this.
       shell.root.dataset.drawn = 'true';
+      shell.exportButton.hidden = false;
       const now = shellTexts.get(shell.root);
       if (now?.kind === 'loading' && now.message === STARTING) showStatus(shell, 'ready');
     } catch (error) {
@@ -323,6 +346,23 @@ export async function hostWidget<Schema extends StateSchema>(
       console.error(`Widget "${id}" failed to start:`, error);
     }
   }
+
+  // Export: a panel made from the figure as it is when the reader asks (src/widgets/export.ts).
+  let closeExport = () => {};
+  shell.exportButton.onclick = async () => {
+    if (shell.exportButton.getAttribute('aria-expanded') === 'true') return closeExport();
+    shell.exportButton.setAttribute('aria-expanded', 'true');
+    const { openExportPanel, permalink } = await import('./export');
+    const settings = state as Record<string, string | number | boolean>;
+    const defaults = resolveState(module.schema, id, authored, new URLSearchParams()).defaults as Record<string, string | number | boolean>;
+    const link = permalink({ href: location.href, name: shell.root.dataset.widget!, id, schema: module.schema, state: settings, defaults, inPageUrl: options.writeUrl });
+    const close = await openExportPanel({ root: shell.root, stage: shell.stage, name: shell.root.dataset.widget!, state: settings, link }, (panel) => shell.exportButton.after(panel));
+    closeExport = () => {
+      close();
+      closeExport = () => {};
+      shell.exportButton.setAttribute('aria-expanded', 'false');
+    };
+  };
 
   // Retry starts again from the state the reader had, not from the link.
   shell.retry.onclick = () => void mount(stateSearch(id, state), []);
