@@ -32,7 +32,7 @@ export default [
     start: { base: 10000 },
     goal: { base: { max: 223 } },
     explanation:
-      'The slowest pair needs $2\\pi \\, b^{30/32} \\le 1000$ positions, so $b \\le 223$: on the slider, 200 does it (901 positions) and 224 just misses (1,004). Such a model could no longer tell positions 1,000 apart by that pair.',
+      'The slowest pair needs $2\\pi \\, b^{30/32} \\le 1000$ positions, so $b \\le 223$: on the slider, 200 does it (902 positions) and 224 just misses (1,004). Such a model could no longer tell positions 1,000 apart by that pair.',
     source: 'tests/unit/exercise-answers.test.ts',
   },
 ] satisfies Exercise[];

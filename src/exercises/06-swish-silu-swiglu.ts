@@ -30,7 +30,7 @@ export default [
     widget: 'activation-explorer',
     start: { beta: 1, x: 0 },
     goal: { beta: 1, x: { min: -1.33, max: -1.23 } },
-    explanation: 'The minimum is at $x^\\star = -1.278$, where SiLU reads $-0.278$; the read-out there shows the derivative crossing 0.',
+    explanation: 'The minimum is at $x^\\star = -1.278$, where SiLU reads $-0.278$, its lowest value: to the left the curve rises back towards 0, to the right it climbs towards $x$.',
     source: 'tests/unit/exercise-answers.test.ts',
   },
 ] satisfies Exercise[];
