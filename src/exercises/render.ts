@@ -35,7 +35,7 @@ function answerForm(exercise: Exercise, anchor: string): string {
       const options = exercise.choices
         .map(
           (choice, i) =>
-            `<label class="exercise__choice"><input type="radio" name="${anchor}-choice" value="${i}" required /> <span>${textWithMaths(choice)}</span></label>`,
+            `<label class="exercise__choice"><input type="radio" name="${anchor}-choice" value="${i}" required /><span>${textWithMaths(choice)}</span></label>`,
         )
         .join('');
       return (
