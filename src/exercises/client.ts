@@ -315,7 +315,7 @@ function startSection(section: HTMLElement): void {
 /** Scroll `target` to the top whenever the page above it changes height, until the reader takes over. */
 function keepInView(target: HTMLElement): void {
   const release = new AbortController();
-  const place = () => target.scrollIntoView({ block: 'start' });
+  const place = () => target.scrollIntoView({ block: 'start', behavior: 'instant' });
   const observer = new ResizeObserver(place);
   observer.observe(document.body);
   release.signal.addEventListener('abort', () => observer.disconnect());
