@@ -40,6 +40,23 @@ export const SVG_STYLE_PROPERTIES = [
   'white-space',
 ] as const;
 
+/** Of SVG_STYLE_PROPERTIES, those an element does not inherit, with the value that draws as if unset. */
+const NOT_INHERITED: Record<string, (value: string) => boolean> = {
+  display: (value) => value === 'inline' || value === 'block',
+  opacity: (value) => value === '1',
+  'text-decoration': (value) => value.startsWith('none'),
+};
+
+/**
+ * Whether writing `property: value` on an element of the export changes nothing: an inherited
+ * property equal to its parent's (which the export writes), or a non-inherited one at its default.
+ * Leaving these out keeps a heatmap of hundreds of cells to a few kilobytes of style.
+ */
+function isRedundant(property: string, value: string, parent: CSSStyleDeclaration): boolean {
+  const unset = NOT_INHERITED[property];
+  return unset ? unset(value) : parent.getPropertyValue(property) === value;
+}
+
 /** The settings of `state` that differ from `defaults`: what a link must carry. */
 export function changedSettings(state: Settings, defaults: Settings): Settings {
   return Object.fromEntries(Object.entries(state).filter(([name, value]) => defaults[name] !== value));
@@ -119,10 +136,12 @@ export function standaloneSvg(svg: SVGSVGElement, background = backgroundOf(svg)
   originals.forEach((original, i) => {
     const target = copies[i] as SVGElement;
     const computed = getComputedStyle(original);
+    const parent = i === 0 ? null : getComputedStyle(original.parentElement!);
     // style through the CSSOM, which the Content-Security-Policy allows (a style="" string it would not)
     for (const property of SVG_STYLE_PROPERTIES) {
       const value = computed.getPropertyValue(property);
-      if (value) target.style.setProperty(property, value);
+      if (!value || (parent && isRedundant(property, value, parent))) continue;
+      target.style.setProperty(property, value);
     }
     target.removeAttribute('class');
   });

@@ -140,29 +140,39 @@ test('Export gives a standalone SVG (parsed, styles inlined), a PNG at twice its
   await page.waitForSelector(`${figure} [data-export-panel] img`);
 
   const svgText = (await exportFile(page, figure, 'svg')).toString('utf8');
-  // parsed by the browser's XML parser on a blank page, away from the site's stylesheets
+  // each label's fill, font and size as drawn (on the page, then alone)
+  const onPage = await page.$$eval(`${figure} [data-widget-stage] svg text`, (labels) =>
+    labels.map((label) => `${getComputedStyle(label).fill} ${getComputedStyle(label).fontFamily} ${getComputedStyle(label).fontSize}`),
+  );
+  // parsed by the browser's XML parser on a blank page, then drawn there, away from the site's stylesheets
   const blank = await opened.context.newPage();
-  const parsed = await blank.evaluate((text) => {
-    const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
-    const root = doc.documentElement;
-    const labels = [...root.querySelectorAll('text')];
-    return {
-      error: doc.querySelector('parsererror')?.textContent ?? null,
-      root: root.nodeName,
-      namespace: root.namespaceURI,
-      width: root.getAttribute('width'),
-      background: root.firstElementChild?.getAttribute('fill'),
-      labels: labels.map((label) => label.textContent),
-      unstyledLabels: labels.filter((label) => !(label as SVGElement).style.fill || !(label as SVGElement).style.fontFamily).length,
-      classes: root.querySelectorAll('[class]').length,
-    };
-  }, svgText);
+  const parsed = await blank.evaluate(
+    (text) => {
+      const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+      const root = doc.documentElement;
+      document.body.append(document.importNode(root, true));
+      const drawn = document.body.querySelector('svg')!;
+      return {
+        error: doc.querySelector('parsererror')?.textContent ?? null,
+        root: root.nodeName,
+        namespace: root.namespaceURI,
+        width: root.getAttribute('width'),
+        background: root.firstElementChild?.getAttribute('fill'),
+        labels: [...root.querySelectorAll('text')].map((label) => label.textContent),
+        drawnStyles: [...drawn.querySelectorAll('text')].map((label) => `${getComputedStyle(label).fill} ${getComputedStyle(label).fontFamily} ${getComputedStyle(label).fontSize}`),
+        classes: root.querySelectorAll('[class]').length,
+      };
+    },
+    svgText,
+  );
   await blank.close();
   expect(parsed.error).toBeNull();
   expect(parsed.root).toBe('svg');
   expect(parsed.namespace).toBe('http://www.w3.org/2000/svg');
   expect(parsed.labels).toEqual(expect.arrayContaining(['mat', 'moon', '68.9%'])); // p(mat) at T = 0.5
-  expect(parsed.unstyledLabels).toBe(0);
+  // every label draws alone as it did on the page: the dark theme's light text, its font and size
+  expect(parsed.drawnStyles).toEqual(onPage);
+  expect(onPage[0]).toMatch(/^rgb\(232, 230, 225\) /);
   expect(parsed.classes).toBe(0);
   expect(parsed.background).toBe('rgb(29, 31, 36)'); // the dark theme's --surface, so light text stays readable
 
