@@ -86,6 +86,15 @@ function made<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, 
   return node;
 }
 
+/** A kit button of the shell, hidden until the kit shows it. */
+function hiddenButton(className: string, data: string, label: string): HTMLButtonElement {
+  const button = made('button', className, data);
+  button.type = 'button';
+  button.textContent = label;
+  button.hidden = true;
+  return button;
+}
+
 export function findShellParts(root: HTMLElement): WidgetShell {
   const stage = root.querySelector<HTMLElement>('[data-widget-stage]');
   const statusLine = root.querySelector<HTMLElement>('[data-widget-status]');
@@ -97,28 +106,14 @@ export function findShellParts(root: HTMLElement): WidgetShell {
   const linkNote = part(root, '[data-widget-link-note]', () => made('span', 'widget__link-note', 'data-widget-link-note'), (node) => statusLine.replaceChildren(node));
   const message = part(root, '[data-widget-message]', () => made('span', 'widget__message', 'data-widget-message'), (node) => statusLine.append(node));
   const backendLine = part(root, '[data-widget-backend]', () => made('p', 'widget__backend', 'data-widget-backend'), (node) => statusLine.before(node));
-  const retry = part(
-    root,
-    '[data-widget-retry]',
-    () => {
-      const button = made('button', 'widget__retry', 'data-widget-retry');
-      button.type = 'button';
-      button.textContent = kitStrings.retry;
-      button.hidden = true;
-      return button;
-    },
-    (node) => statusLine.after(node),
-  );
+  const retry = part(root, '[data-widget-retry]', () => hiddenButton('widget__retry', 'data-widget-retry', kitStrings.retry), (node) => statusLine.after(node));
   const exportButton = part(
     root,
     '[data-widget-export]',
     () => {
-      const button = made('button', 'widget__export', 'data-widget-export');
-      button.type = 'button';
-      button.textContent = kitStrings.exportFigure;
+      const button = hiddenButton('widget__export', 'data-widget-export', kitStrings.exportFigure);
       button.setAttribute('aria-expanded', 'false');
       button.dataset.pagefindIgnore = '';
-      button.hidden = true;
       return button;
     },
     // top right of the card, after the title in reading order
