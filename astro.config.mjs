@@ -26,13 +26,15 @@ import { GLOSSARY } from './src/glossary/terms';
 //   embed in a sandboxed iframe (origin "null") start that worker from a blob: URL it made itself
 //   (src/embed/sandboxWorker.ts); a blob: URL can only come from script this policy already allows.
 // - frame-src 'self': the slides' presenter view shows the deck's current and next slide in frames.
+// - img-src blob:: a widget's Export draws its SVG into a canvas through an <img> of a blob: URL
+//   the page made itself (src/widgets/export.ts), to make the PNG and show it.
 /** @type {Exclude<NonNullable<import('astro').AstroUserConfig['experimental']>['csp'], boolean | undefined>} */
 const contentSecurityPolicy = {
   algorithm: /** @type {const} */ ('SHA-256'),
   directives: [
     "default-src 'none'",
     "connect-src 'self'",
-    "img-src 'self'",
+    "img-src 'self' blob:",
     "font-src 'self'",
     "worker-src 'self' blob:",
     "frame-src 'self'",

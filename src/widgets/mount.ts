@@ -68,6 +68,7 @@ export interface WidgetShell {
   message: HTMLElement; // [data-widget-message] inside the status line
   backendLine: HTMLElement; // [data-widget-backend]
   retry: HTMLButtonElement; // [data-widget-retry]: shown when the model could not load
+  exportButton: HTMLButtonElement; // [data-widget-export]: SVG, PNG, state and permalink (src/widgets/export.ts), shown once drawn
 }
 
 function part<T extends HTMLElement>(root: HTMLElement, selector: string, make: () => T, place: (made: T) => void): T {
@@ -85,6 +86,15 @@ function made<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, 
   return node;
 }
 
+/** A kit button of the shell, hidden until the kit shows it. */
+function hiddenButton(className: string, data: string, label: string): HTMLButtonElement {
+  const button = made('button', className, data);
+  button.type = 'button';
+  button.textContent = label;
+  button.hidden = true;
+  return button;
+}
+
 export function findShellParts(root: HTMLElement): WidgetShell {
   const stage = root.querySelector<HTMLElement>('[data-widget-stage]');
   const statusLine = root.querySelector<HTMLElement>('[data-widget-status]');
@@ -96,19 +106,24 @@ export function findShellParts(root: HTMLElement): WidgetShell {
   const linkNote = part(root, '[data-widget-link-note]', () => made('span', 'widget__link-note', 'data-widget-link-note'), (node) => statusLine.replaceChildren(node));
   const message = part(root, '[data-widget-message]', () => made('span', 'widget__message', 'data-widget-message'), (node) => statusLine.append(node));
   const backendLine = part(root, '[data-widget-backend]', () => made('p', 'widget__backend', 'data-widget-backend'), (node) => statusLine.before(node));
-  const retry = part(
+  const retry = part(root, '[data-widget-retry]', () => hiddenButton('widget__retry', 'data-widget-retry', kitStrings.retry), (node) => statusLine.after(node));
+  const exportButton = part(
     root,
-    '[data-widget-retry]',
+    '[data-widget-export]',
     () => {
-      const button = made('button', 'widget__retry', 'data-widget-retry');
-      button.type = 'button';
-      button.textContent = kitStrings.retry;
-      button.hidden = true;
+      const button = hiddenButton('widget__export', 'data-widget-export', kitStrings.exportFigure);
+      button.setAttribute('aria-expanded', 'false');
+      button.dataset.pagefindIgnore = '';
       return button;
     },
-    (node) => statusLine.after(node),
+    // top right of the card, after the title in reading order
+    (node) => {
+      const title = root.querySelector(':scope > .widget__title');
+      if (title) title.after(node);
+      else root.prepend(node);
+    },
   );
-  return { root, stage, fallback, statusLine, linkNote, message, backendLine, retry };
+  return { root, stage, fallback, statusLine, linkNote, message, backendLine, retry, exportButton };
 }
 
 interface ShellText {
@@ -288,6 +303,8 @@ export async function hostWidget<Schema extends StateSchema>(
 
     shell.stage.replaceChildren();
     shell.retry.hidden = true;
+    closeExport();
+    shell.exportButton.hidden = true;
     delete shell.root.dataset.drawn;
     if (module.needsShippedModel && !runsShippedModel()) {
       // a figure about the shipped model (its corpus, its tokens) says so rather than mislead
@@ -313,6 +330,7 @@ export async function hostWidget<Schema extends StateSchema>(
       reveal(shell);
       // mount() has drawn the figure: the browser tests check the page (axe, layout) only after this.
       shell.root.dataset.drawn = 'true';
+      shell.exportButton.hidden = false;
       const now = shellTexts.get(shell.root);
       if (now?.kind === 'loading' && now.message === STARTING) showStatus(shell, 'ready');
     } catch (error) {
@@ -323,6 +341,23 @@ export async function hostWidget<Schema extends StateSchema>(
       console.error(`Widget "${id}" failed to start:`, error);
     }
   }
+
+  // Export: a panel made from the figure as it is when the reader asks (src/widgets/export.ts).
+  let closeExport = () => {};
+  shell.exportButton.onclick = async () => {
+    if (shell.exportButton.getAttribute('aria-expanded') === 'true') return closeExport();
+    shell.exportButton.setAttribute('aria-expanded', 'true');
+    const { openExportPanel, permalink } = await import('./export');
+    const settings = state as Record<string, string | number | boolean>;
+    const defaults = resolveState(module.schema, id, authored, new URLSearchParams()).defaults as Record<string, string | number | boolean>;
+    const link = permalink({ href: location.href, name: shell.root.dataset.widget!, id, schema: module.schema, state: settings, defaults, inPageUrl: options.writeUrl });
+    const close = await openExportPanel({ root: shell.root, stage: shell.stage, name: shell.root.dataset.widget!, state: settings, link }, (panel) => shell.exportButton.after(panel));
+    closeExport = () => {
+      close();
+      closeExport = () => {};
+      shell.exportButton.setAttribute('aria-expanded', 'false');
+    };
+  };
 
   // Retry starts again from the state the reader had, not from the link.
   shell.retry.onclick = () => void mount(stateSearch(id, state), []);

@@ -7,6 +7,18 @@ export const kitStrings = {
   waiting: 'Interactive figure: it starts when you scroll to it.',
   needsJavaScript: 'This figure needs JavaScript; the text above says what it shows.',
   retry: 'Retry',
+  exportFigure: 'Export',
+
+  // The export panel (src/widgets/export.ts).
+  exportPanel: {
+    ready: 'The figure as it is now, with its settings:',
+    noChart: 'This figure draws no chart to export; its settings and link:',
+    pngFailed: (reason: string) => `The PNG could not be made: ${reason}`,
+    download: 'Download: ',
+    state: 'State',
+    permalink: 'Permalink (this figure in this state)',
+    preview: (width: number, height: number) => `The figure as a PNG image, ${width} × ${height} pixels`,
+  },
 
   // Starting a widget (src/widgets/loader.ts, src/embed/liveWidget.ts, src/widgets/mount.ts).
   loadingFigure: 'Loading the interactive figure…',
