@@ -32,8 +32,12 @@ beforeAll(async () => {
 afterAll(() => model?.dispose());
 
 describe('on the shipped model', () => {
-  test('the default prompt is 24 tokens with <s>', () => {
-    expect(tokenizer.encode(FLASH_PROMPT, { bos: true }).length).toBe(24);
+  test('the default prompt is 24 tokens with <s>: in 8 × 8 tiles, 9 tiles of which the causal mask skips 3', () => {
+    const n = tokenizer.encode(FLASH_PROMPT, { bos: true }).length;
+    expect(n).toBe(24);
+    const rows = Array.from({ length: n }, (_, i) => [i % 3, 1]);
+    const tiled = tiledAttention(rows, rows, rows, { rowBlock: 8, colBlock: 8 });
+    expect([tiled.tiles, tiled.skippedTiles]).toEqual([9, 3]);
   });
 
   test('every layer and head: tiled float32 attention on the q, k, v taps equals the engine’s P·V within 1e-5, for tiles 1×1, 4×4, 3×5, 7×2 and 24×24', async () => {
@@ -117,6 +121,20 @@ describe('numbers the prose states', () => {
     expect(countInWords(totalAccesses(flashHbmAccesses(1024, 64, sram)))).toBe('801 thousand');
     expect(countInWords(totalAccesses(standardHbmAccesses(4096, 64)))).toBe('68.2 million');
     expect(countInWords(totalAccesses(flashHbmAccesses(4096, 64, sram)))).toBe('9.63 million');
+  });
+
+  test('ratios the prose states: 5.6× at N = 1024, 7.1× at 4096; the N² terms are 94% of standard at N = 1024, d = 64', () => {
+    const ratio = (n: number) => totalAccesses(standardHbmAccesses(n, 64)) / totalAccesses(flashHbmAccesses(n, 64, A100_SRAM_FP16_NUMBERS));
+    expect(ratio(1024).toFixed(1)).toBe('5.6');
+    expect(ratio(4096).toFixed(1)).toBe('7.1');
+    expect(ratio(16_384)).toBeGreaterThan(ratio(4096));
+    expect(((4 * 1024 ** 2) / totalAccesses(standardHbmAccesses(1024, 64))).toFixed(2)).toBe('0.94');
+  });
+
+  test('d = 256 with 16 KiB (M = 8,192 < 12d²): tiles of 8 keys, and the tiled algorithm moves more than standard', () => {
+    expect(flashBlockSizes(8192, 256)).toEqual({ colBlock: 8, rowBlock: 8 });
+    expect(8192).toBeLessThan(12 * 256 ** 2);
+    expect(totalAccesses(flashHbmAccesses(1024, 256, 8192))).toBeGreaterThan(totalAccesses(standardHbmAccesses(1024, 256)));
   });
 
   test('the backward keeps P (2 GiB in fp16) or one log-sum-exp per row (4 MiB in fp32) for Fig. 2’s setting: seq 1024, 16 heads, batch 64', () => {
