@@ -27,6 +27,11 @@ type State = StateOf<typeof schema>;
 /** The N of the chart: powers of two from 64 to 131,072. */
 export const CHART_LENGTHS = Array.from({ length: 12 }, (_, i) => 64 * 2 ** i);
 
+/** 4096 as "4K": powers of two from 1024 on in K, the rest as they are. */
+export function shortLength(n: number): string {
+  return n >= 1024 && n % 1024 === 0 ? `${n / 1024}K` : n.toLocaleString('en-US');
+}
+
 /** M in fp16 numbers for an SRAM of `kib` KiB. */
 export function sramNumbers(kib: number): number {
   return (kib * 1024) / 2;
@@ -49,7 +54,7 @@ export function mount(el: HTMLElement, ctx: WidgetContext<State>): void {
   function draw(): void {
     const { n: length, d: dim } = ctx.state;
     const m = sramNumbers(ctx.state.sram);
-    n.output.value = length.toLocaleString('en-US');
+    n.output.value = shortLength(length);
     d.output.value = String(dim);
     sram.output.value = String(ctx.state.sram);
     const standard = standardHbmAccesses(length, dim);
@@ -68,7 +73,7 @@ export function mount(el: HTMLElement, ctx: WidgetContext<State>): void {
       cell(ratio >= 1 ? 'Tiled moves' : 'Tiled moves more', ratio >= 1 ? `${ratio.toFixed(1)}× less` : `${(1 / ratio).toFixed(1)}× more`, `M = ${m.toLocaleString('en-US')} numbers: B_c = ${colBlock}, B_r = ${rowBlock}, ${passes} pass${passes === 1 ? '' : 'es'} over Q and O`),
     );
     const notes: string[] = [];
-    if (m > length * dim) notes.push(`M = ${m.toLocaleString('en-US')} is more than N·d = ${(length * dim).toLocaleString('en-US')}: one block of keys holds the whole sequence, outside Theorem 2's range d ≤ M ≤ Nd.`);
+    if (colBlock >= length) notes.push(`B_c = ${colBlock} ≥ N: one block of keys holds the whole sequence, and M = ${m.toLocaleString('en-US')} is past Theorem 2's range d ≤ M ≤ Nd (N·d = ${(length * dim).toLocaleString('en-US')}).`);
     ctx.status(notes.length ? 'note' : 'ready', notes.join(' '));
 
     const series = (count: (length: number) => number) => CHART_LENGTHS.map((x) => ({ x, y: count(x) }));
@@ -82,7 +87,8 @@ export function mount(el: HTMLElement, ctx: WidgetContext<State>): void {
           width: Math.max(280, chart.clientWidth),
           xLabel: 'sequence length N',
           yLabel: 'numbers read + written',
-          xFormat: (x) => (x >= 1024 ? `${x / 1024}K` : String(x)),
+          xFormat: shortLength,
+          xTicks: [64, 256, 1024, 4096, 16_384, 65_536],
           yFormat: (y) => y.toExponential(0).replace('e+', 'e'),
           markers: [{ x: length, y: totalAccesses(flash), label: `N = ${length.toLocaleString('en-US')}: ${ratio.toFixed(1)}× fewer` }],
           label: `HBM reads and writes of one head against N on log axes, d = ${dim}, M = ${m} numbers: standard grows like N², FlashAttention like N² d² / M; at N = ${length} standard moves ${totalAccesses(standard)} numbers and FlashAttention ${totalAccesses(flash)}.`,
