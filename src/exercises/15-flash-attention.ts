@@ -1,5 +1,5 @@
 // Exercises of the FlashAttention chapter (content/15-flash-attention.mdx). Every answer is
-// checked by tests/unit/flash-exercises.test.ts against src/llama/flashAttention.ts,
+// checked by tests/unit/flash-chapter.test.ts against src/llama/flashAttention.ts,
 // src/chapters/flash.ts and the shipped model.
 import type { Exercise } from './types';
 
@@ -15,7 +15,7 @@ export default [
     ],
     answer: 1,
     explanation: 'The online softmax rescales every partial sum to the final maximum, so the tiled output is the same sums taken in another order. Float32 rounds them differently, so a difference of around 10⁻⁶ remains.',
-    source: 'tests/unit/flash-exercises.test.ts',
+    source: 'tests/unit/flash-chapter.test.ts',
     run: { widget: 'flash-tiles', state: { rows: 5, cols: 5, tile: 0 } },
   },
   {
@@ -25,7 +25,7 @@ export default [
     answer: 0.135,
     tolerance: 0.001,
     explanation: 'The running maximum goes from 3 to 5, so every earlier term e^(s − 3) becomes e^(s − 5) by multiplying with e^(3 − 5) = e^(−2) ≈ 0.135.',
-    source: 'tests/unit/flash-exercises.test.ts',
+    source: 'tests/unit/flash-chapter.test.ts',
   },
   {
     id: 'passes-over-q',
@@ -34,7 +34,7 @@ export default [
     answer: 11,
     tolerance: 0,
     explanation: 'B_c = ⌈98,304 / 256⌉ = 384 keys, so there are ⌈4096 / 384⌉ = 11 key blocks, and each one sweeps all of Q and O.',
-    source: 'tests/unit/flash-exercises.test.ts',
+    source: 'tests/unit/flash-chapter.test.ts',
     run: { widget: 'flash-memory', state: { n: 4096, d: 64, sram: 192 } },
   },
   {
@@ -48,7 +48,7 @@ export default [
     ],
     answer: 1,
     explanation: 'Every exponential it takes is e^(s − m) with m the largest score so far, so none exceeds 1; the naive sum of e^s passes float32’s largest number once a score exceeds about 88.7.',
-    source: 'tests/unit/flash-exercises.test.ts',
+    source: 'tests/unit/flash-chapter.test.ts',
     run: { widget: 'flash-online-softmax', state: { stretch: 100 } },
   },
   {
@@ -59,6 +59,6 @@ export default [
     start: { n: 1024, d: 256, sram: 16 },
     goal: { n: 1024, d: 256, sram: { min: 512 } },
     explanation: 'At 256 KiB a key block holds 128 keys and Q and O are read 8 times: 7.11 million numbers against standard attention’s 5.24 million. At 512 KiB the blocks hold 256 keys, 4 passes: 3.95 million.',
-    source: 'tests/unit/flash-exercises.test.ts',
+    source: 'tests/unit/flash-chapter.test.ts',
   },
 ] satisfies Exercise[];
