@@ -90,7 +90,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   const next = element('button', 'mw-button', 'Next tile →');
   const last = element('button', 'mw-button', 'Run to the end');
   for (const button of [previous, next, last]) button.type = 'button';
-  const scrub = slider('Tile', { min: 1, max: 1, step: 1, value: 1 });
+  const scrub = slider('Tile shown', { min: 1, max: 1, step: 1, value: 1 });
   stepper.append(previous, next, last, scrub.label);
   const where = element('p', 'mw-readout');
   const map = element('div', 'mw-chart flash-map');
