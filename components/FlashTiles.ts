@@ -153,7 +153,8 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
             `${row} ${labels[row] ?? ''}`,
             seen ? formatNumber(step.tileMax[r]) : '— (masked)',
             formatNumber(m),
-            seen ? formatNumber(step.rescale[r], 4) : '—',
+            // e^(−∞ − m) = 0 on a row's first keys: there is no earlier sum to shrink
+            !seen ? '—' : step.rescale[r] === 0 ? '— (first keys)' : formatNumber(step.rescale[r], 4),
             formatNumber(step.rowSum[r], 4),
             distance[row] < CONVERGED ? 'final' : distance[row].toExponential(2),
           ];
