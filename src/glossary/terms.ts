@@ -58,6 +58,9 @@ export const GLOSSARY: GlossaryTerm[] = [
   { id: 'top-k', term: 'top-k sampling', definition: 'Samples only among the k most likely tokens.', chapter: '07-decoding', section: 'truncation-top-k-top-p-min-p-typical', match: ['top-k'] },
   { id: 'top-p', term: 'top-p (nucleus) sampling', definition: 'Samples among the smallest set of most likely tokens whose probabilities add up to at least p.', chapter: '07-decoding', section: 'truncation-top-k-top-p-min-p-typical', match: ['top-p', 'nucleus sampling'] },
   { id: 'typical-sampling', term: 'typical sampling', definition: 'Keeps the tokens whose surprise is closest to the distribution’s entropy.', chapter: '07-decoding', section: 'truncation-top-k-top-p-min-p-typical', match: ['typical sampling'] },
+  { id: 'hbm', term: 'HBM (high-bandwidth memory)', definition: 'A GPU’s large main memory: tens of gigabytes, far slower to reach than the small SRAM on the chip where the arithmetic happens.', chapter: '15-flash-attention', section: 'why-standard-attention-is-memory-bound', match: ['HBM', 'high-bandwidth memory'], caseSensitive: true },
+  { id: 'online-softmax', term: 'online softmax', definition: 'A softmax computed in one pass over chunks, keeping a running maximum and a running sum that is rescaled by e^(m_old − m_new) whenever the maximum grows; exact.', chapter: '15-flash-attention', section: 'the-online-softmax', match: ['online softmax'] },
+  { id: 'flashattention', term: 'FlashAttention', definition: 'Exact attention computed in tiles that stay on chip, with the online softmax, so the N × N scores never go to slow memory.', chapter: '15-flash-attention', match: ['FlashAttention'], caseSensitive: true },
   { id: 'eval-mode', term: 'eval mode', definition: 'The state model.eval() sets: dropout off and batch norm on its running statistics; gradients are a separate switch.', chapter: '05-eval-and-dropout', section: 'one-flag-training', match: ['eval mode'] },
 ];
 

@@ -42,6 +42,9 @@ const KNOWN_WIDGETS = [
   'anatomy-lens',
   'anatomy-params',
   'anatomy-knockout',
+  'flash-tiles',
+  'flash-memory',
+  'flash-online-softmax',
 ];
 
 describe('widgetRegistry', () => {
