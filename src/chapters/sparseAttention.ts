@@ -230,3 +230,74 @@ export function densityOver(lengths: readonly number[], settings: PatternSetting
   for (const n of lengths) (kept += patternPairs(n, settings)), (causal += causalPairs(n));
   return kept / causal;
 }
+
+// ----------------------------------------------------------------------------- name recall
+
+/**
+ * The name-recall story: the hero is named in the first sentence, then `fillers` sentences about
+ * the weather, then the story stops after a full stop, where the shipped model's next token is
+ * the hero's name (which it can only copy from the first sentence). Each filler moves the name
+ * further back.
+ */
+export const RECALL_FILLERS = ['The sun was shining.', 'The sky was blue.', 'The birds sang in the trees.', 'It was a warm day.', 'The grass was green.'] as const;
+
+/** Heroes the story can have: names from the training stories' pool, with the word for them. */
+export const RECALL_HEROES = {
+  Tom: 'boy',
+  Sam: 'boy',
+  Max: 'boy',
+  Ben: 'boy',
+  Anna: 'girl',
+  Lucy: 'girl',
+  Lily: 'girl',
+  Mia: 'girl',
+} as const;
+export type RecallHero = keyof typeof RECALL_HEROES;
+export const RECALL_NAMES = Object.keys(RECALL_HEROES) as RecallHero[];
+
+export function recallStory(name: RecallHero, fillers: number): string {
+  return [`Once upon a time, there was a ${RECALL_HEROES[name]} named ${name}.`, ...RECALL_FILLERS.slice(0, fillers)].join(' ');
+}
+
+/**
+ * Where the name is: the index of its first token in the story's ids (the first occurrence of
+ * nameFirstId), and its distance D from the last token, the query that must copy it.
+ */
+export function nameDistance(ids: readonly number[], nameFirstId: number): { namePosition: number; distance: number } {
+  const namePosition = ids.indexOf(nameFirstId);
+  if (namePosition < 0) throw new Error(`The story does not contain the name's first token (id ${nameFirstId}).`);
+  return { namePosition, distance: ids.length - 1 - namePosition };
+}
+
+/** The shipped model's name-lookup heads (the attention chapter's facts): layer 3, heads 0 and 2. */
+export const NAME_HEADS = [
+  [3, 0],
+  [3, 2],
+] as const;
+
+/**
+ * What the chapter states about the shipped model under each pattern, measured on the 16 stories
+ * of public/data/validation-sample.json and on the recall stories. Recomputed by
+ * tests/unit/sparse-attention-model.test.ts on the shipped weights.
+ */
+export const SPARSE_FACTS = {
+  /** mean next-token loss (nats) over the 16 stories, and the density it was measured at */
+  loss: {
+    full: 0.297,
+    window16: { density: 0.304, loss: 1.114 },
+    window32: { density: 0.552, loss: 0.455 },
+    strided12: { density: 0.305, loss: 1.097 },
+    fixed24: { density: 0.281, loss: 1.7 },
+    longformer16: { density: 0.371, loss: 1.035 },
+    bigbird8: { density: 0.304, loss: 1.469 },
+  },
+  recall: {
+    /** the default story (Tom, three fillers): D, and p(name) with full attention, w = D + 1 and w = D */
+    tom: { distance: 20, full: 0.95, windowPast: 0.97, windowShort: 0 },
+    /** over every hero and 1..5 fillers (40 stories): the largest p(name) once w = D */
+    stories: 40,
+    largestWhenHidden: 0.033,
+    /** the least attention either name head puts on the name from the last token, full attention */
+    leastHeadAttention: 0.61,
+  },
+} as const;
