@@ -40,6 +40,9 @@ const KNOWN_WIDGETS = [
   'anatomy-lens',
   'anatomy-params',
   'anatomy-knockout',
+  'sparse-mask',
+  'sparse-loss',
+  'sparse-recall',
 ];
 
 describe('widgetRegistry', () => {
