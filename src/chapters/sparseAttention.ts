@@ -293,10 +293,10 @@ export const SPARSE_FACTS = {
   },
   recall: {
     /** the default story (Tom, three fillers): D, and p(name) with full attention, w = D + 1 and w = D */
-    tom: { distance: 20, full: 0.95, windowPast: 0.97, windowShort: 0 },
-    /** over every hero and 1..5 fillers (40 stories): the largest p(name) once w = D */
+    tom: { distance: 20, namePosition: 11, full: 0.95, windowPast: 0.97, windowShort: 0, globalCovers: 0.95 },
+    /** over every hero and 1..5 fillers (40 stories): the largest p(name) with any window w <= D */
     stories: 40,
-    largestWhenHidden: 0.033,
+    largestWhenHidden: 0.079,
     /** the least attention either name head puts on the name from the last token, full attention */
     leastHeadAttention: 0.61,
   },

@@ -178,6 +178,15 @@ describe('cost and density', () => {
     expect(pairs / (n * (l / 2 + (c * n) / (2 * l)))).toBeCloseTo(1, 1);
   });
 
+  test('the chapter\'s numbers: at 100 tokens no stride keeps under a quarter of the pairs; stride 181 keeps 1.1% of 65,536 tokens; 100,000 tokens', () => {
+    const densities = Array.from({ length: 100 }, (_, i) => patternDensity(100, settingsOf({ pattern: 'strided', stride: i + 1 })));
+    expect(Math.min(...densities)).toBeGreaterThan(0.25);
+    expect(densities.indexOf(Math.min(...densities)) + 1).toBe(7); // the sparsest stride: sqrt(100 / 2) = 7.07
+    expect((100 * patternDensity(65_536, settingsOf({ pattern: 'strided', stride: 181 }))).toFixed(1)).toBe('1.1');
+    expect(causalPairs(100_000)).toBe(5_000_050_000);
+    expect(patternPairs(100_000, settingsOf({ pattern: 'window', window: 64 }))).toBe(6_397_984);
+  });
+
   test('densityOver weighs each text by its causal pairs', () => {
     const s = settingsOf({ pattern: 'window', window: 2 });
     expect(densityOver([3], s)).toBe(5 / 6);
