@@ -59,6 +59,8 @@ export const GLOSSARY: GlossaryTerm[] = [
   { id: 'top-p', term: 'top-p (nucleus) sampling', definition: 'Samples among the smallest set of most likely tokens whose probabilities add up to at least p.', chapter: '07-decoding', section: 'truncation-top-k-top-p-min-p-typical', match: ['top-p', 'nucleus sampling'] },
   { id: 'typical-sampling', term: 'typical sampling', definition: 'Keeps the tokens whose surprise is closest to the distribution’s entropy.', chapter: '07-decoding', section: 'truncation-top-k-top-p-min-p-typical', match: ['typical sampling'] },
   { id: 'eval-mode', term: 'eval mode', definition: 'The state model.eval() sets: dropout off and batch norm on its running statistics; gradients are a separate switch.', chapter: '05-eval-and-dropout', section: 'one-flag-training', match: ['eval mode'] },
+  { id: 'sparse-attention', term: 'sparse attention', definition: 'Attention in which each query sees only a subset of the earlier keys, chosen in advance by position (a window, a stride, global or random keys).', chapter: '16-sparse-attention', section: 'the-patterns', match: ['sparse attention'] },
+  { id: 'sliding-window-attention', term: 'sliding window attention', definition: 'Each query sees only the w most recent keys, itself included: about N·w pairs instead of N(N+1)/2.', chapter: '16-sparse-attention', section: 'the-patterns', match: ['sliding window attention', 'sliding window'] },
 ];
 
 /** The glossary page's URL of a term. */
