@@ -102,7 +102,9 @@ export function patternPicker<State extends PatternState>(ctx: WidgetContext<Sta
     }, { signal: ctx.signal });
   }
   select.addEventListener('change', () => {
-    ctx.setState({ pattern: select.value } as Partial<State>);
+    // fixed reads the summary length, which other patterns leave unchecked: keep it inside the block
+    const summary = select.value === 'fixed' ? Math.min(ctx.state.summary, ctx.state.stride) : ctx.state.summary;
+    ctx.setState({ pattern: select.value, summary } as Partial<State>);
     sync();
     onChange();
   }, { signal: ctx.signal });
@@ -128,10 +130,11 @@ export function settingsOfState(state: PatternState): PatternSettings {
 
 /**
  * A link may set a summary longer than the block (each is in range on its own): the summary is cut
- * to the block length, with a note. Returns the notes.
+ * to the block length, with a note (whatever the pattern, so a later switch to fixed finds it in
+ * range). Returns the notes.
  */
 export function checkLinkedPattern<State extends PatternState>(ctx: WidgetContext<State>): string[] {
-  if (ctx.state.pattern === 'fixed' && ctx.state.summary > ctx.state.stride) {
+  if (ctx.state.summary > ctx.state.stride) {
     const note = `The link sets summary to ${ctx.state.summary}, longer than the block (${ctx.state.stride}); using ${ctx.state.stride}.`;
     ctx.setState({ summary: ctx.state.stride } as Partial<State>);
     return [note];
