@@ -62,6 +62,8 @@ export const GLOSSARY: GlossaryTerm[] = [
   { id: 'online-softmax', term: 'online softmax', definition: 'A softmax computed in one pass over chunks, keeping a running maximum and a running sum that is rescaled by e^(m_old − m_new) whenever the maximum grows; exact.', chapter: '15-flash-attention', section: 'the-online-softmax', match: ['online softmax'] },
   { id: 'flashattention', term: 'FlashAttention', definition: 'Exact attention computed in tiles that stay on chip, with the online softmax, so the N × N scores never go to slow memory.', chapter: '15-flash-attention', match: ['FlashAttention'], caseSensitive: true },
   { id: 'eval-mode', term: 'eval mode', definition: 'The state model.eval() sets: dropout off and batch norm on its running statistics; gradients are a separate switch.', chapter: '05-eval-and-dropout', section: 'one-flag-training', match: ['eval mode'] },
+  { id: 'sparse-attention', term: 'sparse attention', definition: 'Attention in which each query sees only a subset of the earlier keys, chosen in advance by position (a window, a stride, global or random keys).', chapter: '16-sparse-attention', section: 'the-patterns', match: ['sparse attention'] },
+  { id: 'sliding-window-attention', term: 'sliding window attention', definition: 'Each query sees only the w most recent keys, itself included: about N·w pairs instead of N(N+1)/2.', chapter: '16-sparse-attention', section: 'the-patterns', match: ['sliding window attention', 'sliding window'] },
 ];
 
 /** The glossary page's URL of a term. */

@@ -65,6 +65,12 @@ export interface LossOptions {
   seed?: number;
   /** Cut each row to the model's context instead of refusing a longer one. */
   truncate?: boolean;
+  /**
+   * Replaces the causal rule for every row (a sparse attention pattern): queryKeyMask[q][k] = 1
+   * lets query q see key k, [width][width] with width the longest row (rows are padded on the
+   * right, so each row reads the top-left corner of its own length).
+   */
+  queryKeyMask?: number[][];
 }
 
 export interface GenerateOptions extends SamplingOptions {

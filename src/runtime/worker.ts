@@ -420,6 +420,7 @@ async function lossOf(request: OpArgs<'loss'>): Promise<LossResult> {
       training,
       dropoutRate,
       seed,
+      queryKeyMask: request.options.queryKeyMask,
     });
     const rows = inputIds.length;
     const predicting = logits.slice([0, 0, 0], [rows, width - 1, vocabSize]) as tf.Tensor3D; // [rows, width - 1, vocab]

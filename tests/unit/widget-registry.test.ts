@@ -45,6 +45,9 @@ const KNOWN_WIDGETS = [
   'flash-tiles',
   'flash-memory',
   'flash-online-softmax',
+  'sparse-mask',
+  'sparse-loss',
+  'sparse-recall',
 ];
 
 describe('widgetRegistry', () => {
