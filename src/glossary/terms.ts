@@ -59,6 +59,9 @@ export const GLOSSARY: GlossaryTerm[] = [
   { id: 'top-p', term: 'top-p (nucleus) sampling', definition: 'Samples among the smallest set of most likely tokens whose probabilities add up to at least p.', chapter: '07-decoding', section: 'truncation-top-k-top-p-min-p-typical', match: ['top-p', 'nucleus sampling'] },
   { id: 'typical-sampling', term: 'typical sampling', definition: 'Keeps the tokens whose surprise is closest to the distribution’s entropy.', chapter: '07-decoding', section: 'truncation-top-k-top-p-min-p-typical', match: ['typical sampling'] },
   { id: 'eval-mode', term: 'eval mode', definition: 'The state model.eval() sets: dropout off and batch norm on its running statistics; gradients are a separate switch.', chapter: '05-eval-and-dropout', section: 'one-flag-training', match: ['eval mode'] },
+  { id: 'lora', term: 'LoRA (low-rank adaptation)', definition: 'Fine-tuning that freezes a weight W and trains a low-rank update beside it: W x + (alpha/r) B A x, with A [r, in] and B [out, r].', chapter: '13-lora', section: 'the-lora-update', match: ['LoRA'], caseSensitive: true },
+  { id: 'peft', term: 'parameter-efficient fine-tuning (PEFT)', definition: 'Fine-tuning that trains a small number of new or chosen values (adapters, prefixes, soft prompts, scaling vectors, low-rank updates) and freezes the rest.', chapter: '13-lora', section: 'other-parameter-efficient-methods', match: ['parameter-efficient fine-tuning', 'PEFT'] },
+  { id: 'full-fine-tuning', term: 'full fine-tuning', definition: 'Training every weight of a trained model on new data; the optimizer keeps a gradient and its state for each.', chapter: '13-lora', section: 'full-fine-tuning-and-adapters', match: ['full fine-tuning'] },
 ];
 
 /** The glossary page's URL of a term. */

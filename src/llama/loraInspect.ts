@@ -220,12 +220,13 @@ export function inspectLoraUpdate(model: LlamaModel, ids: number[], layer: numbe
 function projectionInput(model: LlamaModel, ids: number[], layer: number, module: LoraTargetModule, position: number, inputs: number): Float64Array {
   const tap = projectionInputTap(layer, module);
   const wanted: TapName[] = tap ? [tap] : [layerTap(layer, 'mlp.act'), layerTap(layer, 'mlp.up')];
-  const row = (tensor: tf.Tensor) => tensor.dataSync().subarray(position * inputs, (position + 1) * inputs);
-  return tf.tidy(() => {
+  const row = tf.tidy(() => {
     const { taps } = model.forward(tf.tensor2d([ids], undefined, 'int32'), { taps: wanted, embeddingLookup: 'gather' });
-    if (tap) return Float64Array.from(row(taps.get(tap)!));
-    const act = row(taps.get(wanted[0])!);
-    const up = row(taps.get(wanted[1])!);
-    return Float64Array.from(act, (value, i) => value * up[i]); // down_proj reads act(gate) · up
+    // down_proj reads act(gate) · up; the others read their tap: [1, seq, in]
+    const input = tap ? taps.get(tap)! : tf.mul(taps.get(wanted[0])!, taps.get(wanted[1])!);
+    return tf.slice(input.reshape([ids.length, inputs]), [position, 0], [1, inputs]);
   });
+  const x = Float64Array.from(row.dataSync());
+  row.dispose();
+  return x;
 }

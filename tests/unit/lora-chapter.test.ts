@@ -115,6 +115,20 @@ describe('training memory', () => {
     expect(comparison.fullCheckpointBytes).toBe(13_476_831_232);
   });
 
+  test('the chapter\'s 7B table: weights 13.48 GB / 13.49 GB (with the adapter), gradients 13.48 GB / 8.4 MB, master 26.95 GB / 16.8 MB, moments 53.91 GB / 33.6 MB', () => {
+    const { full, lora, fullCheckpointBytes, adapterFileBytes } = compareFineTuning(LLAMA2_7B, 8, ['q_proj', 'v_proj'], 'bf16', 'adamw');
+    const gb = (bytes: number) => (bytes / 1e9).toFixed(2);
+    const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
+    expect([gb(full.weights), gb(full.gradients), gb(full.masterWeights), gb(full.optimizerStates), (full.total / 1e9).toFixed(1)]).toEqual(['13.48', '13.48', '26.95', '53.91', '107.8']);
+    expect([gb(lora.weights), mb(lora.gradients), mb(lora.masterWeights), mb(lora.optimizerStates), gb(lora.total)]).toEqual(['13.49', '8.4', '16.8', '33.6', '13.54']);
+    expect((fullCheckpointBytes / 1e9).toFixed(1)).toBe('13.5');
+    expect(Math.round(fullCheckpointBytes / adapterFileBytes)).toBe(803);
+    // what LoRA saves per trained value in bf16: gradient, master copy and moments, 14 of the 16 bytes
+    expect((full.gradients + full.masterWeights + full.optimizerStates) / 6_738_415_616).toBe(14);
+    // r 64 on q and v: the frozen weights are the floor, the ratio barely moves
+    expect(compareFineTuning(LLAMA2_7B, 64, ['q_proj', 'v_proj'], 'bf16', 'adamw').memoryRatio.toFixed(1)).toBe('7.7');
+  });
+
   test('fp32 has no master copy (4 + 4 + 8 = 16 bytes); SGD keeps no state (2 + 2 + 4 = 8 bytes in bf16)', () => {
     expect(trainingMemory({ frozen: 0, trained: 10, dtype: 'fp32', optimizer: 'adamw' }).total).toBe(160);
     expect(trainingMemory({ frozen: 0, trained: 10, dtype: 'fp32', optimizer: 'adamw' }).masterWeights).toBe(0);
@@ -281,6 +295,9 @@ describe('on the shipped model (wasm)', () => {
       expect(seen.rank).toBe(4);
       expect(seen.singularValues).toHaveLength(4);
     }
+    const tensorsBefore = tf.memory().numTensors;
+    inspectLoraUpdate(adapted, prompt, 1, 'down_proj', 2);
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
     // q_proj's output is the tap layers.2.attn.q ([1, heads, seq, d]) at that position
     const q = inspectLoraUpdate(adapted, prompt, 2, 'q_proj', position);
     const tapQ = tf.tidy(() => {

@@ -40,6 +40,9 @@ const KNOWN_WIDGETS = [
   'anatomy-lens',
   'anatomy-params',
   'anatomy-knockout',
+  'lora-lab',
+  'lora-calculator',
+  'lora-update-inspector',
 ];
 
 describe('widgetRegistry', () => {
