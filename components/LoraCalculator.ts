@@ -27,7 +27,7 @@ import { controlId, element, fillTable, onWidthChange, tableScroller } from './m
 
 const DTYPES = Object.keys(TRAINING_DTYPES) as TrainingDtype[];
 const OPTIMIZERS = Object.keys(OPTIMIZER_STATES) as OptimizerName[];
-const OPTIMIZER_NAMES: Record<OptimizerName, string> = { adamw: 'AdamW (2 states)', momentum: 'SGD with momentum (1 state)', sgd: 'plain SGD (no state)' };
+const OPTIMIZER_NAMES: Record<OptimizerName, string> = { adamw: 'AdamW: 2 states', momentum: 'SGD with momentum: 1 state', sgd: 'plain SGD: no state' };
 const DEFAULT_MODULES = 'q_proj,v_proj';
 
 export const schema = {
@@ -114,7 +114,7 @@ export function mount(el: HTMLElement, ctx: WidgetContext<State>): void {
       chart.replaceChildren(
         probabilityBars(
           [
-            { label: 'full fine-tuning', probability: 1 },
+            { label: 'full', probability: 1 },
             { label: 'LoRA', probability: c.lora.total / c.full.total },
           ],
           { width: Math.max(260, chart.clientWidth) },
@@ -124,7 +124,7 @@ export function mount(el: HTMLElement, ctx: WidgetContext<State>): void {
     const row = (what: string, full: number, lora: number) => [what, formatBytes(full), formatBytes(lora)];
     fillTable(
       memory,
-      `Training memory (${ctx.state.dtype}, ${OPTIMIZER_NAMES[ctx.state.optimizer]}), activations left out`,
+      `Training memory in bytes (${ctx.state.dtype}; ${OPTIMIZER_NAMES[ctx.state.optimizer]}); activations left out`,
       ['held', 'full fine-tuning', 'LoRA'],
       [
         row(`weights (${ctx.state.dtype})`, c.full.weights, c.lora.weights),

@@ -95,7 +95,10 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   const baseSample = element('dd');
   const adaptedSample = element('dd');
   samples.append(element('dt', undefined, 'Base model'), baseSample, element('dt', undefined, 'With the adapter'), adaptedSample);
-  const checks = element('p', 'mw-readout lora-checks');
+  const checks = element('div', 'lora-checks');
+  const startLine = element('p', 'mw-readout');
+  const mergeLine = element('p', 'mw-readout');
+  checks.append(startLine, mergeLine);
   el.append(controls, moduleBox, count, buttons, chart, samples, checks);
 
   let losses: number[] = [];
@@ -105,7 +108,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
       return;
     }
     chart.replaceChildren(
-      lineChart([{ name: 'training loss', values: losses, className: 'chart-line--a' }], { width: Math.max(260, chart.clientWidth), xLabel: 'step', yLabel: 'loss (nats per token)' }),
+      lineChart([{ name: 'training loss', values: losses, className: 'chart-line--a' }], { width: Math.max(260, chart.clientWidth), xStart: 1, xLabel: 'step', yLabel: 'training loss (nats per token)' }),
     );
   };
   onWidthChange(chart, ctx.signal, draw);
@@ -201,7 +204,8 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
     delete el.dataset.mergedDifference;
     losses = [];
     draw();
-    checks.textContent = '';
+    startLine.textContent = '';
+    mergeLine.textContent = '';
     adaptedSample.textContent = '…';
     try {
       await dropSessions();
@@ -217,7 +221,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
       ]);
       const startDifference = maxAbsDifference(base.logits.data, fresh.logits.data);
       el.dataset.startDifference = String(startDifference);
-      checks.textContent = `Before the first step (B = 0): the largest difference between the adapted and the base logits is ${startDifference}.`;
+      startLine.textContent = `Before the first step (B = 0): the largest difference between the adapted and the base logits is ${startDifference}.`;
       ctx.status('loading', `Training ${formatCount(attached.parameters)} values for ${stepCount} steps…`);
       const { batchSize, seqLength, seed, maxGradNorm } = NAME_TASK;
       const result = await runtime.call(
@@ -276,7 +280,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
       el.dataset.mergedDifference = String(difference);
       el.dataset.state = 'merged';
       const values = adapted.logits.data.length;
-      checks.textContent = `Merged: over all ${formatCount(values)} logits of the prompt, the largest difference between the merged model and the model with the adapter is ${difference.toExponential(1)} (float32 rounding). The merged model has no adapter and runs at the base model's cost.`;
+      mergeLine.textContent = `Merged: over all ${formatCount(values)} logits of the prompt, the largest difference between the merged model and the model with the adapter is ${difference.toExponential(1)} (float32 rounding). The merged model has no adapter and runs at the base model's cost.`;
       ctx.status('ready');
     } catch (error) {
       reportFailure(ctx, error, 'Merging failed');
@@ -292,7 +296,8 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
         losses = [];
         draw();
         adaptedSample.textContent = 'Train to see.';
-        checks.textContent = '';
+        startLine.textContent = '';
+        mergeLine.textContent = '';
         el.dataset.state = 'reset';
         setBusy(false);
         ctx.status('ready');

@@ -40,6 +40,12 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   const valuesChart = element('div', 'widget-chart');
   const outputLine = element('p', 'mw-readout');
   const outputChart = element('div', 'widget-chart');
+  const legend = element('ul', 'lora-legend');
+  for (const [className, name] of [['chart-line--b', 'W x, the frozen projection'], ['chart-line--a', 'ΔW x, what the adapter adds']]) {
+    const item = element('li');
+    item.append(element('span', `lora-swatch ${className}`), name);
+    legend.append(item);
+  }
   const tableSlot = element('div');
 
   let runtime: RuntimeClient;
@@ -88,7 +94,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
     ctx.setState({ prompt });
     void inspect();
   });
-  el.append(form, summary, valuesChart, outputLine, outputChart, tableSlot);
+  el.append(form, summary, valuesChart, outputLine, outputChart, legend, tableSlot);
 
   let latest: OpResult<'loraUpdate'> | null = null;
   const draw = () => {
