@@ -15,6 +15,7 @@ import {
   maxAbsDifference,
   moduleShape,
   NAME_TASK,
+  nameTaskExamples,
   nameTokenIds,
   NEW_NAME,
   parseModuleList,
@@ -31,6 +32,7 @@ import { project, referenceForward } from '../../src/llama/reference';
 import { createRandom, randomNormal } from '../../src/llama/rng';
 import type { WeightMap } from '../../src/llama/weights';
 import { Sessions } from '../../src/runtime/sessions';
+import { lossAndGradients, PackedCorpus } from '../../src/llama/train';
 import { LORA_NAME_ADAPTER_DIR, trainNameAdapter } from '../../scripts/lora-name-adapter';
 import { useBackend } from './helpers/backends';
 import { loadChapterModel, SHIPPED_MODEL_DIR, type ChapterModel } from './helpers/chapter-model';
@@ -321,6 +323,21 @@ describe('on the shipped model (wasm)', () => {
     // the base model names someone else: Lola
     expect(tokenizer.decode(await greedy(model))).toBe('Lola.');
     const before = tf.memory().numTensors;
+
+    // at step 0 every A's gradient is exactly 0 and B's is not: dL/dA = (alpha/r) Bᵀ g xᵀ with B = 0
+    sessions.fork('gradients');
+    sessions.attachLora({ session: 'gradients', config: { r: NAME_TASK.r, lora_alpha: NAME_TASK.alpha, target_modules: [...NAME_TASK.modules] }, seed: NAME_TASK.initSeed });
+    const batch = new PackedCorpus(nameTaskExamples(tokenizer)).randomBatch(NAME_TASK.batchSize, NAME_TASK.seqLength, NAME_TASK.seed, 0);
+    const { grads } = lossAndGradients(sessions.model('gradients'), batch);
+    const gradientNames = Object.keys(grads);
+    expect(gradientNames).toHaveLength(2 * 4 * 4);
+    for (const [gradientName, gradient] of Object.entries(grads)) {
+      const largest = Math.max(...Array.from(gradient.dataSync(), Math.abs));
+      if (gradientName.includes('lora_A')) expect(largest, gradientName).toBe(0);
+      else expect(largest, gradientName).toBeGreaterThan(1e-6);
+    }
+    tf.dispose(Object.values(grads));
+    sessions.drop('gradients');
 
     // a fresh adapter (B = 0) gives exactly the base model's logits
     sessions.fork('fresh');
