@@ -64,6 +64,9 @@ export const GLOSSARY: GlossaryTerm[] = [
   { id: 'eval-mode', term: 'eval mode', definition: 'The state model.eval() sets: dropout off and batch norm on its running statistics; gradients are a separate switch.', chapter: '05-eval-and-dropout', section: 'one-flag-training', match: ['eval mode'] },
   { id: 'sparse-attention', term: 'sparse attention', definition: 'Attention in which each query sees only a subset of the earlier keys, chosen in advance by position (a window, a stride, global or random keys).', chapter: '16-sparse-attention', section: 'the-patterns', match: ['sparse attention'] },
   { id: 'sliding-window-attention', term: 'sliding window attention', definition: 'Each query sees only the w most recent keys, itself included: about N·w pairs instead of N(N+1)/2.', chapter: '16-sparse-attention', section: 'the-patterns', match: ['sliding window attention', 'sliding window'] },
+  { id: 'lora', term: 'LoRA (low-rank adaptation)', definition: 'Fine-tuning that freezes a weight W and trains a low-rank update beside it: W x + (alpha/r) B A x, with A [r, in] and B [out, r].', chapter: '13-lora', section: 'the-lora-update', match: ['LoRA'], caseSensitive: true },
+  { id: 'peft', term: 'parameter-efficient fine-tuning (PEFT)', definition: 'Fine-tuning that trains a small number of new or chosen values (adapters, prefixes, soft prompts, scaling vectors, low-rank updates) and freezes the rest.', chapter: '13-lora', section: 'other-parameter-efficient-methods', match: ['parameter-efficient fine-tuning', 'PEFT'] },
+  { id: 'full-fine-tuning', term: 'full fine-tuning', definition: 'Training every weight of a trained model on new data; the optimizer keeps a gradient and its state for each.', chapter: '13-lora', section: 'full-fine-tuning-and-adapters', match: ['full fine-tuning'] },
 ];
 
 /** The glossary page's URL of a term. */

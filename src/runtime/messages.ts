@@ -19,7 +19,9 @@ import type { DecodeTimeline, DecodeTimelineStep } from '../llama/decodeTimeline
 import type { DecodeStepProfile, KVCacheLayerInfo, MatmulTiming } from '../llama/inspect';
 import type { MatmulChainTiming } from '../llama/matmulChain';
 import type { AdapterFiles } from '../llama/lora';
+import type { LoraUpdateInspection } from '../llama/loraInspect';
 import type { LoraConfig } from '../llama/loraConfig';
+import type { LoraTargetModule } from '../llama/loraConfig';
 import type { PlainTensor, RunOptions } from '../llama/model';
 import type { SamplingOptions } from '../llama/sampling';
 import type { TokenizerJSON } from '../llama/tokenizer';
@@ -430,6 +432,8 @@ export interface Ops {
   loadAdapter: Op<LoadAdapterArgs, LoraSummary>;
   /** Removes and frees a session's adapter. */
   detachLora: Op<{ session: SessionName }, null>;
+  /** One projection of a session's adapter: ΔW = (alpha/r) B A, its singular values, and W x and ΔW x at one token (loraOps.ts). */
+  loraUpdate: Op<{ session: SessionName; input: PromptInput; layer: number; module: LoraTargetModule; position?: number }, LoraUpdateInspection>;
   /** A forward of the prompt into a fresh KV cache: its shape per layer, bytes, dtype, one head's contents. */
   kvCache: Op<KVCacheArgs, KVCacheResult>;
   /** Times an [m, k] × [k, n] product on the worker's backend; 2mkn FLOPs. A measurement, never asserted. */

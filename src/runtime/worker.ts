@@ -23,6 +23,7 @@ import { tokenLosses } from '../llama/tensorMath';
 import { evaluateLoss, PackedCorpus } from '../llama/train';
 import { chooseBackend, type BackendInfo } from './backend';
 import { knockOutSession, logitLensOf } from './anatomyOps';
+import { loraUpdateOf } from './loraOps';
 import { kvCacheOf, profileDecodeStepOf, timeMatmulOf } from './inspectOps';
 import { beamSearchOf, decodeTimelineOf } from './kvcacheOps';
 import { timeMatmulChainOf } from './flopsOps';
@@ -92,6 +93,7 @@ const QUICK_OPS: ReadonlySet<OpName> = new Set<OpName>([
   'timeMatmulChain',
   'logitLens',
   'embeddingTable',
+  'loraUpdate',
 ]);
 /** Ops that end with a result (not an error) when cancelled: they say how far they got. */
 const RESULT_WHEN_CANCELLED: ReadonlySet<OpName> = new Set<OpName>(['generate', 'trainSteps']);
@@ -233,6 +235,7 @@ const ops: OpHandlers = {
   saveAdapter: async (args) => sessions.saveAdapter(args),
   loadAdapter: async (args) => sessions.loadAdapter(args),
   detachLora: async (args) => sessions.detachLora(args),
+  loraUpdate: async ({ session, input, layer, module, position }) => loraUpdateOf(sessions.model(session), promptIds(requireModel(), input), layer, module, position),
   kvCache: async ({ session, input, layer, head }) => {
     const ids = promptIds(requireModel(), input);
     const model = sessions.model(session);

@@ -48,6 +48,9 @@ const KNOWN_WIDGETS = [
   'sparse-mask',
   'sparse-loss',
   'sparse-recall',
+  'lora-lab',
+  'lora-calculator',
+  'lora-update-inspector',
 ];
 
 describe('widgetRegistry', () => {
