@@ -246,6 +246,42 @@ export const NOTES_TWO_MACHINE_LOG = `10.215.192.87: {'loss': 3.1548, 'learning_
 10.215.192.22: {'train_runtime': 176.8121, 'train_samples_per_second': 15.44, 'train_steps_per_second': 0.051, 'train_loss': 0.9106402926974826, 'epoch': 2.4}
 10.215.192.87: {'train_runtime': 176.5058, 'train_samples_per_second': 15.467, 'train_steps_per_second': 0.051, 'train_loss': 0.9106402926974826, 'epoch': 2.4}`;
 
+/** A Trainer setting: what HF transformers' Trainer does with it (no max_steps). */
+export interface TrainerSetting {
+  /** len(train_dataset) */
+  examples: number;
+  numTrainEpochs: number;
+  perDeviceBatch: number;
+  accumulation: number;
+  /** processes (ranks) in the run; DistributedSampler gives each ceil(examples / ranks) */
+  ranks: number;
+}
+
+/**
+ * The schedule the Trainer derives from a setting (transformers' Trainer._inner_training_loop):
+ *   len_dataloader = ceil(ceil(examples / ranks) / per_device_batch)      (micro-batches per rank and epoch)
+ *   update steps per epoch = max(1, floor(len_dataloader / accumulation))
+ *   max_steps = ceil(num_train_epochs × update steps per epoch)
+ *   samples counted for samples/s = examples × num_train_epochs           (not what was processed)
+ *   epoch logged after optimizer step n = n × accumulation / len_dataloader (micro-batches counted across epochs)
+ * and the global batch per optimizer step, per_device_batch × ranks × accumulation.
+ */
+export function trainerSchedule(setting: TrainerSetting): { microBatchesPerEpoch: number; maxSteps: number; countedSamples: number; epochs: number[]; globalBatch: number } {
+  const microBatchesPerEpoch = Math.ceil(Math.ceil(setting.examples / setting.ranks) / setting.perDeviceBatch);
+  const updatesPerEpoch = Math.max(1, Math.floor(microBatchesPerEpoch / setting.accumulation));
+  const maxSteps = Math.ceil(setting.numTrainEpochs * updatesPerEpoch);
+  return {
+    microBatchesPerEpoch,
+    maxSteps,
+    countedSamples: setting.examples * setting.numTrainEpochs,
+    epochs: Array.from({ length: maxSteps }, (_, i) => ((i + 1) * setting.accumulation) / microBatchesPerEpoch),
+    globalBatch: setting.perDeviceBatch * setting.ranks * setting.accumulation,
+  };
+}
+
+/** One setting that reproduces every step count, epoch and sample count of the notes' two logs (a unit test checks it). */
+export const NOTES_RECONSTRUCTED_SETTING = { examples: 910, numTrainEpochs: 3, perDeviceBatch: 32, accumulation: 4 } as const;
+
 // ----------------------------------------------------------------------------- our run
 
 /** The throughput probe in public/models/glass-llama/training-log.json (scripts/train.ts --probe-throughput). */

@@ -13,6 +13,8 @@ import {
   probeScaling,
   readTrainerLog,
   runFigures,
+  trainerSchedule,
+  NOTES_RECONSTRUCTED_SETTING,
   zeroModelStates,
   type ThroughputProbe,
 } from '../../src/chapters/dataParallel';
@@ -106,6 +108,27 @@ describe('comparing the notes\' runs', () => {
   });
 });
 
+describe('a setting that reproduces the notes\' logs', () => {
+  // Python's round(x, 2) on the epoch, as the Trainer logs it
+  const round2 = (x: number) => Math.round(x * 100) / 100;
+  test('910 examples, 3 epochs, 32 per device, 4 accumulation steps: on 1 rank 21 steps, on 2 ranks 9, every logged epoch', () => {
+    for (const [log, ranks] of [[NOTES_SINGLE_MACHINE_LOG, 1], [NOTES_TWO_MACHINE_LOG, 2]] as const) {
+      const run = readTrainerLog(log);
+      const schedule = trainerSchedule({ ...NOTES_RECONSTRUCTED_SETTING, ranks });
+      expect(schedule.maxSteps).toBe(runFigures(run).optimizerSteps);
+      expect(schedule.epochs.map(round2)).toEqual(run.steps.map((s) => s.epoch));
+      expect(Math.abs(schedule.countedSamples - runFigures(run).countedSamples)).toBeLessThan(0.1);
+    }
+    expect(trainerSchedule({ ...NOTES_RECONSTRUCTED_SETTING, ranks: 1 })).toMatchObject({ microBatchesPerEpoch: 29, globalBatch: 128 });
+    expect(trainerSchedule({ ...NOTES_RECONSTRUCTED_SETTING, ranks: 2 })).toMatchObject({ microBatchesPerEpoch: 15, globalBatch: 256 });
+  });
+  test('16 per device with 8 accumulation steps gives the same 21 steps but not the logged epochs', () => {
+    const schedule = trainerSchedule({ ...NOTES_RECONSTRUCTED_SETTING, perDeviceBatch: 16, accumulation: 8, ranks: 1 });
+    expect(schedule.maxSteps).toBe(21);
+    expect(round2(schedule.epochs.at(-1)!)).toBe(2.95); // the log says 2.9
+  });
+});
+
 describe('our run (training-log.json)', () => {
   test('2 workers: 1.37× the tokens per second of 1, 68% efficiency', () => {
     const probe = TRAINING_LOG.throughput as ThroughputProbe;
@@ -127,6 +150,10 @@ describe('our run (training-log.json)', () => {
     expect(entries).toHaveLength(2000);
     expect(entries.at(-1)!.tokensSeen).toBe(4_096_000);
     expect(entries.every((e, i) => e.tokensSeen === 2048 * (i + 1))).toBe(true);
+  });
+  test('a rank sends 1,182,592 float32 gradients, 4,730,368 bytes, each step', () => {
+    expect(TRAINING_LOG.parameterCount).toBe(1_182_592);
+    expect(TRAINING_LOG.parameterCount * 4).toBe(4_730_368);
   });
   test('median', () => {
     expect(median([3, 1, 2])).toBe(2);
