@@ -40,6 +40,9 @@ const KNOWN_WIDGETS = [
   'anatomy-lens',
   'anatomy-params',
   'anatomy-knockout',
+  'dp-ranks',
+  'dp-log-reader',
+  'dp-memory',
 ];
 
 describe('widgetRegistry', () => {
