@@ -95,7 +95,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
       element(
         'p',
         undefined,
-        `The summaries say: ${comparison.runtimeSpeedup.toFixed(2)}× faster on ${ratio === 1 ? 'as many' : `${Number(ratio.toFixed(2))}×`} devices, an efficiency of ${Math.round(100 * comparison.runtimeEfficiency)}%${comparison.runtimeEfficiency > 1 ? ' ("better than linear")' : ''}.`,
+        `The summaries say: ${comparison.runtimeSpeedup.toFixed(2)}× faster with ${ratio === 1 ? 'the same number of' : `${Number(ratio.toFixed(2))} times the`} devices, an efficiency of ${Math.round(100 * comparison.runtimeEfficiency)}%${comparison.runtimeEfficiency > 1 ? ' ("better than linear")' : ''}.`,
       ),
       element(
         'p',

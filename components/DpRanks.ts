@@ -7,7 +7,7 @@
 // 0's rows: the losses then agree, for the wrong reason.
 import './modelWidgetParts.css';
 import './dpWidgets.css';
-import { median } from '../src/chapters/dataParallel';
+import { DP_TRAINING, median } from '../src/chapters/dataParallel';
 import { lineChart } from '../src/charts/lineChart';
 import type { DataParallelGroup, DataParallelStep } from '../src/runtime/dataParallel';
 import { choice, flag, integer, type StateOf } from '../src/widgets/state';
@@ -18,8 +18,6 @@ import { element, fillTable, formatNumber, onWidthChange, radioGroup, reportFail
 const SAMPLE_URL = `${import.meta.env.BASE_URL}data/validation-sample.json`;
 const MODEL_URL = `${import.meta.env.BASE_URL}models/glass-llama/`;
 
-/** The global batch: 8 rows of 64 tokens (1, 2 or 4 ranks split it evenly), a constant learning rate. */
-export const DP_TRAINING = { batchSize: 8, seqLength: 64, seed: 1, learningRate: 1e-3, maxGradNorm: 1 } as const;
 export const RANK_CHOICES = ['1', '2', '4'] as const;
 export const MAX_STEPS = 30;
 

@@ -301,6 +301,9 @@ export function probeScaling(probe: ThroughputProbe): { workers: number; tokensP
   });
 }
 
+/** The in-browser figure's training (components/DpRanks.ts): a global batch of 8 rows of 64 tokens, split evenly over 1, 2 or 4 ranks; a constant learning rate. */
+export const DP_TRAINING = { batchSize: 8, seqLength: 64, seed: 1, learningRate: 1e-3, maxGradNorm: 1 } as const;
+
 /** The median of a list (the mean of the middle two for an even count). */
 export function median(values: readonly number[]): number {
   if (values.length === 0) return NaN;

@@ -1,4 +1,5 @@
 // The ranks of the in-browser data-parallel figure, run in Node as their workers run them.
+import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { allReduceGradients, allReduceLoss } from '../../src/llama/dataParallel';
 import { LlamaModel } from '../../src/llama/model';
@@ -68,6 +69,15 @@ describe('DataParallelRank', () => {
     // the ranks' local losses differ: they saw different rows
     const { replies } = pair.step(3, 1e-2);
     expect(Math.abs(replies[0].loss - replies[1].loss)).toBeGreaterThan(1e-3);
+  });
+
+  test('a step leaves no tensor behind', () => {
+    const pair = group(2);
+    made.push(pair);
+    pair.step(0, 1e-2); // the optimizer makes its moments on the first step
+    const before = tf.memory().numTensors;
+    pair.step(1, 1e-2);
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   test('the same-data bug: every rank reports the same local loss, which the all-reduce returns', () => {
