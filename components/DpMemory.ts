@@ -6,7 +6,7 @@
 import './modelWidgetParts.css';
 import './dpWidgets.css';
 import { formatBytes, PARAMETER_PRESETS } from '../src/chapters/anatomy';
-import { ACTIVATIONS_PAPER, DEVICE_MEMORY_BYTES, memoryPerDevice, STRATEGIES, STRATEGY_NAMES, STRATEGY_NOTES, ZERO_PAPER, type MemoryBreakdown, type Strategy } from '../src/chapters/dataParallel';
+import { ACTIVATIONS_PAPER, DEVICE_MEMORY_BYTES, memoryPerDevice, STRATEGIES, STRATEGY_NAMES, STRATEGY_NOTES, STRATEGY_SHORT_NAMES, ZERO_PAPER, type MemoryBreakdown, type Strategy } from '../src/chapters/dataParallel';
 import { stackedBars } from '../src/charts/stackedBars';
 import { choice, flag, integer, type StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
@@ -72,7 +72,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   legend.append(
     ...PART_NAMES.map((name, i) => {
       const item = element('li');
-      item.append(element('span', `dp-swatch dp-line--${i}`), name);
+      item.append(element('span', `dp-swatch dp-swatch--solid ${PART_CLASSES[i]}`), name);
       return item;
     }),
   );
@@ -92,7 +92,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
         return { strategy, memory: null, problem: (error as Error).message };
       }
     });
-    const fits = results.filter((r) => r.memory && r.memory.total <= DEVICE_MEMORY_BYTES).map((r) => STRATEGY_NAMES[r.strategy].split(' (')[0]);
+    const fits = results.filter((r) => r.memory && r.memory.total <= DEVICE_MEMORY_BYTES).map((r) => STRATEGY_SHORT_NAMES[r.strategy]);
     summary.textContent = `${PARAMETER_PRESETS.find((p) => p.id === ctx.state.model)!.name} on K = ${ctx.state.devices}, micro-batch ${ctx.state.microBatch} × ${ctx.state.sequence} tokens: ${fits.length ? `fits in ${formatBytes(DEVICE_MEMORY_BYTES)} with ${fits.join(', ')}` : `no strategy alone fits in ${formatBytes(DEVICE_MEMORY_BYTES)}`}.`;
     fillTable(
       table,
@@ -111,7 +111,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   };
 
   const draw = () => {
-    const rows = results.filter((r) => r.memory).map((r) => ({ label: STRATEGY_NAMES[r.strategy].split(' (')[0], parts: PARTS.map((part) => r.memory![part]) }));
+    const rows = results.filter((r) => r.memory).map((r) => ({ label: STRATEGY_SHORT_NAMES[r.strategy], parts: PARTS.map((part) => r.memory![part]) }));
     chart.replaceChildren(
       stackedBars(rows, {
         width: Math.max(260, chart.clientWidth),

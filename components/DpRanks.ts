@@ -64,7 +64,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
 
   const setup = element('p', 'mw-readout dp-setup');
   setup.textContent = `Global batch: ${DP_TRAINING.batchSize} rows × ${DP_TRAINING.seqLength} tokens of the validation stories, split over the ranks; AdamW at ${DP_TRAINING.learningRate}. This device reports ${navigator.hardwareConcurrency || 'an unknown number of'} logical cores.`;
-  const rowsLine = element('p', 'mw-readout dp-rows');
+  const rowsLine = element('p', 'mw-readout dp-rows', 'Press Train: the ranks start, load the model and train; nothing runs before.');
   const sameLine = element('p', 'mw-readout dp-same');
   const speedLine = element('p', 'mw-readout dp-speed');
   speedLine.setAttribute('aria-live', 'polite');

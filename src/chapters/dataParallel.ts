@@ -357,6 +357,16 @@ export const STRATEGY_NAMES: Record<Strategy, string> = {
   pp: 'Pipeline parallel (1F1B)',
 };
 
+/** Short names, for the bars of a chart. */
+export const STRATEGY_SHORT_NAMES: Record<Strategy, string> = {
+  dp: 'DDP',
+  zero1: 'ZeRO-1',
+  zero2: 'ZeRO-2',
+  zero3: 'ZeRO-3 / FSDP',
+  tp: 'Tensor (TP)',
+  pp: 'Pipeline (PP)',
+};
+
 /** What each strategy splits, what it sends, and who implements it (for the table under the calculator). */
 export const STRATEGY_NOTES: Record<Strategy, { splits: string; sends: string; engines: string }> = {
   dp: { splits: 'the batch; every device keeps everything', sends: 'an all-reduce of the gradients each step (2Ψ values per device)', engines: 'PyTorch DDP, Horovod' },

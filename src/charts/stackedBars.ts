@@ -27,7 +27,8 @@ export interface StackedBarsOptions {
 const BAR = 22;
 
 export function stackedBars(rows: readonly StackedBarRow[], { width, partClasses, xLabel, format, limit, label }: StackedBarsOptions): SVGSVGElement {
-  const labelWidth = Math.min(170, Math.max(90, width * 0.32));
+  // room for the longest row label (about 0.6 em per character of the 12 px chart font)
+  const labelWidth = Math.min(width * 0.45, 16 + 7.5 * Math.max(0, ...rows.map((row) => row.label.length)));
   const margin = { top: 8, right: 16, bottom: 40, left: labelWidth };
   const height = margin.top + margin.bottom + rows.length * (BAR + 8);
   const totals = rows.map((row) => row.parts.reduce((a, b) => a + b, 0));
