@@ -133,6 +133,7 @@ describe('our run (training-log.json)', () => {
   test('2 workers: 1.37× the tokens per second of 1, 68% efficiency', () => {
     const probe = TRAINING_LOG.throughput as ThroughputProbe;
     expect(TRAINING_LOG.options.workers).toBe(2);
+    expect([probe.batchSize, probe.seqLength]).toEqual([8, 256]);
     const [one, two] = probeScaling(probe);
     expect(one).toMatchObject({ workers: 1, speedup: 1 });
     expect(one.tokensPerSecond).toBeCloseTo(964.6, 1);
