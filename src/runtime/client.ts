@@ -17,6 +17,7 @@ import { checkFileSizes, READER_MODEL_LIMITS } from '../llama/modelLimits';
 import { validateSamplingOptions } from '../llama/sampling';
 import type { TokenizerJSON } from '../llama/tokenizer';
 import { backendRequestFromQuery, BACKEND_NAMES, type BackendInfo, type BackendName } from './backend';
+import type { DataParallelGroup, DataParallelOptions } from './dataParallel';
 import type {
   AnyCallRequest,
   BatchGenerationResult,
@@ -209,6 +210,16 @@ export class RuntimeClient {
       if (this.loading?.summary === summary) this.loading = null;
     });
     return summary;
+  }
+
+  /**
+   * Starts a data-parallel group: `ranks` more Web Workers, each training its own copy of the model
+   * at `modelUrl`, with this page as the all-reduce (dataParallel.ts, loaded on first use). The
+   * caller disposes the group.
+   */
+  async startDataParallel(options: Omit<DataParallelOptions, 'wasmPath'>): Promise<DataParallelGroup> {
+    const { DataParallelGroup } = await import('./dataParallel');
+    return DataParallelGroup.start({ ...options, wasmPath: new URL(`${import.meta.env.BASE_URL}tfjs/`, location.href).href });
   }
 
   /** One forward pass: logits [batch, seq, vocab] and the requested taps. */

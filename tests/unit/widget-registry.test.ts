@@ -51,6 +51,9 @@ const KNOWN_WIDGETS = [
   'lora-lab',
   'lora-calculator',
   'lora-update-inspector',
+  'dp-ranks',
+  'dp-log-reader',
+  'dp-memory',
 ];
 
 describe('widgetRegistry', () => {

@@ -1,0 +1,57 @@
+// Exercises for the data-parallel chapter; tests/unit/data-parallel-exercises.test.ts checks every answer.
+import type { Exercise } from './types';
+
+export default [
+  {
+    id: 'same-loss-bug',
+    kind: 'choice',
+    prompt: 'Two ranks, with the bug that gives every rank the same rows. What do the two ranks\' local losses do?',
+    choices: ['They differ at every step', 'They are equal at every step', 'They are equal only at the first step'],
+    answer: 1,
+    run: { widget: 'dp-ranks', state: { ranks: '2', sameData: true, steps: 3 } },
+    explanation: 'Both ranks start from the same weights, compute on the same rows and apply the same averaged update, so every step they compute the same loss: equal for the wrong reason.',
+    source: 'tests/unit/dp-rank.test.ts',
+  },
+  {
+    id: 'speedup-per-epoch',
+    kind: 'numeric',
+    prompt: 'The notes\' runs: one machine reached epoch 2.9 in 380.3213 s, two machines epoch 2.4 in 176.8121 s. What is the speedup per epoch actually done?',
+    answer: 1.78,
+    tolerance: 0.01,
+    unit: '×',
+    run: { widget: 'dp-log-reader', state: {} },
+    explanation: '(2.4 / 176.8121) / (2.9 / 380.3213) = 1.78: an efficiency of 89% on two machines, not the 2.15× the runtimes suggest.',
+    source: 'tests/unit/data-parallel-chapter.test.ts',
+  },
+  {
+    id: 'global-batch',
+    kind: 'numeric',
+    prompt: 'A micro-batch of 32 sequences per device, 2 devices, 4 gradient-accumulation steps: how many sequences does one optimizer step average over?',
+    answer: 256,
+    tolerance: 0,
+    unit: 'sequences',
+    explanation: 'Global batch = micro-batch × devices × accumulation = 32 × 2 × 4 = 256.',
+    source: 'tests/unit/data-parallel-exercises.test.ts',
+  },
+  {
+    id: 'zero3-states',
+    kind: 'numeric',
+    prompt: 'Llama 2 7B (6,738,415,616 parameters), mixed-precision AdamW, ZeRO stage 3 on 8 devices: how many GB of weights, gradients and optimizer states does each device keep?',
+    answer: 13.48,
+    tolerance: 0.02,
+    unit: 'GB',
+    run: { widget: 'dp-memory', state: { model: 'llama-2-7b', devices: 8 } },
+    explanation: '16 bytes per parameter × 6,738,415,616 / 8 devices = 13.48 GB (decimal).',
+    source: 'tests/unit/data-parallel-exercises.test.ts',
+  },
+  {
+    id: 'fit-70b',
+    kind: 'widget',
+    prompt: 'Put Llama 2 70B on 16 devices with activation recomputation on, and find the strategies that fit an 80 GB device.',
+    widget: 'dp-memory',
+    start: { model: 'llama-2-7b', devices: 8, recompute: false },
+    goal: { model: 'llama-2-70b', devices: 16, recompute: true },
+    explanation: 'With 16 devices ZeRO-3, tensor and pipeline parallelism each bring 70B under 80 GB per device; plain DP, ZeRO-1 and ZeRO-2 still copy too much onto every device.',
+    source: 'tests/unit/data-parallel-exercises.test.ts',
+  },
+] satisfies Exercise[];
