@@ -49,10 +49,11 @@ export const LONG_STORY_MAX_SEED = 999;
 
 /**
  * A story longer than the model's context with its hero named only at the start: an introduction
- * (two sentences, both with the name), LONG_STORY_FILLER sentences that name nobody, then
- * LONG_STORY_QUESTION. Deterministic: the same seed writes the same story.
+ * (two sentences, both with the name), `fillerSentences` sentences that name nobody, then
+ * LONG_STORY_QUESTION. Deterministic: the same seed writes the same story (and with fewer filler
+ * sentences, the same story cut short).
  */
-export function longStory(seed: number): LongStory {
+export function longStory(seed: number, fillerSentences = LONG_STORY_FILLER): LongStory {
   if (!Number.isInteger(seed) || seed < 0) throw new Error(`longStory: the seed must be a whole number >= 0. Received ${seed}.`);
   const dice = new Dice(seed * 7919 + 17);
   const girl = dice.chance(0.5);
@@ -69,7 +70,7 @@ export function longStory(seed: number): LongStory {
     dice.pick([`${hero} lived near ${place}.`, `${hero} liked to play at ${place}.`, `${hero} loved ${place}.`]),
   ].join(' ');
   const filler: string[] = [];
-  while (filler.length < LONG_STORY_FILLER) {
+  while (filler.length < fillerSentences) {
     const sentence = dice.pick(FILLER_SENTENCES);
     if (sentence !== filler.at(-1)) filler.push(sentence);
   }
@@ -86,3 +87,42 @@ export function namesHero(continuation: string, hero: string): boolean {
 export function recallText(hits: number, total: number): string {
   return `${hits} of ${total} (${total === 0 ? 0 : Math.round((100 * hits) / total)}%)`;
 }
+
+/** A way to continue a long story, as the recall table runs it. */
+export interface RecallMethod {
+  label: string;
+  method: 'truncate' | 'interpolate' | 'nbce';
+  chunkSize?: number;
+  pooling?: 'average' | 'lowestEntropy';
+  beta?: number;
+}
+
+/** The rows of the recall table, for chunks of `chunkSize` tokens and NBCE's `beta`. */
+export function recallMethods(chunkSize: number, beta: number): RecallMethod[] {
+  return [
+    { label: 'Truncation (the last tokens)', method: 'truncate' },
+    { label: 'Position interpolation', method: 'interpolate' },
+    { label: `NBCE, lowest entropy, chunks of ${chunkSize}`, method: 'nbce', chunkSize, pooling: 'lowestEntropy', beta },
+    { label: `NBCE, average, chunks of ${chunkSize}`, method: 'nbce', chunkSize, pooling: 'average', beta },
+  ];
+}
+
+/** New tokens per continuation in the recall table: enough for a name of up to three pieces. */
+export const RECALL_NEW_TOKENS = 3;
+
+/**
+ * What the chapter states about the shipped model. tests/unit/nbce-chapter.test.ts recomputes
+ * every number on the shipped weights (wasm backend, greedy).
+ */
+export const NBCE_FACTS = {
+  /** Stories (seeds 0 .. stories - 1) the statements are about. */
+  stories: 3,
+  /** The plain model, the story cut after a few filler sentences (so it fits the context): names recalled. */
+  plainRecall: { nearFiller: 2, near: 3, farFiller: 8, far: 0 },
+  /** longStory(seed) for seeds 0 .. stories - 1: tokens of the whole text with BOS, smallest and largest. */
+  tokens: { min: 365, max: 404 },
+  /** The recall table with chunks of 32 and beta 0.25, and lowest entropy with chunks of 128. */
+  recall: { truncate: 0, interpolate: 0, lowestEntropy32: 3, average32: 0, lowestEntropy128: 0 },
+  /** Seed 0, chunks of 32, first step: the chunk with the name wins; its entropy and the smallest of the others (nats). */
+  seed0: { hero: 'Karl', chunks: 12, winner: 0, winnerEntropyBelow: 0.1, othersAbove: 0.9 },
+} as const;

@@ -123,8 +123,7 @@ export async function longContextGenerate(
   if (chunkSize > longest) {
     throw new Error(`A chunk of ${chunkSize} tokens, the question's ${questionIds.length}, BOS and ${maxNewTokens} new tokens exceed the context of ${window}: chunks may hold at most ${Math.max(0, longest)}.`);
   }
-  const chunks = contextIds.length === 0 ? [] : chunkRanges(contextIds.length, chunkSize);
-  const rows = [[bos, ...questionIds], ...chunks.map(([start, end]) => [bos, ...contextIds.slice(start, end), ...questionIds])];
+  const { chunks, rows } = nbceRows(bos, contextIds, questionIds, chunkSize);
   const pool = (logits: Float32Array[]) => {
     if (logits.length === 1) return single(logits); // no context: the question alone
     const step = nbcePool(logits.slice(1), logits[0], { pooling, beta });
@@ -138,6 +137,50 @@ export async function longContextGenerate(
     };
   };
   return { method, rows, chunks, ...(await greedy(model, rows, options, pool)) };
+}
+
+/** NBCE's rows, BOS first: the question alone, then each chunk of the context followed by the question. */
+export function nbceRows(bos: number, contextIds: number[], questionIds: number[], chunkSize: number): { chunks: [number, number][]; rows: number[][] } {
+  const chunks = contextIds.length === 0 ? [] : chunkRanges(contextIds.length, chunkSize);
+  const rows = [[bos, ...questionIds], ...chunks.map(([start, end]) => [bos, ...contextIds.slice(start, end), ...questionIds])];
+  return { chunks, rows };
+}
+
+/**
+ * The per-chunk next-token distributions of NBCE's first step, before any pooling: the logits
+ * [vocab] after each row (the question alone first, then each chunk + question), from one
+ * batched forward. What nbcePool combines.
+ */
+export async function nbceDistributions(
+  model: LlamaModel,
+  contextIds: number[],
+  questionIds: number[],
+  chunkSize: number,
+): Promise<{ chunks: [number, number][]; rows: number[][]; logits: Float32Array[] }> {
+  const window = model.config.max_position_embeddings;
+  if (questionIds.length === 0) throw new Error('The question is empty: NBCE reads every chunk with it, so it needs at least one token.');
+  checkTokenIds([[...contextIds, ...questionIds]], model.config.vocab_size);
+  const longest = window - questionIds.length - 1;
+  if (chunkSize > longest) throw new Error(`A chunk of ${chunkSize} tokens, the question's ${questionIds.length} and BOS exceed the context of ${window}: chunks may hold at most ${Math.max(0, longest)}.`);
+  const { chunks, rows } = nbceRows(model.config.bos_token_id ?? 1, contextIds, questionIds, chunkSize);
+  const { padded, mask, padding } = leftPadded(rows);
+  const cache = new KVCache(model.config.num_hidden_layers);
+  try {
+    const logits = await stepLogits(model, padded, cache, padding ? mask : undefined, padding ? positionIdsFromMask(mask) : undefined);
+    return { chunks, rows, logits: logits.map((row) => row.slice()) };
+  } finally {
+    cache.dispose();
+  }
+}
+
+/** Rows padded on the left to one width, with their attention mask (1 = token). */
+function leftPadded(rows: number[][]): { padded: number[][]; mask: number[][]; padding: boolean } {
+  const width = Math.max(...rows.map((row) => row.length));
+  return {
+    padded: rows.map((row) => [...new Array<number>(width - row.length).fill(0), ...row]),
+    mask: rows.map((row) => [...new Array<number>(width - row.length).fill(0), ...new Array<number>(row.length).fill(1)]),
+    padding: rows.some((row) => row.length < width),
+  };
 }
 
 type Chooser = (logits: Float32Array[]) => Omit<LongContextStep, 'index'>;
@@ -160,10 +203,7 @@ async function greedy(
   { maxNewTokens, eosTokenId, onStep }: LongContextOptions,
   choose: Chooser,
 ): Promise<Pick<LongContextResult, 'newIds' | 'steps' | 'stopReason'>> {
-  const width = Math.max(...rows.map((row) => row.length));
-  const padded = rows.map((row) => [...new Array<number>(width - row.length).fill(0), ...row]);
-  const mask = rows.map((row) => [...new Array<number>(width - row.length).fill(0), ...new Array<number>(row.length).fill(1)]);
-  const padding = rows.some((row) => row.length < width);
+  const { padded, mask, padding } = leftPadded(rows);
   const cache = new KVCache(model.config.num_hidden_layers);
   const newIds: number[] = [];
   const steps: LongContextStep[] = [];

@@ -102,7 +102,7 @@ function referenceLastLogProbs(ids: number[], cfg = config): number[] {
   const row = logits[ids.length - 1];
   const max = Math.max(...row);
   const lse = max + Math.log(row.reduce((s, x) => s + Math.exp(x - max), 0));
-  return row.map((x) => x - lse);
+  return Array.from(row, (x) => x - lse);
 }
 
 /** Greedy NBCE in float64: rows = [question alone, each chunk + question], pooled at every step. */
