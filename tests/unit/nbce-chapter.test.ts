@@ -92,6 +92,16 @@ describe('what the chapter says about the shipped model', () => {
     expect(Math.min(...first.chunkEntropies!.slice(1))).toBeGreaterThan(NBCE_FACTS.seed0.othersAbove);
     expect(first.text.trim()).toBe(shipped.tokenizer.decode([first.tokenId]));
     expect(result.text.trim().startsWith(story.hero)).toBe(true);
+    // over the widget's 8 tokens, other chunks win later steps; truncation and interpolation write another name
+    const eight = await nbceGenerateOf(shipped.model, shipped.tokenizer, {
+      context: story.context, question: story.question, method: 'nbce', chunkSize: 32, pooling: 'lowestEntropy', beta: 0.25, maxNewTokens: 8,
+    });
+    expect(new Set(eight.steps.map((s) => s.winner)).size).toBeGreaterThan(1);
+    for (const method of ['truncate', 'interpolate'] as const) {
+      const other = await nbceGenerateOf(shipped.model, shipped.tokenizer, { context: story.context, question: story.question, method, maxNewTokens: 8 });
+      const firstWord = other.text.trim().split(/[^A-Za-z]/)[0];
+      expect({ method, isName: ([...GIRL_NAMES, ...BOY_NAMES] as string[]).includes(firstWord), isHero: firstWord === story.hero }).toEqual({ method, isName: true, isHero: false });
+    }
     // the distributions op gives the same first step when pooled in the page
     const distributions = await nbceDistributionsOf(shipped.model, shipped.tokenizer, { context: story.context, question: story.question, chunkSize: 32 });
     const pooled = nbcePool(distributions.logits.slice(1), distributions.logits[0], { pooling: 'lowestEntropy', beta: 0.25 });
