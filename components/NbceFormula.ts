@@ -83,12 +83,12 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
         row === 0 ? '–' : `${start}–${end}`,
         row === 0 ? '–' : formatNumber(step.entropies[row - 1], 2),
         `${label(best)} ${formatNumber(100 * probs[best], 1)}%`,
-        `${formatNumber(100 * probs[topId], 1)}%`,
         `${formatNumber(100 * probs[heroId], 1)}%`,
+        ...(topId === heroId ? [] : [`${formatNumber(100 * probs[topId], 1)}%`]),
       ];
     });
     fillTable(table, `Each row’s next-token distribution after “${data.questionIds.length ? tokenizer.decode(data.questionIds) : ''}” (story ${ctx.state.seed}, hero ${hero})`,
-      ['row', 'tokens', 'entropy (nats)', 'top guess', `p(${label(topId)})`, `p(${label(heroId)})`], rows, { rowHeaders: true });
+      ['row', 'tokens', 'entropy (nats)', 'top guess', `p(${label(heroId)})`, ...(topId === heroId ? [] : [`p(${label(topId)}), the pooled top`])], rows, { rowHeaders: true });
   }
 
   async function load(): Promise<void> {

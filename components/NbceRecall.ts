@@ -40,7 +40,10 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   readout.setAttribute('aria-live', 'polite');
   const table = element('table', 'mw-table');
   const tableWrap = tableScroller(table, 'Name recall by method');
-  el.append(controls, buttons, progress, readout, tableWrap);
+  const settings = element('p', 'mw-legend');
+  el.append(controls, buttons, progress, readout, tableWrap, settings);
+  /** The settings of the counts in the table (the sliders may have moved since). */
+  let ranWith = { chunk: ctx.state.chunk, beta: ctx.state.beta };
 
   const methods = () => recallMethods(ctx.state.chunk, ctx.state.beta);
   let hits: number[] = [];
@@ -49,7 +52,8 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
 
   function drawTable(): void {
     const rows = methods().map((m, i) => [m.label, done === 0 ? '–' : recallText(hits[i] ?? 0, done)]);
-    fillTable(table, `Continuations that name the hero, of ${done} ${done === 1 ? 'story' : 'stories'} (${RECALL_NEW_TOKENS} new tokens each, greedy)`, ['method', 'name comes back'], rows, { rowHeaders: true });
+    fillTable(table, `Hero named, of ${done} ${done === 1 ? 'story' : 'stories'}`, ['method', 'recalled'], rows, { rowHeaders: true });
+    settings.textContent = `Chunks of ${ranWith.chunk} tokens, β = ${formatNumber(ranWith.beta, 2)}; ${RECALL_NEW_TOKENS} new tokens per continuation, greedy.`;
   }
 
   function labelButton(): void {
@@ -62,6 +66,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
     const { signal } = controller;
     ctx.signal.addEventListener('abort', () => controller?.abort(), { once: true });
     const list = methods();
+    ranWith = { chunk: ctx.state.chunk, beta: ctx.state.beta };
     hits = list.map(() => 0);
     done = 0;
     drawTable();
@@ -112,7 +117,10 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
     control.input.addEventListener('change', () => {
       ctx.setState({ [name]: Number(control.input.value) });
       labelButton();
-      if (done === 0) drawTable();
+      if (done === 0) {
+        ranWith = { chunk: ctx.state.chunk, beta: ctx.state.beta };
+        drawTable();
+      }
     }, { signal: ctx.signal });
   }
   runButton.addEventListener('click', () => void run(), { signal: ctx.signal });

@@ -100,10 +100,10 @@ export interface RecallMethod {
 /** The rows of the recall table, for chunks of `chunkSize` tokens and NBCE's `beta`. */
 export function recallMethods(chunkSize: number, beta: number): RecallMethod[] {
   return [
-    { label: 'Truncation (the last tokens)', method: 'truncate' },
-    { label: 'Position interpolation', method: 'interpolate' },
-    { label: `NBCE, lowest entropy, chunks of ${chunkSize}`, method: 'nbce', chunkSize, pooling: 'lowestEntropy', beta },
-    { label: `NBCE, average, chunks of ${chunkSize}`, method: 'nbce', chunkSize, pooling: 'average', beta },
+    { label: 'Truncation', method: 'truncate' },
+    { label: 'Interpolation', method: 'interpolate' },
+    { label: 'NBCE, lowest entropy', method: 'nbce', chunkSize, pooling: 'lowestEntropy', beta },
+    { label: 'NBCE, average', method: 'nbce', chunkSize, pooling: 'average', beta },
   ];
 }
 
