@@ -107,6 +107,9 @@ describe('what the chapter says about the shipped model', () => {
     const pooled = nbcePool(distributions.logits.slice(1), distributions.logits[0], { pooling: 'lowestEntropy', beta: 0.25 });
     expect(pooled.winner).toBe(0);
     pooled.entropies.forEach((h, k) => expect(h).toBeCloseTo(first.chunkEntropies![k], 4));
+    // averaged, the chunks that never saw the name outvote the one that did
+    const averaged = nbcePool(distributions.logits.slice(1), distributions.logits[0], { pooling: 'average', beta: 0.25 });
+    expect(averaged.logProbs.indexOf(Math.max(...averaged.logProbs))).not.toBe(first.tokenId);
     expect(Math.exp(pooled.logProbs[first.tokenId])).toBeCloseTo(first.probability, 4);
   });
 

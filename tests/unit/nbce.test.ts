@@ -59,6 +59,14 @@ describe('nbcePool on hand-made tables', () => {
     Array.from(step.logProbs).forEach((lp, t) => expect(Math.exp(lp)).toBeCloseTo(expected[t], 12));
   });
 
+  test('order is lost: the chunks in another order pool to the same distribution', () => {
+    for (const pooling of ['average', 'lowestEntropy'] as const) {
+      const forward = nbcePool(CHUNKS.map(log), log(UNCONDITIONAL), { pooling, beta: 0.25 });
+      const reversed = nbcePool([...CHUNKS].reverse().map(log), log(UNCONDITIONAL), { pooling, beta: 0.25 });
+      Array.from(forward.logProbs).forEach((lp, t) => expect(reversed.logProbs[t]).toBeCloseTo(lp, 12));
+    }
+  });
+
   test('logits of any offset give the same result (each row is log-softmaxed first)', () => {
     const a = nbcePool(CHUNKS.map(log), log(UNCONDITIONAL), { pooling: 'average', beta: 0.5 });
     const b = nbcePool(CHUNKS.map((p, k) => log(p).map((x) => x + 3 * k - 7)), log(UNCONDITIONAL).map((x) => x + 11), { pooling: 'average', beta: 0.5 });
