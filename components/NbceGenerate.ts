@@ -65,7 +65,11 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   stopButton.type = 'button';
   stopButton.disabled = true;
   buttons.append(runButton, stopButton);
+  // a scrolling box: focusable, so the keyboard can scroll it (axe: scrollable-region-focusable)
   const storyView = element('p', 'nbce-story');
+  storyView.tabIndex = 0;
+  storyView.setAttribute('role', 'region');
+  storyView.setAttribute('aria-label', 'The story, as the chunks cut it');
   const storyNote = element('p', 'mw-readout');
   const results = element('ul', 'nbce-results');
   const gridTitle = element('p', 'mw-readout');
