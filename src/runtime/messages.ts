@@ -28,6 +28,7 @@ import type { TokenizerJSON } from '../llama/tokenizer';
 import type { AdamWOptions, LearningRateSchedule, TokenizedExample } from '../llama/train';
 import type { BackendInfo, BackendName } from './backend';
 import type { EmbeddingTableArgs, EmbeddingTableResult, ExtendVocabularyArgs } from './tokensOps';
+import type { NbceDistributionsArgs, NbceDistributionsResult, NbceGenerateArgs, NbceGenerateProgress, NbceGenerateResult } from './nbceOps';
 
 /** Token ids, or text for the model's tokenizer (bos: prepend <s>, default true). */
 export type PromptInput = { ids: number[] } | { text: string; bos?: boolean };
@@ -450,6 +451,10 @@ export interface Ops {
   logitLens: Op<{ session?: SessionName; input: PromptInput; position?: number }, LogitLensOpResult>;
   /** A forked copy of a session with one piece zeroed (a head, a layer's attention or MLP, the final norm). */
   knockOut: Op<KnockOutArgs, KnockOutResult>;
+  /** Continues a text longer than the context by truncation, position interpolation or NBCE; each token streams; a cancel ends it early (nbceOps.ts). */
+  nbceGenerate: Op<NbceGenerateArgs, NbceGenerateResult, NbceGenerateProgress>;
+  /** NBCE's first-step next-token logits: the question alone, then each chunk + question (nbceOps.ts). */
+  nbceDistributions: Op<NbceDistributionsArgs, NbceDistributionsResult>;
   /** The tokenizer's piece for each id ("▁the", "<0x0A>"), to label tokens in a figure. */
   pieces: Op<{ ids: number[] }, PiecesResult>;
   /** The loaded model's tokenizer.json (null without one), so a page can count tokens. */

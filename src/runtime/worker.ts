@@ -28,6 +28,7 @@ import { kvCacheOf, profileDecodeStepOf, timeMatmulOf } from './inspectOps';
 import { beamSearchOf, decodeTimelineOf } from './kvcacheOps';
 import { timeMatmulChainOf } from './flopsOps';
 import { embeddingTableOf, extendVocabularyOf } from './tokensOps';
+import { nbceDistributionsOf, nbceGenerateOf } from './nbceOps';
 import { checkInputLength, lengthLimit } from './limits';
 import { Sessions } from './sessions';
 import type {
@@ -94,6 +95,7 @@ const QUICK_OPS: ReadonlySet<OpName> = new Set<OpName>([
   'logitLens',
   'embeddingTable',
   'loraUpdate',
+  'nbceDistributions',
 ]);
 /** Ops that end with a result (not an error) when cancelled: they say how far they got. */
 const RESULT_WHEN_CANCELLED: ReadonlySet<OpName> = new Set<OpName>(['generate', 'trainSteps']);
@@ -270,6 +272,9 @@ const ops: OpHandlers = {
   },
   logitLens: async ({ session, input, position }) => logitLensOf(sessions.model(session), promptIds(requireModel(), input), position),
   knockOut: async (args) => knockOutSession(sessions, args),
+  nbceGenerate: async (args, context) =>
+    nbceGenerateOf(sessions.model(args.session), requireTokenizer(requireModel()), args, context.progress, context.step),
+  nbceDistributions: async (args) => nbceDistributionsOf(sessions.model(args.session), requireTokenizer(requireModel()), args),
 };
 
 async function load(request: LoadArgs): Promise<ModelSummary> {

@@ -17,6 +17,7 @@ const PAGE_SAFE_ENGINE = [
   'src/llama/rng', // the seeded random numbers that dropout and sampling use
   'src/llama/math', // softmax, log-softmax, token loss
   'src/llama/flashAttention', // tiled attention with the online softmax, HBM access counts
+  'src/llama/nbce', // NBCE's pooling of next-token distributions (the formula explorer recomputes it as β moves)
 ];
 /** Every chapter module (src/chapters/*) is the chapter's pure arithmetic on plain arrays. */
 const CHAPTER_MODULES = readdirSync(join(REPO_ROOT, 'src/chapters'))
