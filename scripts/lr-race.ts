@@ -9,7 +9,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LR_RACE, LR_RACE_URL_PATH, lrRaceSchedule, type LrRaceFile } from '../src/chapters/training';
+import { heldOutSeqLength, LR_RACE, LR_RACE_URL_PATH, lrRaceSchedule, noteExamples, type LrRaceFile } from '../src/chapters/training';
 import { generate } from '../src/llama/generate';
 import { LlamaModel } from '../src/llama/model';
 import { createRandom } from '../src/llama/rng';
@@ -27,22 +27,10 @@ export function drawTexts(texts: readonly string[], count: number, seed: number)
   return [...chosen].map((i) => texts[i]);
 }
 
-/** <s> text </s>, every token counted: what the page's race trains on. */
-export function noteExamples(tokenizer: Tokenizer, texts: readonly string[]): TokenizedExample[] {
-  return texts.map((text) => ({ ids: [...tokenizer.encode(text), tokenizer.eosId] }));
-}
-
 /** The held-out loss as the page's evaluate op computes it: one batch of every held-out note. */
 export function heldOutLoss(model: LlamaModel, examples: TokenizedExample[]): number {
   const batches = new PackedCorpus(examples).evaluationBatches(examples.length, heldOutSeqLength(examples), examples.length);
   return evaluateLoss(model, batches);
-}
-
-/** Rows for the held-out loss: as long as the shortest run from a note's start to the end allows, at most the race's. */
-export function heldOutSeqLength(examples: TokenizedExample[]): number {
-  const total = examples.reduce((sum, example) => sum + example.ids.length, 0);
-  const lastStart = total - examples[examples.length - 1].ids.length;
-  return Math.min(LR_RACE.seqLength, total - lastStart - 1);
 }
 
 async function sampleOf(model: LlamaModel, tokenizer: Tokenizer): Promise<string> {

@@ -9,10 +9,8 @@ import type { TokenizedExample } from '../llama/train';
 
 // ----------------------------------------------------------------------------- loss and perplexity
 
-/** Perplexity = e^loss, the loss in nats per token: the model is as unsure as a fair choice among this many tokens. */
-export function perplexity(lossNats: number): number {
-  return Math.exp(lossNats);
-}
+/** Perplexity = e^loss (src/llama/math.ts): the model is as unsure as a fair choice among this many tokens. */
+export { perplexity } from '../llama/math';
 
 /** Tokens one optimizer step learns from: rows times positions per row (every position is a target). */
 export function tokensPerStep(batchSize: number, seqLength: number): number {
@@ -141,6 +139,22 @@ export interface LrRaceFile {
 /** The schedule of one copy: warmup to its rate, cosine decay over the race. */
 export function lrRaceSchedule(learningRate: number): { peakLearningRate: number; warmupSteps: number; totalSteps: number; finalFraction: number } {
   return { peakLearningRate: learningRate, warmupSteps: LR_RACE.warmupSteps, totalSteps: LR_RACE.steps, finalFraction: LR_RACE.finalFraction };
+}
+
+/** <s> text </s>, every token counted: what the race trains and is scored on. */
+export function noteExamples(tokenizer: Tokenizer, texts: readonly string[]): TokenizedExample[] {
+  return texts.map((text) => ({ ids: [...tokenizer.encode(text), tokenizer.eosId] }));
+}
+
+/**
+ * The held-out loss's row length: every held-out note starts a row (the evaluate op's
+ * evaluationBatches), so a row may run only as far as the last note's start allows, and at most
+ * the race's seqLength.
+ */
+export function heldOutSeqLength(examples: readonly TokenizedExample[]): number {
+  const total = examples.reduce((sum, example) => sum + example.ids.length, 0);
+  const lastStart = total - examples[examples.length - 1].ids.length;
+  return Math.min(LR_RACE.seqLength, total - lastStart - 1);
 }
 
 /** The rate as the race's menu writes it: 3e-3, 1e-1. */

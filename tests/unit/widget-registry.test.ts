@@ -40,6 +40,9 @@ const KNOWN_WIDGETS = [
   'anatomy-lens',
   'anatomy-params',
   'anatomy-knockout',
+  'train-lr-race',
+  'train-before-after',
+  'train-loss-mask',
 ];
 
 describe('widgetRegistry', () => {
