@@ -1,6 +1,6 @@
 // The learning-rate race: three copies of the shipped model fine-tuned (every weight) on the same
 // batches of weather and cooking notes, one learning rate each, with their loss curves, the loss
-// on held-out notes and a greedy sample after. The race shipped with the page (public/data/lr-race.json,
+// on held-out notes and a greedy sample after. The race shipped with the page (public/models/glass-llama/runs/lr-race.json,
 // scripts/lr-race.ts) is shown until the reader runs it here ("Race here").
 import './trainWidgets.css';
 import {
@@ -12,9 +12,9 @@ import {
   noteExamples,
   raceVerdict,
   type LrRaceFile,
+  type TokenizedExample,
 } from '../src/chapters/training';
 import { lineChart } from '../src/charts/lineChart';
-import type { TokenizedExample } from '../src/llama/train';
 import type { RuntimeClient } from '../src/runtime/client';
 import { choice, integer, type StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';

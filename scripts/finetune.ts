@@ -20,7 +20,7 @@
  * Needs `npm run corpus` first (data/notes, data/chat, data/stories).
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -134,7 +134,7 @@ async function greedyReply(model: LlamaModel, tokenizer: Tokenizer, prompt: stri
 }
 
 /** The chat test pairs whose greedy replies are scored (the first CHAT_TEST_PAIRS of the test split). */
-export const CHAT_TEST_PAIRS = 60;
+export const CHAT_TEST_PAIRS = 30;
 
 function readChatTest(): { prompt: string; response: string }[] {
   return readFileSync(join('data', 'chat', 'test.jsonl'), 'utf8')
@@ -278,6 +278,7 @@ export async function finetune(options: FinetuneOptions, command: string): Promi
     writeFileSync(join(dir, 'training-log.json'), JSON.stringify(log, null, 1) + '\n');
     console.log(`wrote ${dir}`);
   }
+  updateModelCard();
   adapter?.dispose();
   model.dispose();
   optimizer.dispose();
@@ -310,4 +311,66 @@ export function parseFinetuneArgs(argv: string[]): FinetuneOptions {
   if (!options.name) options.name = `${options.data === 'chat' ? 'chat-sft' : 'notes'}-${options.lora ? 'lora' : 'full'}`;
   if (!/^[a-z0-9-]+$/.test(options.name)) throw new Error(`train --finetune: --name "${options.name}" must be lower-case letters, digits and dashes`);
   return options;
+}
+
+const CARD_HEADING = '## Fine-tunes';
+
+function formatLosses(log: FinetuneLog): string {
+  return FINETUNE_EVAL_SETS.map((set) => `${set} ${log.evalBefore[set].toFixed(3)} → ${log.evalAfter[set].toFixed(3)}`).join(', ');
+}
+
+function formatChatTest(score: Record<ChatKind, [number, number]>): string {
+  const kinds = Object.keys(score) as ChatKind[];
+  const right = kinds.reduce((sum, kind) => sum + score[kind][0], 0);
+  const total = kinds.reduce((sum, kind) => sum + score[kind][1], 0);
+  return `${right}/${total} (${kinds.map((kind) => `${kind} ${score[kind][0]}/${score[kind][1]}`).join(', ')})`;
+}
+
+/**
+ * The model card's "Fine-tunes" section, from the logs of the shipped fine-tunes (adapters/*
+ * and runs/* with a training-log.json written by this script).
+ */
+export function finetuneCardSection(dir = MODEL_DIR): string {
+  const logs: { folder: string; log: FinetuneLog }[] = [];
+  for (const parent of ['adapters', 'runs']) {
+    const base = join(dir, parent);
+    if (!existsSync(base)) continue;
+    for (const name of readdirSync(base).sort()) {
+      const path = join(base, name, 'training-log.json');
+      if (existsSync(path)) logs.push({ folder: `${parent}/${name}`, log: JSON.parse(readFileSync(path, 'utf8')) as FinetuneLog });
+    }
+  }
+  if (logs.length === 0) return '';
+  const parts = [
+    `${CARD_HEADING}\n`,
+    'Fine-tunes of this model on the corpus generator\'s other sets (`npm run corpus`): the notes (weather reports and recipes, a domain the stories never had) and the chat pairs (`[INST] … [/INST]` prompts, the prompt masked out of the loss). LoRA adapters are PEFT files (`adapter_config.json`, `adapter_model.safetensors`, F32); the full fine-tune updates every weight. Each folder has a `training-log.json` with the options, the loss of every step and the evaluation losses (nats per counted token) on the validation splits of the stories (forgetting), the notes and the chat answers, before and after.\n',
+  ];
+  for (const { folder, log } of logs) {
+    const o = log.options;
+    const what = log.kind === 'lora' ? `LoRA r = ${o.lora!.r}, alpha = ${o.lora!.lora_alpha} on ${o.lora!.target_modules.join(', ')}` : 'full fine-tune (every weight)';
+    const rows: [string, string][] = [
+      ['data', o.data === 'chat' ? 'chat pairs (SFT: prompt masked)' : 'notes (every token counted)'],
+      ['what trains', `${what}: ${log.trainableParameters.toLocaleString('en-US')} of ${log.baseParameters.toLocaleString('en-US')} parameters`],
+      ['steps', `${o.steps} × ${o.batchSize} rows × ${o.seqLength} tokens, AdamW (weight decay ${o.weightDecay}), peak learning rate ${o.peakLearningRate}, ${o.warmupSteps} warmup steps, cosine to ${o.finalFraction} of peak, clipping ${o.maxGradNorm}`],
+      ['held-out loss before → after', formatLosses(log)],
+      ['wall time', `${(log.wallSeconds / 60).toFixed(1)} min (${log.machine.note})`],
+    ];
+    if (log.chatTest) {
+      rows.push([`chat test replies right (first ${log.chatTest.pairs} test pairs, greedy)`, `before ${formatChatTest(log.chatTest.before)}; after ${formatChatTest(log.chatTest.after)}`]);
+    }
+    if (log.weightsShipped !== undefined) rows.push(['weights', log.weightsShipped === true ? 'model.safetensors (F16) and config.json shipped' : String(log.weightsShipped)]);
+    parts.push(`### ${folder}\n\n| | |\n|---|---|\n${rows.map(([k, v]) => `| ${k} | ${v.replaceAll('|', '\\|')} |`).join('\n')}\n`);
+    parts.push(`Greedy samples, before → after:\n\n${log.samples.map((s) => `- \`${s.prompt}\`: “${s.before.trim()}” → “${s.after.trim()}”`).join('\n')}\n`);
+    parts.push(`Reproduce: \`${log.command}\`\n`);
+  }
+  return '\n' + parts.join('\n');
+}
+
+/** Rewrites the model card's Fine-tunes section (everything from its heading on) from the logs. */
+export function updateModelCard(dir = MODEL_DIR): void {
+  const path = join(dir, 'README.md');
+  const card = readFileSync(path, 'utf8');
+  const at = card.indexOf(`\n${CARD_HEADING}\n`);
+  const head = (at >= 0 ? card.slice(0, at) : card).trimEnd() + '\n';
+  writeFileSync(path, head + finetuneCardSection(dir));
 }

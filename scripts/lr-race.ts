@@ -2,12 +2,16 @@
  * The learning-rate race shipped with the training chapter: for every rate of LR_RACE's menu, a
  * full-weight copy of the shipped model is fine-tuned on the same small sample of notes, exactly
  * as the page does it (the runtime's own Sessions: fork, trainSteps, the evaluate op's batches),
- * and its per-step losses, held-out loss and greedy sample are written to public/data/lr-race.json.
+ * and its per-step losses, held-out loss and greedy sample are written to public/models/glass-llama/runs/lr-race.json.
  * The page shows these curves until the reader runs the race on their own device.
  *
- *   npx tsx scripts/lr-race.ts          (needs `npm run corpus`: data/notes)
+ *   npx tsx scripts/lr-race.ts [--reuse FILE]   (needs `npm run corpus`: data/notes)
+ *
+ * --reuse FILE: runs already printed by an earlier, interrupted call (its stdout, one JSON run per
+ * line) are taken from FILE instead of trained again (the same seed trains them identically).
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { join } from 'node:path';
 import { heldOutSeqLength, LR_RACE, LR_RACE_URL_PATH, lrRaceSchedule, noteExamples, type LrRaceFile } from '../src/chapters/training';
 import { generate } from '../src/llama/generate';
@@ -57,7 +61,22 @@ async function main() {
     sampleBefore: await sampleOf(shipped, tokenizer),
     runs: [],
   };
+  const reuseAt = process.argv.indexOf('--reuse');
+  const reused = new Map<number, LrRaceFile['runs'][number]>();
+  if (reuseAt >= 0) {
+    for (const line of readFileSync(process.argv[reuseAt + 1], 'utf8').split('\n')) {
+      if (!line.startsWith('{"learningRate"')) continue;
+      const run = JSON.parse(line) as LrRaceFile['runs'][number];
+      reused.set(run.learningRate, run);
+    }
+  }
   for (const learningRate of LR_RACE.learningRates) {
+    const earlier = reused.get(learningRate);
+    if (earlier) {
+      console.log(JSON.stringify(earlier));
+      file.runs.push(earlier);
+      continue;
+    }
     const name = `race-${learningRate}`;
     sessions.fork(name);
     const result = await sessions.trainSteps(
@@ -79,6 +98,7 @@ async function main() {
     file.runs.push(run);
     sessions.drop(name);
   }
+  mkdirSync(dirname(join('public', LR_RACE_URL_PATH)), { recursive: true });
   writeFileSync(join('public', LR_RACE_URL_PATH), JSON.stringify(file, null, 1) + '\n');
   shipped.dispose();
 }

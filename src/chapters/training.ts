@@ -7,6 +7,8 @@
 import type { Tokenizer } from '../llama/tokenizer';
 import type { TokenizedExample } from '../llama/train';
 
+export type { TokenizedExample };
+
 // ----------------------------------------------------------------------------- loss and perplexity
 
 /** Perplexity = e^loss (src/llama/math.ts): the model is as unsure as a fair choice among this many tokens. */
@@ -102,11 +104,11 @@ export function maskedLosses(losses: readonly number[], lossMask: readonly numbe
 /**
  * The race: three copies of the shipped model fine-tuned (every weight) on the same batches of
  * notes, one learning rate each. scripts/lr-race.ts runs every rate of the menu in Node with these
- * settings and ships the curves (public/data/lr-race.json); the page repeats the three the reader picks.
+ * settings and ships the curves (public/models/glass-llama/runs/lr-race.json); the page repeats the three the reader picks.
  */
 export const LR_RACE = {
-  learningRates: [1e-5, 1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1] as readonly number[],
-  defaultRates: [1e-4, 3e-3, 1e-1] as readonly number[],
+  learningRates: [1e-5, 1e-4, 1e-3, 3e-3, 3e-2, 3e-1] as readonly number[],
+  defaultRates: [1e-4, 3e-3, 3e-1] as readonly number[],
   steps: 20,
   batchSize: 4,
   seqLength: 64,
@@ -121,7 +123,8 @@ export const LR_RACE = {
   sampleTokens: 24,
 } as const;
 
-export const LR_RACE_URL_PATH = 'data/lr-race.json';
+/** Under the model's folder, next to the other shipped runs. */
+export const LR_RACE_URL_PATH = 'models/glass-llama/runs/lr-race.json';
 
 /** What scripts/lr-race.ts writes. */
 export interface LrRaceFile {

@@ -149,7 +149,7 @@ describe('the SFT loss mask', () => {
 describe('the learning-rate race', () => {
   test('its menu holds the defaults, written as the page writes them', () => {
     for (const rate of LR_RACE.defaultRates) expect(LR_RACE.learningRates).toContain(rate);
-    expect(LR_RACE.learningRates.map(formatRate)).toEqual(['1e-5', '1e-4', '1e-3', '3e-3', '1e-2', '3e-2', '1e-1', '3e-1']);
+    expect(LR_RACE.learningRates.map(formatRate)).toEqual(['1e-5', '1e-4', '1e-3', '3e-3', '3e-2', '3e-1']);
     expect(learningRateAt(0, lrRaceSchedule(3e-3))).toBeCloseTo(1.5e-3, 12);
     expect(learningRateAt(LR_RACE.steps - 1, lrRaceSchedule(3e-3))).toBeGreaterThan(3e-4);
   });
