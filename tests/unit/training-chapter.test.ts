@@ -16,6 +16,7 @@ import {
   sftExample,
   tokensPerStep,
 } from '../../src/chapters/training';
+import { TRAINING_RUNS, trainingFlops } from '../../src/chapters/flops';
 import { Tokenizer } from '../../src/llama/tokenizer';
 import { AdamW, learningRateAt, PackedCorpus } from '../../src/llama/train';
 import { useBackend } from './helpers/backends';
@@ -185,4 +186,44 @@ describe("the study notes' two logs", () => {
     const steps = decay.slice(1).map((rate, i) => decay[i] - rate);
     for (const step of steps) expect(step).toBeCloseTo(2e-5 / 19, 12);
   });
+});
+
+describe('how much data, how much time', () => {
+  const log = JSON.parse(readFileSync('public/models/glass-llama/training-log.json', 'utf8')) as {
+    parameterCount: number;
+    wallSeconds: number;
+    entries: { step: number; gradNorm: number; validationLoss?: number }[];
+  };
+
+  test('6NT for our pretraining is 2.91e13 FLOPs in 2800 s: about 1.0e10 FLOP/s', () => {
+    const flops = trainingFlops(log.parameterCount, 4_096_000);
+    expect(flops).toBeCloseTo(6 * 1_182_592 * 4_096_000, 0);
+    expect(flops / 1e13).toBeCloseTo(2.91, 2);
+    expect(Math.round(log.wallSeconds)).toBe(2800);
+    expect(Math.round(log.wallSeconds / 60 * 10) / 10).toBe(46.7);
+    expect(flops / log.wallSeconds / 1e10).toBeCloseTo(1.04, 2);
+  });
+
+  test('20 tokens per parameter would be 24M tokens for our model; we trained 3.5 per parameter; Llama 2 7B about 300', () => {
+    expect((20 * log.parameterCount) / 1e6).toBeCloseTo(23.65, 2);
+    expect(4_096_000 / log.parameterCount).toBeCloseTo(3.46, 2);
+    const llama = TRAINING_RUNS.find((run) => run.id === 'llama2-7b')!;
+    expect(llama.tokens / llama.parameters).toBeGreaterThan(290);
+    expect(llama.tokens / llama.parameters).toBeLessThan(310);
+  });
+
+  test('the validation loss was still falling at the end (0.2523 -> 0.2505, printed 0.251); the gradient norm starts above 3 and ends below 1', () => {
+    const validation = log.entries.filter((e) => e.validationLoss !== undefined).map((e) => e.validationLoss!);
+    expect(validation.at(-1)!).toBeLessThan(validation.at(-2)!);
+    expect(validation.at(-1)!.toFixed(3)).toBe('0.251');
+    expect(log.entries[0].gradNorm).toBeGreaterThan(3);
+    expect(log.entries.at(-1)!.gradNorm).toBeLessThan(1);
+  });
+});
+
+test('Llama 2 7B pretraining on one A100 (312 TFLOP/s BF16) at 40% MFU would take about 20 years', () => {
+  const llama = TRAINING_RUNS.find((run) => run.id === 'llama2-7b')!;
+  const seconds = trainingFlops(llama.parameters, llama.tokens) / (312e12 * 0.4);
+  expect(seconds / (365.25 * 24 * 3600)).toBeGreaterThan(19.5);
+  expect(seconds / (365.25 * 24 * 3600)).toBeLessThan(21);
 });
