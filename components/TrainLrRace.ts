@@ -111,7 +111,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   const rates = () => SLOTS.map((slot) => Number(ctx.state[slot]));
   const showShipped = () => {
     runs = rates().map((rate) => {
-      const run = shipped.runs.find((r) => r.learningRate === rate)!;
+      const run = shipped.runs.find((r) => r.learningRate === rate) ?? { learningRate: rate, losses: [], heldOutAfter: NaN, sample: '' };
       return { ...run, losses: run.losses.slice(0, ctx.state.steps), heldOutAfter: ctx.state.steps === LR_RACE.steps ? run.heldOutAfter : NaN, sample: ctx.state.steps === LR_RACE.steps ? run.sample : '' };
     });
     heldOutBefore = shipped.heldOutBefore;

@@ -167,13 +167,15 @@ export function formatRate(rate: number): string {
 }
 
 /**
- * How a run ended, in the chapter's words: 'diverged' if its loss ends above where it started or
- * is not finite, 'too slow' if it ends within 5% of its start, else 'learns'.
+ * How a run went, in the chapter's words: 'diverged' if its loss ends above where it started or
+ * is not finite; 'unstable' if it ends lower but on the way rose more than 20% above its start;
+ * 'too slow' if it ends within 5% of its start; else 'learns'.
  */
-export function raceVerdict(losses: readonly number[]): 'learns' | 'too slow' | 'diverged' {
+export function raceVerdict(losses: readonly number[]): 'learns' | 'too slow' | 'unstable' | 'diverged' {
   const first = losses[0];
   const last = losses[losses.length - 1];
   if (!Number.isFinite(last) || last > first) return 'diverged';
+  if (losses.some((loss) => loss > 1.2 * first)) return 'unstable';
   if (last > 0.95 * first) return 'too slow';
   return 'learns';
 }
@@ -187,7 +189,6 @@ export const RUNS_PATH = 'models/glass-llama/runs';
 export const SHIPPED_FINETUNES = [
   { name: 'notes-lora', kind: 'lora', data: 'notes', label: 'notes adapter (post-pretraining)' },
   { name: 'chat-sft-lora', kind: 'lora', data: 'chat', label: 'SFT adapter (chat)' },
-  { name: 'chat-sft-full', kind: 'full', data: 'chat', label: 'full fine-tune (chat)' },
 ] as const;
 
 // ----------------------------------------------------------------------------- the study notes' logs

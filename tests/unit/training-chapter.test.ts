@@ -15,6 +15,7 @@ import {
   samplesPerStep,
   sftExample,
   tokensPerStep,
+  type LrRaceFile,
 } from '../../src/chapters/training';
 import { TRAINING_RUNS, trainingFlops } from '../../src/chapters/flops';
 import { Tokenizer } from '../../src/llama/tokenizer';
@@ -155,11 +156,32 @@ describe('the learning-rate race', () => {
     expect(learningRateAt(LR_RACE.steps - 1, lrRaceSchedule(3e-3))).toBeGreaterThan(3e-4);
   });
 
-  test('raceVerdict: falling by more than 5% learns, less is too slow, ending higher or NaN diverged', () => {
+  test('raceVerdict: falling by more than 5% learns, less is too slow, a rise past 120% on the way is unstable, ending higher or NaN diverged', () => {
     expect(raceVerdict([5, 4, 3])).toBe('learns');
     expect(raceVerdict([5, 4.9, 4.8])).toBe('too slow');
+    expect(raceVerdict([5, 6.1, 3])).toBe('unstable');
+    expect(raceVerdict([5, 5.9, 3])).toBe('learns');
     expect(raceVerdict([5, 3, 6])).toBe('diverged');
     expect(raceVerdict([5, NaN])).toBe('diverged');
+  });
+
+  test('the shipped race: 1e-5 too slow, 1e-4 to 3e-3 learn (3e-3 lowest held-out loss), 3e-2 and 3e-1 unstable', () => {
+    const race = JSON.parse(readFileSync('public/models/glass-llama/runs/lr-race.json', 'utf8')) as LrRaceFile;
+    expect(race.runs.map((run) => run.learningRate)).toEqual([...LR_RACE.learningRates]);
+    expect(race.runs.map((run) => raceVerdict(run.losses))).toEqual(['too slow', 'learns', 'learns', 'learns', 'unstable', 'unstable']);
+    const best = race.runs.reduce((a, b) => (b.heldOutAfter < a.heldOutAfter ? b : a));
+    expect(best.learningRate).toBe(3e-3);
+    expect(Math.max(...race.runs.at(-1)!.losses)).toBeGreaterThan(2 * race.runs.at(-1)!.losses[0]);
+    // the numbers the chapter quotes
+    const chapter = readFileSync('content/12-training.mdx', 'utf8').replace(/\s+/g, ' ');
+    const held = (rate: number) => race.runs.find((run) => run.learningRate === rate)!.heldOutAfter.toFixed(2);
+    expect(chapter).toContain(`the held-out notes start at ${race.heldOutBefore.toFixed(2)} nats`);
+    expect(chapter).toContain(`barely moved them (${held(1e-5)})`);
+    expect(chapter).toContain(`$10^{-4}$ reaches ${held(1e-4)}, $10^{-3}$ ${held(1e-3)} and $3 \\cdot 10^{-3}$ the lowest, ${held(3e-3)}`);
+    expect(chapter).toContain(`$3 \\cdot 10^{-2}$ ends at ${held(3e-2)}`);
+    const wild = race.runs.at(-1)!;
+    expect(chapter).toContain(`from ${wild.losses[0].toFixed(1)} up to ${Math.max(...wild.losses).toFixed(1)} in its first steps`);
+    expect(chapter).toContain(`but only to ${held(0.3)}`);
   });
 });
 
