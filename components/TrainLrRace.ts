@@ -3,6 +3,8 @@
 // on held-out notes and a greedy sample after. The race shipped with the page (public/models/glass-llama/runs/lr-race.json,
 // scripts/lr-race.ts) is shown until the reader runs it here ("Race here").
 import './trainWidgets.css';
+// the line swatches of the tokens chapter's experiment (the same lineChart classes)
+import './TokensNeighbours.css';
 import {
   formatRate,
   heldOutSeqLength,
@@ -53,7 +55,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
     const select = element('select');
     for (const rate of RATE_CHOICES) select.append(new Option(rate, rate));
     select.value = ctx.state[slot];
-    wrapper.prepend(element('span', `train-swatch ${LINE_CLASS[slot]}`));
+    wrapper.prepend(element('span', `tok-line-swatch ${LINE_CLASS[slot]}`));
     wrapper.append(select);
     picks.append(wrapper);
     return select;
@@ -90,7 +92,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
     );
     fillTable(
       table,
-      `After ${ctx.state.steps} steps; before any step the held-out loss is ${formatNumber(heldOutBefore, 2)} and the model writes “${sampleBefore}”`,
+      `After ${ctx.state.steps} steps (held-out loss before any step: ${formatNumber(heldOutBefore, 2)})`,
       ['learning rate', 'first step', 'last step', 'held-out after', 'verdict', `greedy sample after “${LR_RACE.samplePrompt}”`],
       runs.map((run) => [
         formatRate(run.learningRate),
@@ -116,7 +118,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
     });
     heldOutBefore = shipped.heldOutBefore;
     sampleBefore = shipped.sampleBefore;
-    source.textContent = `You see the race run with this page (${shipped.source}), not one on your device. Race here to run it in your browser.`;
+    source.textContent = `You see the race run with this page (${shipped.source}), not one on your device. Race here to run it in your browser. Before training, the model continues “${LR_RACE.samplePrompt}” with “${sampleBefore}”.`;
     draw();
   };
   try {
@@ -198,6 +200,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
     try {
       heldOutBefore = (await evaluate()).loss;
       sampleBefore = await sample();
+      source.textContent += ` Before training, the model continues “${samplePrompt}” with “${sampleBefore}”.`;
     } catch (error) {
       if (signal.aborted) ctx.status('note', 'Stopped.');
       else reportFailure(ctx, error, 'The race failed');
