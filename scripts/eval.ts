@@ -458,6 +458,7 @@ npm run eval
 \`\`\`
 ${log.reproducibility ? `\nReproducibility: ${JSON.stringify(log.reproducibility)}\n` : ''}`;
   writeFileSync(join(dir, 'README.md'), card);
+  (await import('./finetune')).updateModelCard(dir);
   console.log(JSON.stringify(numbers));
   if (numbers.nameRecall < NAME_RECALL_TARGET) {
     console.error(`name recall ${(100 * numbers.nameRecall).toFixed(1)}% is below the ${100 * NAME_RECALL_TARGET}% target`);

@@ -6,6 +6,8 @@
  *   npm run train -- --probe-throughput 6   time 6 steps with 1 worker, then with 2, and save it
  *   npm run train -- --reproduce 50         rerun the first 50 logged steps and compare the losses
  *   --out DIR, --checkpoint-dir DIR         elsewhere than public/models/glass-llama, checkpoints/glass-llama
+ *   npm run train -- --finetune notes|chat [--lora r,alpha,modules] ...
+ *                                           fine-tune the shipped model (scripts/finetune.ts)
  *
  * Data parallel: each of `--workers` worker_threads (scripts/train-worker.ts) computes gradients
  * on its share of the batch, the main thread averages them, and every worker applies the same
@@ -18,6 +20,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import os from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { sftExample } from '../src/chapters/training';
 import { configToJSON, type LlamaConfig } from '../src/llama/config';
 import { readSafetensors, writeSafetensors } from '../src/llama/safetensors';
 import { Tokenizer } from '../src/llama/tokenizer';
@@ -122,12 +125,7 @@ export function tokenizeSplit(tokenizer: Tokenizer, corpus: 'stories' | 'chat', 
 
 /** SFT examples: prompt + response + </s>, with the loss mask 0 on the prompt's tokens. */
 export function tokenizeChatPairs(tokenizer: Tokenizer, pairs: { prompt: string; response: string }[]): TokenizedExample[] {
-  return pairs.map(({ prompt, response }) => {
-    const promptIds = tokenizer.encode(prompt);
-    const ids = [...tokenizer.encode(prompt + response), tokenizer.eosId];
-    if (promptIds.some((id, i) => ids[i] !== id)) throw new Error(`tokenizeChatPairs: the prompt's tokens are not a prefix: ${prompt}`);
-    return { ids, lossMask: ids.map((_, i) => (i < promptIds.length ? 0 : 1)) };
-  });
+  return pairs.map(({ prompt, response }) => sftExample(tokenizer, prompt, response));
 }
 
 /** One log line. Losses are mean cross-entropy in nats per counted token. */
@@ -378,6 +376,12 @@ async function checkReproducibility(logPath: string, train: PackedCorpus, steps:
 }
 
 async function main() {
+  if (process.argv.includes('--finetune')) {
+    const { finetune, parseFinetuneArgs } = await import('./finetune');
+    const argv = process.argv.slice(2);
+    await finetune(parseFinetuneArgs(argv), `npm run train -- ${argv.join(' ')}`);
+    return;
+  }
   const { options, resume, exportOnly, probe, reproduce, logPath } = parseArgs(process.argv.slice(2));
   const tokenizer = loadTokenizer();
   const config = modelConfig(options, tokenizer.vocabSize);

@@ -57,6 +57,9 @@ const KNOWN_WIDGETS = [
   'dp-ranks',
   'dp-log-reader',
   'dp-memory',
+  'train-lr-race',
+  'train-before-after',
+  'train-loss-mask',
 ];
 
 describe('widgetRegistry', () => {
