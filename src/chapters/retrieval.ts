@@ -8,8 +8,8 @@ export const NAME_HEADS = { layer: 3, heads: [0, 2] } as const;
 /**
  * BM25's two settings. k1 bounds what repeating a term can add (a term's weight saturates at
  * (k1 + 1) · IDF); b is how much a long passage is discounted (0: not at all, 1: in proportion to
- * its length). 1.2 and 0.75 are the usual defaults (Lucene's, and the middle of the ranges that
- * Robertson and Zaragoza 2009, section 3.5, report working well).
+ * its length). 1.2 and 0.75 are the usual defaults (Lucene's; Robertson and Zaragoza, "The
+ * Probabilistic Relevance Framework: BM25 and Beyond", 2009).
  */
 export interface Bm25Settings {
   k1: number;
@@ -210,10 +210,40 @@ export const RETRIEVAL_FACTS = {
   retrievedFirst: 8,
   /** Greedy answers equal to the right name: with no passage, with the retrieved passage alone, with the second-ranked passage before it or after it. */
   answered: { closedBook: 0, retrieved: 8, distractorBefore: 8, distractorAfter: 0 },
+  /** Closed book (the cloze alone), how many answers are a capitalised word (a name, wrong). */
+  closedBookNames: 3,
+  /** With the retrieved passage alone, how many times the name heads' largest weight is on the answer's first token inside the passage. */
+  headsOnAnswer: 8,
   /** With the distractor after the right passage, how many answers are a name from the distractor. */
   distractorNamesCopied: 8,
   /** The two name heads' mean attention from the question's last token, averaged over the unambiguous questions: into the retrieved passage (alone), and into the distractor when it comes after. */
   nameHeadShare: { retrievedAlone: 0.99, distractorAfter: 0.93 },
+  /** The active-learning pool (public/data/active-learning-pool.json) under the shipped model: every note's loss per token is above `noteLossAbove`, every story's below `storyLossBelow`; how many notes each strategy picks (random: seed 1). */
+  activeLearning: { noteLossAbove: 11, storyLossBelow: 0.3, uncertaintyNotes: 4, randomNotesSeed1: 2 },
   /** The widget's default question and its answer. */
   example: { cloze: '"Poor little frog," said', answer: 'Rita' },
 } as const;
+
+/** The active-learning figure's run: the same for both strategies, so only the chosen texts differ. */
+export const ACTIVE_LEARNING_RUN = {
+  picks: 4,
+  steps: 12,
+  batchSize: 2,
+  seqLength: 48,
+  /** Seeds the batches drawn from the chosen texts (PackedCorpus.randomBatch). */
+  batchSeed: 1,
+  /** Peak of a 2-step warm-up, then cosine decay to a tenth. */
+  learningRate: 1e-3,
+} as const;
+
+export type TextKind = 'story' | 'note';
+
+/** Mean of per-text losses: over the stories, over the notes, over all. */
+export function meanByKind(losses: readonly number[], kinds: readonly TextKind[]): { story: number; note: number; all: number } {
+  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+  return {
+    story: mean(losses.filter((_, i) => kinds[i] === 'story')),
+    note: mean(losses.filter((_, i) => kinds[i] === 'note')),
+    all: mean([...losses]),
+  };
+}

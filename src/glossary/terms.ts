@@ -58,6 +58,9 @@ export const GLOSSARY: GlossaryTerm[] = [
   { id: 'top-k', term: 'top-k sampling', definition: 'Samples only among the k most likely tokens.', chapter: '07-decoding', section: 'truncation-top-k-top-p-min-p-typical', match: ['top-k'] },
   { id: 'top-p', term: 'top-p (nucleus) sampling', definition: 'Samples among the smallest set of most likely tokens whose probabilities add up to at least p.', chapter: '07-decoding', section: 'truncation-top-k-top-p-min-p-typical', match: ['top-p', 'nucleus sampling'] },
   { id: 'typical-sampling', term: 'typical sampling', definition: 'Keeps the tokens whose surprise is closest to the distribution’s entropy.', chapter: '07-decoding', section: 'truncation-top-k-top-p-min-p-typical', match: ['typical sampling'] },
+  { id: 'rag', term: 'retrieval-augmented generation (RAG)', definition: 'A retriever finds passages for the question and they are placed in the model’s context ahead of it; the weights do not change.', chapter: '19-retrieval', match: ['retrieval-augmented generation', 'RAG'] },
+  { id: 'bm25', term: 'BM25', definition: 'Scores a passage by its query words: rare words weigh most (IDF), repeated words saturate (k1), long passages are discounted (b).', chapter: '19-retrieval', section: 'the-retriever-bm25', match: ['BM25'], caseSensitive: true },
+  { id: 'active-learning', term: 'active learning', definition: 'Letting the model choose which examples to label or train on next, for instance those it is least sure of (uncertainty sampling).', chapter: '19-retrieval', section: 'active-learning-which-texts-to-fine-tune-on', match: ['active learning', 'uncertainty sampling'] },
   { id: 'eval-mode', term: 'eval mode', definition: 'The state model.eval() sets: dropout off and batch norm on its running statistics; gradients are a separate switch.', chapter: '05-eval-and-dropout', section: 'one-flag-training', match: ['eval mode'] },
 ];
 

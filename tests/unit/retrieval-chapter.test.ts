@@ -4,12 +4,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
+  ACTIVE_LEARNING_RUN,
   answerWord,
   assembleContext,
   attentionBySpan,
   bm25Idf,
   Bm25Index,
   contextPassages,
+  meanByKind,
   meanRows,
   mostUncertain,
   NAME_HEADS,
@@ -20,7 +22,11 @@ import {
   type DistractorPlace,
 } from '../../src/chapters/retrieval';
 import { generate } from '../../src/llama/generate';
+import { tokenLogProbs } from '../../src/llama/math';
+import { createRandom } from '../../src/llama/rng';
+import { activeLearningPool } from '../../scripts/make-active-learning-pool';
 import { layerTap } from '../../src/llama/taps';
+import exercises from '../../src/exercises/19-retrieval';
 import { useBackend } from './helpers/backends';
 import { loadChapterModel, SHIPPED_MODEL_DIR, type ChapterModel } from './helpers/chapter-model';
 
@@ -60,6 +66,23 @@ describe('BM25, against scores worked out by hand', () => {
     // a query word repeated counts once; an unknown word adds nothing
     expect(index.search('the the zebra').find((h) => h.passage === 1)!.score).toBeCloseTo(0.548149, 5);
     expect(index.search('zebra').every((h) => h.score === 0)).toBe(true);
+  });
+});
+
+describe('the exercises', () => {
+  test('idf-one-story: ln(1 + 15.5/1.5)', () => {
+    const exercise = exercises.find((e) => e.id === 'idf-one-story')!;
+    expect(exercise.kind).toBe('numeric');
+    if (exercise.kind === 'numeric') expect(Math.abs(bm25Idf(16, 1) - exercise.answer)).toBeLessThanOrEqual(exercise.tolerance);
+  });
+
+  test('presence-only: with k1 = 0 every present word adds exactly its IDF, for any count and any b', () => {
+    const exercise = exercises.find((e) => e.id === 'presence-only')!;
+    expect(exercise.kind === 'widget' && exercise.goal.k1).toEqual({ max: 0 });
+    for (const b of [0, 0.5, 1]) {
+      const index = new Bm25Index(['frog frog frog pond', 'a frog'], { k1: 0, b });
+      for (const hit of index.search('frog')) expect(hit.score).toBeCloseTo(index.idf('frog'), 12);
+    }
   });
 });
 
@@ -124,7 +147,8 @@ describe('the shipped model reads retrieved stories, as the chapter says', () =>
     const { taps } = await model.run([ids], { taps: [tap] });
     const n = ids.length;
     const rows = NAME_HEADS.heads.map((head) => taps[tap].data.subarray((head * n + n - 1) * n, (head * n + n) * n));
-    return { answer: answerWord(tokenizer.decode(newIds)), spans, shares: attentionBySpan(meanRows(rows), spans) };
+    const row = meanRows(rows);
+    return { ids, row, answer: answerWord(tokenizer.decode(newIds)), spans, shares: attentionBySpan(row, spans) };
   }
 
   test(`${facts.questions.found} "…" said Name lines, ${facts.questions.unambiguous} with a quote in one story only; BM25 ranks that story first for every one`, () => {
@@ -137,19 +161,31 @@ describe('the shipped model reads retrieved stories, as the chapter says', () =>
   test('closed book 0, with the passage 8, distractor before 8, distractor after 0 (copied from it); the name heads read the nearest passage', async () => {
     const answered = { closedBook: 0, retrieved: 0, distractorBefore: 0, distractorAfter: 0 };
     let copied = 0;
+    let closedBookNames = 0;
+    let headsOnAnswer = 0;
     const retrievedShares: number[] = [];
     const distractorShares: number[] = [];
     for (const question of unambiguous) {
       const hits = index.search(question.cloze);
       const closed = await read([], question.cloze);
       answered.closedBook += Number(closed.answer === question.answer);
+      closedBookNames += Number(/^[A-Z]/.test(closed.answer));
       const places: Record<DistractorPlace, keyof typeof answered> = { none: 'retrieved', before: 'distractorBefore', after: 'distractorAfter' };
       for (const [place, key] of Object.entries(places) as [DistractorPlace, keyof typeof answered][]) {
         const passages = contextPassages(hits, place);
         const { answer, spans, shares } = await read(passages, question.cloze);
         answered[key] += Number(answer === question.answer);
         const share = (role: string) => shares[spans.findIndex((s) => s.role === role)];
-        if (place === 'none') retrievedShares.push(share('retrieved'));
+        if (place === 'none') {
+          retrievedShares.push(share('retrieved'));
+          // the heads' largest weight: on the answer's first token, inside the passage
+          const { ids, row } = await read(passages, question.cloze);
+          let top = 1;
+          for (let i = 1; i < row.length; i++) if (row[i] > row[top]) top = i;
+          const passage = spans.find((s) => s.role === 'retrieved')!;
+          const nameId = chapter.tokenizer.encode(question.answer, { bos: false })[0];
+          if (top >= passage.start && top < passage.end && ids[top] === nameId) headsOnAnswer++;
+        }
         if (place === 'after') {
           distractorShares.push(share('distractor'));
           if (new RegExp(`\\b${answer}\\b`).test(stories[hits[1].passage])) copied++;
@@ -157,9 +193,46 @@ describe('the shipped model reads retrieved stories, as the chapter says', () =>
       }
     }
     const mean = (values: number[]) => Math.round((100 * values.reduce((a, b) => a + b, 0)) / values.length) / 100;
-    console.log({ answered, copied, retrievedShares, distractorShares });
+    console.log({ answered, copied, closedBookNames, headsOnAnswer, retrievedShares, distractorShares });
     expect(answered).toEqual(facts.answered);
+    expect(closedBookNames).toBe(facts.closedBookNames);
+    expect(headsOnAnswer).toBe(facts.headsOnAnswer);
     expect(copied).toBe(facts.distractorNamesCopied);
+    // the choice exercise: with the distractor after, the frog question gets the distractor's name
+    const frog = unambiguous.find((q) => q.cloze === '"Poor little frog," said')!;
+    const frogHits = index.search(frog.cloze);
+    const withDistractor = await read(contextPassages(frogHits, 'after'), frog.cloze);
+    const choice = exercises.find((e) => e.id === 'distractor-after')!;
+    expect(choice.kind).toBe('choice');
+    if (choice.kind === 'choice') {
+      expect(choice.run?.state).toEqual({ prompt: frog.cloze, distractor: 'after' });
+      expect(stories[frogHits[1].passage]).toContain('Fatima');
+      expect(withDistractor.answer).toBe('Fatima');
+      expect(choice.answer).toBe(1);
+    }
     expect({ retrievedAlone: mean(retrievedShares), distractorAfter: mean(distractorShares) }).toEqual(facts.nameHeadShare);
   }, 300_000);
+
+  test('active learning: every note is above 11 nats per token, every story below 0.3; uncertainty picks 4 notes, random (seed 1) 2', async () => {
+    const data = JSON.parse(readFileSync(join(SHIPPED_MODEL_DIR, '..', '..', 'data', 'active-learning-pool.json'), 'utf8'));
+    // the file is what the script writes
+    expect(data).toEqual(JSON.parse(JSON.stringify(activeLearningPool(data.seed, 12, 8))));
+    const { model, tokenizer } = chapter;
+    const losses: number[] = [];
+    for (const text of data.pool as string[]) {
+      const ids = tokenizer.encode(text, { bos: true }).slice(0, model.config.max_position_embeddings);
+      const { logits } = await model.run([ids]);
+      const logProbs = tokenLogProbs(logits.data, logits.shape[2], ids);
+      losses.push(-logProbs.reduce((a, b) => a + b, 0) / logProbs.length);
+    }
+    const kinds = data.kinds as string[];
+    const { activeLearning } = facts;
+    expect(Math.min(...losses.filter((_, i) => kinds[i] === 'note'))).toBeGreaterThan(activeLearning.noteLossAbove);
+    expect(Math.max(...losses.filter((_, i) => kinds[i] === 'story'))).toBeLessThan(activeLearning.storyLossBelow);
+    const notes = (chosen: number[]) => chosen.filter((i) => kinds[i] === 'note').length;
+    expect(notes(mostUncertain(losses, ACTIVE_LEARNING_RUN.picks))).toBe(activeLearning.uncertaintyNotes);
+    expect(notes(randomChoice(data.pool.length, ACTIVE_LEARNING_RUN.picks, createRandom(1)))).toBe(activeLearning.randomNotesSeed1);
+    const byKind = meanByKind(losses, kinds as ('story' | 'note')[]);
+    expect(byKind.all).toBeCloseTo((byKind.story + byKind.note) / 2, 10); // 12 of each
+  }, 120_000);
 });

@@ -40,6 +40,9 @@ const KNOWN_WIDGETS = [
   'anatomy-lens',
   'anatomy-params',
   'anatomy-knockout',
+  'rag-bm25',
+  'rag-reader',
+  'rag-active-learning',
 ];
 
 describe('widgetRegistry', () => {
