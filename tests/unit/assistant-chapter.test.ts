@@ -1,0 +1,66 @@
+// The assistant chapter's arithmetic: the toy reward, best-of-n's choice, its distribution, the
+// expected reward of the chosen sample and its KL from the base, against values worked out by hand.
+import { describe, expect, test } from 'vitest';
+import { bestOfN, bestOfNDistribution, bestOfNKl, bestOfNKlLimit, expectedBestReward, heroOf, heroReward, midSentenceNames } from '../../src/chapters/assistant';
+
+describe('the toy reward', () => {
+  test('heroOf reads the name after "named" or "called"', () => {
+    expect(heroOf('Once upon a time, there was a girl named Lily. One day,')).toBe('Lily');
+    expect(heroOf('There once was a dog called Max.')).toBe('Max');
+    expect(heroOf('Once upon a time')).toBeNull();
+  });
+
+  test('mid-sentence capitalised words are names; sentence openers and "I" are not', () => {
+    expect(midSentenceNames('Lily went to the park with her friend Kurt. "I like it," said Kurt. The sun was out.')).toEqual(['Kurt', 'Kurt']);
+    expect(midSentenceNames('"Hello!" Tom said.')).toEqual([]);
+  });
+
+  test('+1 per mention of the hero, −1 per other name', () => {
+    expect(heroReward('Lily', ' Lily went to the park. Lily saw a dog.')).toBe(2);
+    expect(heroReward('Lily', ' Lily met her friend Ben. "Hi," said Ben.')).toBe(1 - 2);
+    expect(heroReward('Lily', ' she went home.')).toBe(0);
+  });
+});
+
+describe('best-of-n on fixed samples', () => {
+  const rewards = [0, 2, 1];
+
+  test('bestOfN: the first of the best among the first n', () => {
+    expect(bestOfN([1, 3, 3, 0], 1)).toBe(0);
+    expect(bestOfN([1, 3, 3, 0], 4)).toBe(1);
+  });
+
+  test('n = 1 is the base: each sample 1/3, expected reward 1, KL 0', () => {
+    for (const p of bestOfNDistribution(rewards, 1)) expect(p).toBeCloseTo(1 / 3, 12);
+    expect(expectedBestReward(rewards, 1)).toBeCloseTo(1, 12);
+    expect(bestOfNKl(rewards, 1)).toBeCloseTo(0, 12);
+  });
+
+  test('n = 2: the best of two draws is 2 with 5/9, 1 with 3/9, 0 with 1/9; E = 13/9; KL = (1/9) ln(1/3) + (5/9) ln(5/3) = 0.161724', () => {
+    const p = bestOfNDistribution(rewards, 2);
+    expect(p[1]).toBeCloseTo(5 / 9, 12);
+    expect(p[2]).toBeCloseTo(3 / 9, 12);
+    expect(p[0]).toBeCloseTo(1 / 9, 12);
+    expect(expectedBestReward(rewards, 2)).toBeCloseTo(13 / 9, 12);
+    expect(bestOfNKl(rewards, 2)).toBeCloseTo(0.161724, 6);
+    expect(bestOfNKl(rewards, 2)).toBeLessThan(bestOfNKlLimit(2)); // ln 2 − 1/2 = 0.193147
+    expect(bestOfNKlLimit(2)).toBeCloseTo(0.193147, 6);
+  });
+
+  test('ties share: rewards [1, 1, 0] with n = 2 give each 1 (1 − 1/9)/2 = 4/9', () => {
+    const p = bestOfNDistribution([1, 1, 0], 2);
+    expect(p[0]).toBeCloseTo(4 / 9, 12);
+    expect(p[1]).toBeCloseTo(4 / 9, 12);
+    expect(p[2]).toBeCloseTo(1 / 9, 12);
+  });
+
+  test('as n grows the choice tends to the best sample: KL tends to ln N, under the formula once n is large', () => {
+    expect(expectedBestReward(rewards, 200)).toBeCloseTo(2, 6);
+    expect(bestOfNKl(rewards, 200)).toBeCloseTo(Math.log(3), 6);
+    // many distinct samples: the exact KL approaches the formula from below
+    const many = Array.from({ length: 4000 }, (_, i) => i);
+    expect(bestOfNKl(many, 8)).toBeLessThan(bestOfNKlLimit(8));
+    expect(bestOfNKl(many, 8)).toBeGreaterThan(bestOfNKlLimit(8) - 0.01);
+    expect(() => bestOfNDistribution(rewards, 0)).toThrow('n must be a whole number of at least 1; received 0.');
+  });
+});
