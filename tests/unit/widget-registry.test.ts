@@ -43,6 +43,7 @@ const KNOWN_WIDGETS = [
   'rag-bm25',
   'rag-reader',
   'rag-active-learning',
+  'assist-best-of-n',
 ];
 
 describe('widgetRegistry', () => {
