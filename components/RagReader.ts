@@ -23,8 +23,8 @@ import { cleanPrompt } from '../src/widgets/prompt';
 import { choice, text } from '../src/widgets/state';
 import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
-import { element, fillTable, formatNumber, loadModel, onWidthChange, radioGroup, reportFailure, reportRun, tableScroller } from './modelWidgetParts';
-import { pageTokenizer, storedPromptForm } from './promptTokens';
+import { element, fillTable, formatNumber, loadModel, onWidthChange, promptForm, radioGroup, reportFailure, reportRun, tableScroller } from './modelWidgetParts';
+import { pageTokenizer } from './promptTokens';
 import { loadStories } from './ragParts';
 
 export const needsShippedModel = 'it retrieves from our stories and reads the attention of our model’s two name heads';
@@ -53,7 +53,10 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   const index = new Bm25Index(stories);
   const tokenizer = await pageTokenizer(runtime);
 
-  const form = storedPromptForm(ctx, schema.prompt.maxLength, () => void run());
+  const { form } = promptForm(ctx, { maxLength: schema.prompt.maxLength, label: 'Question (a cloze: the start of a sentence whose next word is the answer)' }, (prompt) => {
+    ctx.setState({ prompt });
+    void run();
+  });
   const places = radioGroup(
     'Distractor',
     `${ctx.id}-distractor`,
@@ -127,7 +130,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
           const used = passages.find((p) => p.passage === hit.passage);
           return [
             rank + 1,
-            `${stories[hit.passage].slice(0, 48)}…`,
+            `${stories[hit.passage].slice(0, 36)}…`,
             formatNumber(hit.score, 2),
             hit.terms.map((t) => `${t.term} ${formatNumber(t.score, 2)}`).join(', ') || '—',
             used ? used.role : '—',

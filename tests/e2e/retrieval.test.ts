@@ -91,7 +91,7 @@ test('BM25, the reader and active learning agree with Node; bad input is explain
   await query.fill('中文 😀');
   await page.locator(BM25).getByRole('button', { name: 'Run' }).click();
   expect(await settled(page, BM25)).toEqual({ status: 'error', message: 'The query has no words to count: type a few English words from the stories, such as little frog said.' });
-  await page.locator(READER).getByRole('textbox', { name: 'Prompt' }).fill('   ');
+  await page.locator(READER).getByRole('textbox', { name: /^Question/ }).fill('   ');
   await page.locator(READER).getByRole('button', { name: 'Run' }).click();
   expect((await settled(page, READER)).message).toContain('The question is empty');
   expect((await settled(page, ACTIVE)).message).toContain('The link sets seed to "99"');
