@@ -1,6 +1,7 @@
 // The assistant chapter's arithmetic: the toy reward, best-of-n's choice, its distribution, the
 // expected reward of the chosen sample and its KL from the base, against values worked out by hand.
 import { describe, expect, test } from 'vitest';
+import exercises from '../../src/exercises/18-assistant';
 import { bestOfN, bestOfNDistribution, bestOfNKl, bestOfNKlLimit, expectedBestReward, heroOf, heroReward, midSentenceNames } from '../../src/chapters/assistant';
 
 describe('the toy reward', () => {
@@ -63,4 +64,59 @@ describe('best-of-n on fixed samples', () => {
     expect(bestOfNKl(many, 8)).toBeGreaterThan(bestOfNKlLimit(8) - 0.01);
     expect(() => bestOfNDistribution(rewards, 0)).toThrow('n must be a whole number of at least 1; received 0.');
   });
+});
+
+describe('the exercises', () => {
+  test('kl-formula-n4: ln 4 − 3/4', () => {
+    const exercise = exercises.find((e) => e.id === 'kl-formula-n4')!;
+    if (exercise.kind !== 'numeric') throw new Error('numeric expected');
+    expect(Math.abs(bestOfNKlLimit(4) - exercise.answer)).toBeLessThanOrEqual(exercise.tolerance);
+  });
+
+  test('reward-saturates: with 12 distinct rewards, the best is chosen with 1 − (11/12)^n: 0.75 at 16, 0.996 at 64', () => {
+    const exercise = exercises.find((e) => e.id === 'reward-saturates')!;
+    if (exercise.kind !== 'choice') throw new Error('choice expected');
+    const rewards = Array.from({ length: 12 }, (_, i) => i);
+    expect(bestOfNDistribution(rewards, 16)[11]).toBeCloseTo(1 - (11 / 12) ** 16, 12);
+    expect(1 - (11 / 12) ** 16).toBeCloseTo(0.75, 2);
+    expect(bestOfNDistribution(rewards, 64)[11]).toBeCloseTo(0.996, 3);
+    // the expected reward barely moves between 16 and 64, and it only rises
+    const gain = expectedBestReward(rewards, 64) - expectedBestReward(rewards, 16);
+    expect(gain).toBeGreaterThan(0);
+    expect(gain / 11).toBeLessThan(0.03); // under 3% of the spread of the rewards
+    expect(expectedBestReward(rewards, 16)).toBeGreaterThan(10.5); // already near the best, 11
+    expect(exercise.answer).toBe(1);
+  });
+
+  test('no-move: n = 1 gives KL 0', () => {
+    const exercise = exercises.find((e) => e.id === 'no-move')!;
+    if (exercise.kind !== 'widget') throw new Error('widget expected');
+    expect(exercise.goal).toEqual({ n: 1 });
+    expect(bestOfNKl([3, -1, 0, 2, 2], 1)).toBeCloseTo(0, 12);
+  });
+});
+
+describe('the shipped model, as the chapter describes it', () => {
+  test('seed 1 at temperature 1: the hero Lily drifts into "Lola" at a sentence start, which the rule does not see: reward 0 (Lily twice, Lisa twice)', async () => {
+    const { useBackend } = await import('./helpers/backends');
+    const { loadChapterModel } = await import('./helpers/chapter-model');
+    const { generate } = await import('../../src/llama/generate');
+    await useBackend('wasm');
+    const { model, tokenizer } = loadChapterModel();
+    try {
+      const prompt = 'Once upon a time, there was a girl named Lily. One day,';
+      const { newIds } = await generate(model, tokenizer.encode(prompt, { bos: true }), { maxNewTokens: 40, temperature: 1, seed: 1 });
+      const text = tokenizer.decode(newIds);
+      expect(text).toContain('sand castle');
+      expect(text).toContain('Lola put the sand');
+      expect(heroOf(prompt)).toBe('Lily');
+      expect(midSentenceNames(text)).toContain('Lisa'); // the friend, brought in mid-sentence
+      expect(midSentenceNames(text)).not.toContain('Lola');
+      expect((text.match(/\bLily\b/g) ?? []).length).toBe(2);
+      expect(midSentenceNames(text).filter((name) => name === 'Lisa').length).toBe(2);
+      expect(heroReward('Lily', text)).toBe(0);
+    } finally {
+      model.dispose();
+    }
+  }, 60_000);
 });
