@@ -186,7 +186,9 @@ describe('the shipped model reads retrieved stories, as the chapter says', () =>
           const nameId = chapter.tokenizer.encode(question.answer, { bos: false })[0];
           if (top >= passage.start && top < passage.end && ids[top] === nameId) headsOnAnswer++;
         }
+        if (place === 'before') expect(share('retrieved')).toBeGreaterThan(share('distractor')); // "on the right story"
         if (place === 'after') {
+          expect(stories[hits[1].passage]).not.toContain(question.cloze); // the distractor never holds the quote
           distractorShares.push(share('distractor'));
           if (new RegExp(`\\b${answer}\\b`).test(stories[hits[1].passage])) copied++;
         }
