@@ -81,3 +81,84 @@ export function bestOfNKl(rewards: readonly number[], n: number): number {
 export function bestOfNKlLimit(n: number): number {
   return Math.log(n) - (n - 1) / n;
 }
+
+/** One cell of the model-family table: the value as the chapter prints it, and where it was read. */
+export interface SourcedFact {
+  value: string;
+  source: string;
+}
+
+export const FAMILY_COLUMNS = ['LaMDA', 'ChatGLM-6B', 'Llama 2-Chat'] as const;
+export type FamilyColumn = (typeof FAMILY_COLUMNS)[number];
+
+const LAMDA = 'Thoppilan et al., "LaMDA: Language Models for Dialog Applications", 2022';
+const CHATGLM_README = 'THUDM/ChatGLM-6B, README (2023)';
+const CHATGLM_CONFIG = 'THUDM/chatglm-6b, config.json';
+const LLAMA2 = 'Touvron et al., "Llama 2: Open Foundation and Fine-Tuned Chat Models", 2023';
+const LLAMA2_CONFIG = 'meta-llama/Llama-2-{7b,13b,70b}-hf, config.json';
+
+/**
+ * The comparison table of the three model families the study notes name: each row a property,
+ * each cell with its source. A cell the sources checked do not give is left out (the chapter
+ * prints "not stated").
+ */
+export const MODEL_FAMILIES: { property: string; cells: Partial<Record<FamilyColumn, SourcedFact>> }[] = [
+  {
+    property: 'parameters',
+    cells: {
+      LaMDA: { value: 'up to 137B', source: `${LAMDA}, abstract` },
+      'ChatGLM-6B': { value: '6.2B', source: CHATGLM_README },
+      'Llama 2-Chat': { value: '7B, 13B, 70B', source: `${LLAMA2}, section 2` },
+    },
+  },
+  {
+    property: 'pretraining data',
+    cells: {
+      LaMDA: { value: '1.56T words of public dialog data and web text', source: `${LAMDA}, abstract` },
+      'ChatGLM-6B': { value: 'about 1T tokens, Chinese and English', source: CHATGLM_README },
+      'Llama 2-Chat': { value: '2T tokens of publicly available data', source: `${LLAMA2}, section 2.1` },
+    },
+  },
+  {
+    property: 'layers × hidden size, heads',
+    cells: {
+      'ChatGLM-6B': { value: '28 × 4096, 32 heads', source: CHATGLM_CONFIG },
+      'Llama 2-Chat': { value: '32 × 4096, 40 × 5120, 80 × 8192; 32, 40, 64 heads (70B: 8 key/value heads)', source: LLAMA2_CONFIG },
+    },
+  },
+  {
+    property: 'context',
+    cells: {
+      'ChatGLM-6B': { value: '2048', source: `${CHATGLM_CONFIG} (max_sequence_length)` },
+      'Llama 2-Chat': { value: '4096', source: `${LLAMA2_CONFIG} (max_position_embeddings)` },
+    },
+  },
+  {
+    property: 'vocabulary',
+    cells: {
+      'ChatGLM-6B': { value: '130,528', source: `${CHATGLM_CONFIG} (vocab_size)` },
+      'Llama 2-Chat': { value: '32,000 (SentencePiece BPE)', source: `${LLAMA2_CONFIG} (vocab_size)` },
+    },
+  },
+  {
+    property: 'normalisation, activation, positions',
+    cells: {
+      'ChatGLM-6B': { value: 'LayerNorm (eps 1e-5), GELU, 2D rotary positions', source: `${CHATGLM_CONFIG} (layernorm_epsilon, position_encoding_2d)` },
+      'Llama 2-Chat': { value: 'RMSNorm (eps 1e-5), SwiGLU, RoPE', source: `${LLAMA2_CONFIG} (rms_norm_eps, hidden_act silu)` },
+    },
+  },
+  {
+    property: 'alignment',
+    cells: {
+      LaMDA: {
+        value: 'fine-tuning on crowdworker-annotated data; a LaMDA classifier filters candidate responses for safety; consults an IR system, a translator and a calculator for grounding',
+        source: `${LAMDA}, abstract`,
+      },
+      'ChatGLM-6B': { value: 'supervised fine-tuning, feedback bootstrap, RLHF', source: CHATGLM_README },
+      'Llama 2-Chat': {
+        value: 'SFT on 27,540 annotations; RLHF with rejection sampling and PPO on reward models trained on 1,418,091 Meta comparisons (plus open data)',
+        source: `${LLAMA2}, sections 3.1 and 3.2, table 6`,
+      },
+    },
+  },
+];

@@ -120,3 +120,40 @@ describe('the shipped model, as the chapter describes it', () => {
     }
   }, 60_000);
 });
+
+describe('the model-family table', () => {
+  test('every cell names its source; every column has its size, data and alignment', async () => {
+    const { FAMILY_COLUMNS, MODEL_FAMILIES } = await import('../../src/chapters/assistant');
+    for (const row of MODEL_FAMILIES) {
+      for (const cell of Object.values(row.cells)) {
+        expect(cell!.value.length).toBeGreaterThan(0);
+        expect(cell!.source).toMatch(/\d{4}|config\.json/); // a paper with its year, or a config file
+      }
+    }
+    for (const property of ['parameters', 'pretraining data', 'alignment']) {
+      const row = MODEL_FAMILIES.find((r) => r.property === property)!;
+      expect(Object.keys(row.cells).sort()).toEqual([...FAMILY_COLUMNS].sort());
+    }
+  });
+
+  test('the Llama 2 cells agree with the anatomy chapter\'s presets (the published configs)', async () => {
+    const { MODEL_FAMILIES } = await import('../../src/chapters/assistant');
+    const { PARAMETER_PRESETS } = await import('../../src/chapters/anatomy');
+    const cell = (property: string) => MODEL_FAMILIES.find((r) => r.property === property)!.cells['Llama 2-Chat']!.value;
+    const presets = ['llama-2-7b', 'llama-2-13b', 'llama-2-70b'].map((id) => PARAMETER_PRESETS.find((p) => p.id === id)!.config);
+    const shape = presets.map((c) => `${c.num_hidden_layers} × ${c.hidden_size}`).join(', ');
+    const heads = presets.map((c) => c.num_attention_heads).join(', ');
+    expect(cell('layers × hidden size, heads')).toBe(`${shape}; ${heads} heads (70B: ${presets[2].num_key_value_heads} key/value heads)`);
+    expect(cell('vocabulary')).toBe(`${presets[0].vocab_size.toLocaleString('en-US')} (SentencePiece BPE)`);
+  });
+
+  test('ChatGLM-6B: 4096 / 32 heads = 128 per head; the table prints the config\'s numbers', async () => {
+    const { MODEL_FAMILIES } = await import('../../src/chapters/assistant');
+    const config = { num_layers: 28, hidden_size: 4096, num_attention_heads: 32, max_sequence_length: 2048, vocab_size: 130528 }; // THUDM/chatglm-6b config.json
+    const cell = (property: string) => MODEL_FAMILIES.find((r) => r.property === property)!.cells['ChatGLM-6B']!.value;
+    expect(cell('layers × hidden size, heads')).toBe(`${config.num_layers} × ${config.hidden_size}, ${config.num_attention_heads} heads`);
+    expect(cell('context')).toBe(String(config.max_sequence_length));
+    expect(cell('vocabulary')).toBe(config.vocab_size.toLocaleString('en-US'));
+    expect(config.hidden_size / config.num_attention_heads).toBe(128);
+  });
+});
