@@ -42,8 +42,10 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   readout.setAttribute('aria-live', 'polite');
   const rewardChart = element('div', 'mw-chart');
   const klChart = element('div', 'mw-chart');
+  const legend = element('ul', 'dw-legend');
+  legend.append(element('li', 'dw-key--1', 'KL of best-of-n from the samples'), element('li', 'dw-key--3', 'ln n − (n − 1)/n'));
   const table = element('table', 'mw-table');
-  el.append(form, grid, readout, rewardChart, klChart, tableScroller(table, 'The samples and their rewards'));
+  el.append(form, grid, readout, rewardChart, klChart, legend, tableScroller(table, 'The samples and their rewards'));
 
   let current: { hero: string; texts: string[]; rewards: number[] } | null = null;
 

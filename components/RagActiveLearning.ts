@@ -53,8 +53,11 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   const readout = element('p', 'mw-readout');
   readout.setAttribute('aria-live', 'polite');
   const chart = element('div', 'mw-chart');
+  const legend = element('ul', 'dw-legend');
+  legend.append(element('li', 'dw-key--1', 'fine-tuned on the texts chosen by uncertainty'), element('li', 'dw-key--3', 'fine-tuned on texts drawn at random'));
+  legend.hidden = true;
   const resultTable = element('table', 'mw-table');
-  el.append(grid, tableScroller(poolTable, 'The pool and the texts each strategy chooses'), button, readout, chart, tableScroller(resultTable, 'Held-out loss before and after fine-tuning'));
+  el.append(grid, tableScroller(poolTable, 'The pool and the texts each strategy chooses'), button, readout, chart, legend, tableScroller(resultTable, 'Held-out loss before and after fine-tuning'));
 
   ctx.status('loading', `Measuring the model’s loss on the ${data.pool.length} pool texts…`);
   const poolLoss = rowMeans((await runtime.loss({ texts: data.pool, training: false, truncate: true })).losses);
@@ -93,6 +96,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   let curves: Record<Strategy, { x: number; y: number }[]> = { uncertainty: [], random: [] };
   const drawChart = () => {
     if (!curves.uncertainty.length) return;
+    legend.hidden = false;
     const top = Math.max(...[...curves.uncertainty, ...curves.random].map((p) => p.y)) * 1.1;
     chart.replaceChildren(
       lineCurves(
