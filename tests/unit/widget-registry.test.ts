@@ -60,6 +60,10 @@ const KNOWN_WIDGETS = [
   'train-lr-race',
   'train-before-after',
   'train-loss-mask',
+  'rag-bm25',
+  'rag-reader',
+  'rag-active-learning',
+  'assist-best-of-n',
 ];
 
 describe('widgetRegistry', () => {

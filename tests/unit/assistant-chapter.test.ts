@@ -1,0 +1,159 @@
+// The assistant chapter's arithmetic: the toy reward, best-of-n's choice, its distribution, the
+// expected reward of the chosen sample and its KL from the base, against values worked out by hand.
+import { describe, expect, test } from 'vitest';
+import exercises from '../../src/exercises/18-assistant';
+import { bestOfN, bestOfNDistribution, bestOfNKl, bestOfNKlLimit, expectedBestReward, heroOf, heroReward, midSentenceNames } from '../../src/chapters/assistant';
+
+describe('the toy reward', () => {
+  test('heroOf reads the name after "named" or "called"', () => {
+    expect(heroOf('Once upon a time, there was a girl named Lily. One day,')).toBe('Lily');
+    expect(heroOf('There once was a dog called Max.')).toBe('Max');
+    expect(heroOf('Once upon a time')).toBeNull();
+  });
+
+  test('mid-sentence capitalised words are names; sentence openers and "I" are not', () => {
+    expect(midSentenceNames('Lily went to the park with her friend Kurt. "I like it," said Kurt. The sun was out.')).toEqual(['Kurt', 'Kurt']);
+    expect(midSentenceNames('"Hello!" Tom said.')).toEqual([]);
+  });
+
+  test('+1 per mention of the hero, −1 per other name', () => {
+    expect(heroReward('Lily', ' Lily went to the park. Lily saw a dog.')).toBe(2);
+    expect(heroReward('Lily', ' Lily met her friend Ben. "Hi," said Ben.')).toBe(1 - 2);
+    expect(heroReward('Lily', ' she went home.')).toBe(0);
+  });
+});
+
+describe('best-of-n on fixed samples', () => {
+  const rewards = [0, 2, 1];
+
+  test('bestOfN: the first of the best among the first n', () => {
+    expect(bestOfN([1, 3, 3, 0], 1)).toBe(0);
+    expect(bestOfN([1, 3, 3, 0], 4)).toBe(1);
+  });
+
+  test('n = 1 is the base: each sample 1/3, expected reward 1, KL 0', () => {
+    for (const p of bestOfNDistribution(rewards, 1)) expect(p).toBeCloseTo(1 / 3, 12);
+    expect(expectedBestReward(rewards, 1)).toBeCloseTo(1, 12);
+    expect(bestOfNKl(rewards, 1)).toBeCloseTo(0, 12);
+  });
+
+  test('n = 2: the best of two draws is 2 with 5/9, 1 with 3/9, 0 with 1/9; E = 13/9; KL = (1/9) ln(1/3) + (5/9) ln(5/3) = 0.161724', () => {
+    const p = bestOfNDistribution(rewards, 2);
+    expect(p[1]).toBeCloseTo(5 / 9, 12);
+    expect(p[2]).toBeCloseTo(3 / 9, 12);
+    expect(p[0]).toBeCloseTo(1 / 9, 12);
+    expect(expectedBestReward(rewards, 2)).toBeCloseTo(13 / 9, 12);
+    expect(bestOfNKl(rewards, 2)).toBeCloseTo(0.161724, 6);
+    expect(bestOfNKl(rewards, 2)).toBeLessThan(bestOfNKlLimit(2)); // ln 2 − 1/2 = 0.193147
+    expect(bestOfNKlLimit(2)).toBeCloseTo(0.193147, 6);
+  });
+
+  test('ties share: rewards [1, 1, 0] with n = 2 give each 1 (1 − 1/9)/2 = 4/9', () => {
+    const p = bestOfNDistribution([1, 1, 0], 2);
+    expect(p[0]).toBeCloseTo(4 / 9, 12);
+    expect(p[1]).toBeCloseTo(4 / 9, 12);
+    expect(p[2]).toBeCloseTo(1 / 9, 12);
+  });
+
+  test('as n grows the choice tends to the best sample: KL tends to ln N, under the formula once n is large', () => {
+    expect(expectedBestReward(rewards, 200)).toBeCloseTo(2, 6);
+    expect(bestOfNKl(rewards, 200)).toBeCloseTo(Math.log(3), 6);
+    // many distinct samples: the exact KL approaches the formula from below
+    const many = Array.from({ length: 4000 }, (_, i) => i);
+    expect(bestOfNKl(many, 8)).toBeLessThan(bestOfNKlLimit(8));
+    expect(bestOfNKl(many, 8)).toBeGreaterThan(bestOfNKlLimit(8) - 0.01);
+    expect(() => bestOfNDistribution(rewards, 0)).toThrow('n must be a whole number of at least 1; received 0.');
+  });
+});
+
+describe('the exercises', () => {
+  test('kl-formula-n4: ln 4 − 3/4', () => {
+    const exercise = exercises.find((e) => e.id === 'kl-formula-n4')!;
+    if (exercise.kind !== 'numeric') throw new Error('numeric expected');
+    expect(Math.abs(bestOfNKlLimit(4) - exercise.answer)).toBeLessThanOrEqual(exercise.tolerance);
+  });
+
+  test('reward-saturates: with 12 distinct rewards, the best is chosen with 1 − (11/12)^n: 0.75 at 16, 0.996 at 64', () => {
+    const exercise = exercises.find((e) => e.id === 'reward-saturates')!;
+    if (exercise.kind !== 'choice') throw new Error('choice expected');
+    const rewards = Array.from({ length: 12 }, (_, i) => i);
+    expect(bestOfNDistribution(rewards, 16)[11]).toBeCloseTo(1 - (11 / 12) ** 16, 12);
+    expect(1 - (11 / 12) ** 16).toBeCloseTo(0.75, 2);
+    expect(bestOfNDistribution(rewards, 64)[11]).toBeCloseTo(0.996, 3);
+    // the expected reward barely moves between 16 and 64, and it only rises
+    const gain = expectedBestReward(rewards, 64) - expectedBestReward(rewards, 16);
+    expect(gain).toBeGreaterThan(0);
+    expect(gain / 11).toBeLessThan(0.03); // under 3% of the spread of the rewards
+    expect(expectedBestReward(rewards, 16)).toBeGreaterThan(10.5); // already near the best, 11
+    expect(exercise.answer).toBe(1);
+  });
+
+  test('no-move: n = 1 gives KL 0', () => {
+    const exercise = exercises.find((e) => e.id === 'no-move')!;
+    if (exercise.kind !== 'widget') throw new Error('widget expected');
+    expect(exercise.goal).toEqual({ n: 1 });
+    expect(bestOfNKl([3, -1, 0, 2, 2], 1)).toBeCloseTo(0, 12);
+  });
+});
+
+describe('the shipped model, as the chapter describes it', () => {
+  test('seed 1 at temperature 1: the hero Lily drifts into "Lola" at a sentence start, which the rule does not see: reward 0 (Lily twice, Lisa twice)', async () => {
+    const { useBackend } = await import('./helpers/backends');
+    const { loadChapterModel } = await import('./helpers/chapter-model');
+    const { generate } = await import('../../src/llama/generate');
+    await useBackend('wasm');
+    const { model, tokenizer } = loadChapterModel();
+    try {
+      const prompt = 'Once upon a time, there was a girl named Lily. One day,';
+      const { newIds } = await generate(model, tokenizer.encode(prompt, { bos: true }), { maxNewTokens: 40, temperature: 1, seed: 1 });
+      const text = tokenizer.decode(newIds);
+      expect(text).toContain('sand castle');
+      expect(text).toContain('Lola put the sand');
+      expect(heroOf(prompt)).toBe('Lily');
+      expect(midSentenceNames(text)).toContain('Lisa'); // the friend, brought in mid-sentence
+      expect(midSentenceNames(text)).not.toContain('Lola');
+      expect((text.match(/\bLily\b/g) ?? []).length).toBe(2);
+      expect(midSentenceNames(text).filter((name) => name === 'Lisa').length).toBe(2);
+      expect(heroReward('Lily', text)).toBe(0);
+    } finally {
+      model.dispose();
+    }
+  }, 60_000);
+});
+
+describe('the model-family table', () => {
+  test('every cell names its source; every column has its size, data and alignment', async () => {
+    const { FAMILY_COLUMNS, MODEL_FAMILIES } = await import('../../src/chapters/assistant');
+    for (const row of MODEL_FAMILIES) {
+      for (const cell of Object.values(row.cells)) {
+        expect(cell!.value.length).toBeGreaterThan(0);
+        expect(cell!.source).toMatch(/\d{4}|config\.json/); // a paper with its year, or a config file
+      }
+    }
+    for (const property of ['parameters', 'pretraining data', 'alignment']) {
+      const row = MODEL_FAMILIES.find((r) => r.property === property)!;
+      expect(Object.keys(row.cells).sort()).toEqual([...FAMILY_COLUMNS].sort());
+    }
+  });
+
+  test('the Llama 2 cells agree with the anatomy chapter\'s presets (the published configs)', async () => {
+    const { MODEL_FAMILIES } = await import('../../src/chapters/assistant');
+    const { PARAMETER_PRESETS } = await import('../../src/chapters/anatomy');
+    const cell = (property: string) => MODEL_FAMILIES.find((r) => r.property === property)!.cells['Llama 2-Chat']!.value;
+    const presets = ['llama-2-7b', 'llama-2-13b', 'llama-2-70b'].map((id) => PARAMETER_PRESETS.find((p) => p.id === id)!.config);
+    const shape = presets.map((c) => `${c.num_hidden_layers} × ${c.hidden_size}`).join(', ');
+    const heads = presets.map((c) => c.num_attention_heads).join(', ');
+    expect(cell('layers × hidden size, heads')).toBe(`${shape}; ${heads} heads (70B: ${presets[2].num_key_value_heads} key/value heads)`);
+    expect(cell('vocabulary')).toBe(`${presets[0].vocab_size.toLocaleString('en-US')} (SentencePiece BPE)`);
+  });
+
+  test('ChatGLM-6B: 4096 / 32 heads = 128 per head; the table prints the config\'s numbers', async () => {
+    const { MODEL_FAMILIES } = await import('../../src/chapters/assistant');
+    const config = { num_layers: 28, hidden_size: 4096, num_attention_heads: 32, max_sequence_length: 2048, vocab_size: 130528 }; // THUDM/chatglm-6b config.json
+    const cell = (property: string) => MODEL_FAMILIES.find((r) => r.property === property)!.cells['ChatGLM-6B']!.value;
+    expect(cell('layers × hidden size, heads')).toBe(`${config.num_layers} × ${config.hidden_size}, ${config.num_attention_heads} heads`);
+    expect(cell('context')).toBe(String(config.max_sequence_length));
+    expect(cell('vocabulary')).toBe(config.vocab_size.toLocaleString('en-US'));
+    expect(config.hidden_size / config.num_attention_heads).toBe(128);
+  });
+});
