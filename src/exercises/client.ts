@@ -14,6 +14,7 @@ import { checkChoice, checkNumeric, goalMet, goalProgress, parseNumber } from '.
 import { browserStorage, loadProgress, progressSummary, resetProgress, saveAnswer, type ChapterProgress, type ExerciseRecord } from './progress';
 import type { Exercise, WidgetExercise, WidgetSettings } from './types';
 import type { LiveWidget } from '../embed/liveWidget';
+import { embedHeight } from '../embed/embedHeights';
 
 /** How far ahead of the viewport a widget exercise starts, as in the chapter's loader. */
 const LOAD_AHEAD = '400px';
@@ -225,8 +226,13 @@ function widgetView(exercise: WidgetExercise, item: HTMLElement, save: (record: 
     save(record);
     view.show(record, true);
   };
+  // Until the figure starts (near the viewport), its place keeps about the room it will take (its
+  // embed page's measured height), so a heading below does not move when it does.
+  const reserved = embedHeight(exercise.widget);
+  if (reserved !== undefined) place.style.minHeight = `${reserved}px`;
   const begin = async () => {
     live = await startWidget(place, exercise.widget, `ex-${exercise.id}`, 'Your figure', start, check);
+    place.style.minHeight = '';
     if (live) showGoal(live.state);
   };
   const view: ExerciseView = {

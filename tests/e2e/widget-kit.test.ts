@@ -1,7 +1,7 @@
 // The widget kit against a hostile reader and a broken server: a model that cannot load keeps the
 // text alternative, says why and offers Retry; links and prompt boxes full of junk get a message,
 // never a page error. Embed pages keep it lean: one widget per page.
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -43,8 +43,8 @@ afterAll(async () => {
 
 /** The model directory as the server will serve it next: the shipped files with `changes` applied. */
 function serveModel(changes: Record<string, string | null>): void {
-  for (const file of readdirSync(modelDir)) rmSync(join(modelDir, file));
-  for (const file of readdirSync(SHIPPED_MODEL)) copyFileSync(join(SHIPPED_MODEL, file), join(modelDir, file));
+  for (const file of readdirSync(modelDir)) rmSync(join(modelDir, file), { recursive: true });
+  cpSync(SHIPPED_MODEL, modelDir, { recursive: true }); // the model's files and its adapters/ and runs/ folders
   for (const [file, content] of Object.entries(changes)) {
     if (content === null) rmSync(join(modelDir, file));
     else writeFileSync(join(modelDir, file), content);
