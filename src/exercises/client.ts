@@ -226,13 +226,16 @@ function widgetView(exercise: WidgetExercise, item: HTMLElement, save: (record: 
     save(record);
     view.show(record, true);
   };
-  // Until the figure starts (near the viewport), its place keeps about the room it will take (its
-  // embed page's measured height), so a heading below does not move when it does.
+  // The figure's place keeps, from the start, about the room the figure will take (its embed page's
+  // measured height), so the page below does not move when the figure starts near the viewport.
+  // It stays as a minimum: a figure that draws a little shorter must not pull the page up.
   const reserved = embedHeight(exercise.widget);
-  if (reserved !== undefined) place.style.minHeight = `${reserved}px`;
+  if (reserved !== undefined) {
+    place.style.minHeight = `${reserved}px`;
+    place.classList.add('exercise__run--reserved');
+  }
   const begin = async () => {
     live = await startWidget(place, exercise.widget, `ex-${exercise.id}`, 'Your figure', start, check);
-    place.style.minHeight = '';
     if (live) showGoal(live.state);
   };
   const view: ExerciseView = {
