@@ -2,7 +2,7 @@
 // `npm run train -- --finetune ...`, scripts/finetune.ts): they load, they reproduce the
 // evaluation losses their logs record (the validation splits regenerated in memory, as
 // data/manifest.json pins them), and the claims the training chapter makes about them hold.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type * as tf from '@tensorflow/tfjs';
@@ -143,7 +143,10 @@ describe('the chat SFT, as an adapter and as a full fine-tune', () => {
       const sample = log.samples[0];
       const { newIds } = await generate(model, shipped.tokenizer.encode(sample.prompt), { maxNewTokens: 40, temperature: 0, eosTokenId: shipped.tokenizer.eosId });
       expect(shipped.tokenizer.decode(newIds.filter((id) => id !== shipped.tokenizer.eosId))).toBe(sample.after);
-      expect((await scoreChatTest(model, log.chatTest!.maxNewTokens)).score).toEqual(log.chatTest!.after);
+      const { score, misses } = await scoreChatTest(model, log.chatTest!.maxNewTokens);
+      expect(score).toEqual(log.chatTest!.after);
+      // the one miss the chapter quotes: the story the adapter also misses, one name twice
+      expect(misses).toEqual(['This story is about Benny and Benny.']);
     } finally {
       model.dispose();
     }
@@ -253,7 +256,25 @@ describe('what the chapter says about them', () => {
       `| held-out chat answers, loss | ${two(lora.evalBefore.chat)} → ${two(lora.evalAfter.chat)} | ${two(full.evalBefore.chat)} → ${two(full.evalAfter.chat)} |`,
       `| held-out stories, loss | ${two(lora.evalBefore.stories)} → ${two(lora.evalAfter.stories)} | ${two(full.evalBefore.stories)} → ${two(full.evalAfter.stories)} |`,
       `| test replies right | ${right(lora)} of ${lora.chatTest!.pairs} | ${right(full)} of ${full.chatTest!.pairs} |`,
+      `| shipped file | ${mb(statSync(join(ADAPTERS, 'chat-sft-lora', 'adapter_model.safetensors')).size)} MB (float32 adapter) | ${mb(statSync(join(RUNS, 'chat-sft-full', 'model.safetensors')).size)} MB (float16 model) |`,
     ];
+    expect(lora.options.peakLearningRate).toBe(3e-3);
+    expect(full.options.peakLearningRate).toBe(3e-4);
+    expect(chapter).toContain('| peak learning rate | $3 \\cdot 10^{-3}$ | $3 \\cdot 10^{-4}$ |');
     for (const row of rows) expect(chapter).toContain(row);
+    // the prose under the table
+    expect(chapter).toContain(`Its chat loss ended at\n${two(full.evalAfter.chat)} against the adapter's ${two(lora.evalAfter.chat)}; it answered ${right(full)} of the 30 test prompts`);
+    expect(chapter).toContain(`the\nstories' loss rose to ${two(full.evalAfter.stories)}, against the adapter's ${two(lora.evalAfter.stories)}.`);
+    expect(full.evalAfter.chat).toBeLessThan(lora.evalAfter.chat);
+    expect(full.evalAfter.stories).toBeLessThan(lora.evalAfter.stories);
+    expect(chapter).toContain(`"${full.samples[4].after.trim()}"`);
+    // "about an eighth of the optimizer state and a file a quarter the size"
+    expect(lora.trainableParameters / full.trainableParameters).toBeCloseTo(1 / 8, 2);
+    const fileRatio = statSync(join(ADAPTERS, 'chat-sft-lora', 'adapter_model.safetensors')).size / statSync(join(RUNS, 'chat-sft-full', 'model.safetensors')).size;
+    expect(fileRatio).toBeCloseTo(1 / 4, 1);
+    expect(chapter).toContain(`- Full: chat loss ${two(full.evalAfter.chat)} (adapter ${two(lora.evalAfter.chat)}), stories ${two(full.evalAfter.stories)} (adapter ${two(lora.evalAfter.stories)})`);
+    // the slide
+    expect(chapter).toContain(`- ${full.trainableParameters.toLocaleString('en-US')} values trained against ${lora.trainableParameters.toLocaleString('en-US')}`);
+    expect(chapter).toContain(`- AdamW state: ${mb(optimizerStateBytes(full.trainableParameters))} MB against ${mb(optimizerStateBytes(lora.trainableParameters))} MB`);
   });
 });
