@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type * as tf from '@tensorflow/tfjs';
 import { generateSet } from '../../scripts/corpus';
-import { CHAT_TEST_PAIRS, optimizerStateBytes, type FinetuneLog } from '../../scripts/finetune';
+import { CHAT_TEST_PAIRS, finetuneCardSection, optimizerStateBytes, type FinetuneLog } from '../../scripts/finetune';
 import { chatKind, chatReplyCorrect, examplesFromRecords, type ChatKind, type EvalSet } from '../../scripts/finetuneData';
 import { loadModel } from '../../scripts/load-model';
 import { SHIPPED_FINETUNES } from '../../src/chapters/training';
@@ -118,6 +118,15 @@ async function scoreChatTest(model: LlamaModel, maxNewTokens: number): Promise<{
 }
 
 describe('the chat SFT, as an adapter and as a full fine-tune', () => {
+  test('the model card lists every shipped fine-tune from its log, and compares the two chat fine-tunes', () => {
+    const card = readFileSync(join(SHIPPED_MODEL_DIR, 'README.md'), 'utf8');
+    const section = finetuneCardSection(SHIPPED_MODEL_DIR);
+    expect(card.endsWith(section)).toBe(true);
+    for (const folder of ['adapters/chat-sft-lora', 'adapters/notes-lora', 'runs/chat-sft-full']) expect(section).toContain(`### ${folder}\n`);
+    expect(section).toContain('| chat test replies right after | 28/30 | 29/30 |');
+    expect(section).toContain('| AdamW state (bytes) | 1,196,032 | 9,460,736 |');
+  });
+
   test('the SFT adapter answers the chat test pairs as its log says', async () => {
     const log = readLog('chat-sft-lora');
     const adapter = loadAdapter(shipped.model.config, adapterFiles('chat-sft-lora'));
@@ -267,6 +276,7 @@ describe('what the chapter says about them', () => {
     expect(chapter).toContain(`the\nstories' loss rose to ${two(full.evalAfter.stories)}, against the adapter's ${two(lora.evalAfter.stories)}.`);
     expect(full.evalAfter.chat).toBeLessThan(lora.evalAfter.chat);
     expect(full.evalAfter.stories).toBeLessThan(lora.evalAfter.stories);
+    expect(chapter).toContain('our full fine-tune on the same chat pairs forgot less');
     expect(chapter).toContain(`"${full.samples[4].after.trim()}"`);
     // "about an eighth of the optimizer state and a file a quarter the size"
     expect(lora.trainableParameters / full.trainableParameters).toBeCloseTo(1 / 8, 2);
