@@ -32,7 +32,7 @@ export const MODEL_LABELS: Record<ModelChoice, string> = {
   sft: 'SFT adapter',
 };
 /** The table's last row: the same SFT with every weight trained (its weights are not a choice here). */
-export const FULL_FINETUNE_LABEL = 'full fine-tune, chat (for comparison)';
+export const FULL_FINETUNE_LABEL = 'full fine-tune (chat)';
 const ADAPTER_OF: Record<ModelChoice, AdapterName | null> = { base: null, notes: 'notes-lora', sft: 'chat-sft-lora' };
 
 export const PRESETS = [

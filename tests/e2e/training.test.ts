@@ -73,7 +73,7 @@ test('before and after: each model writes what the engine writes with the same a
   );
   const tableRows = await page.locator(`${BEFORE_AFTER} table tbody tr`).evaluateAll((trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent ?? '')));
   expect(tableRows.map((row) => row.slice(1))).toEqual(logs.map((log) => ['stories', 'notes', 'chat'].map((set) => `${log.evalBefore[set].toFixed(2)} → ${log.evalAfter[set].toFixed(2)}`)));
-  expect(tableRows.map((row) => row[0])).toEqual(['notes adapter', 'SFT adapter', 'full fine-tune, chat (for comparison)']);
+  expect(tableRows.map((row) => row[0])).toEqual(['notes adapter', 'SFT adapter', 'full fine-tune (chat)']);
 
   await page.locator(BEFORE_AFTER).getByRole('radio', { name: 'shipped model' }).check();
   expect(await settled(page, BEFORE_AFTER)).toEqual({ status: 'ready', message: '' });

@@ -212,7 +212,8 @@ describe('what the chapter says about them', () => {
     const notesRise = notes.evalAfter.stories - notes.evalBefore.stories;
     expect(rise).toBeLessThan(notesRise);
     expect(rise).toBeGreaterThan((2 / 3) * notesRise);
-    expect(chapter).toContain(`"${log.samples[4].after.trim()}"`);
+    expect(log.samples[4].prompt).toBe('Once upon a time');
+    expect(chapter).toContain(`"Once upon a time${log.samples[4].after.trim()}"`);
     expect(chapter).toContain('"about Louis and\n  Louis"');
     expect(chapter).toContain('"next to an orange on the even better."');
     // the form: every chat reply after SFT stops (</s>) within 20 tokens; before, every one runs to the 40-token limit
@@ -277,7 +278,7 @@ describe('what the chapter says about them', () => {
     expect(full.evalAfter.chat).toBeLessThan(lora.evalAfter.chat);
     expect(full.evalAfter.stories).toBeLessThan(lora.evalAfter.stories);
     expect(chapter).toContain('our full fine-tune on the same chat pairs forgot less');
-    expect(chapter).toContain(`"${full.samples[4].after.trim()}"`);
+    expect(chapter).toContain(`"Once upon a time${full.samples[4].after.trim()}"`);
     // "about an eighth of the optimizer state and a file a quarter the size"
     expect(lora.trainableParameters / full.trainableParameters).toBeCloseTo(1 / 8, 2);
     const fileRatio = statSync(join(ADAPTERS, 'chat-sft-lora', 'adapter_model.safetensors')).size / statSync(join(RUNS, 'chat-sft-full', 'model.safetensors')).size;
