@@ -3,8 +3,9 @@
  * the training and LoRA chapters show:
  *
  *   npm run train -- --finetune notes --lora 8,16,q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj
- *   npm run train -- --finetune chat  --lora 8,16,...        SFT: the prompt is masked out of the loss
+ *   npm run train -- --finetune chat  --lora 16,32,...       SFT: the prompt is masked out of the loss
  *   npm run train -- --finetune chat                          a full fine-tune (every weight trains)
+ *   (the exact commands of the shipped fine-tunes are in their training-log.json and the model card)
  *   options: --name NAME --steps N --lr X --warmup N --batch N --seq N --seed N --eval-every N
  *            --eval-rows N --clip X --weight-decay X --log-every N
  *
