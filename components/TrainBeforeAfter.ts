@@ -1,13 +1,14 @@
 // Before and after fine-tuning: the same prompt to the shipped model, to it with the notes
 // adapter (post-pretraining on weather and cooking notes) and with the SFT adapter (chat pairs,
 // prompt masked out of the loss); greedy replies, switched live. Under them, each adapter's
-// held-out losses before and after, from its training log.
+// held-out losses before and after, from its training log, and those of the full fine-tune on
+// the same chat pairs.
 import './trainWidgets.css';
 import { promptIds } from './promptTokens';
 import { choice, text, type StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { element, fillTable, formatNumber, loadModel, promptForm, radioGroup, reportFailure, tableScroller } from './modelWidgetParts';
-import { adapterLog, ensureAdapterSession, type AdapterName, type ShippedFinetuneLog } from './trainParts';
+import { adapterLog, ensureAdapterSession, fullFinetuneLog, type AdapterName, type ShippedFinetuneLog } from './trainParts';
 
 export const needsShippedModel = 'its adapters were trained for the shipped model';
 
@@ -30,6 +31,8 @@ export const MODEL_LABELS: Record<ModelChoice, string> = {
   notes: 'notes adapter',
   sft: 'SFT adapter',
 };
+/** The table's last row: the same SFT with every weight trained (its weights are not a choice here). */
+export const FULL_FINETUNE_LABEL = 'full fine-tune (chat)';
 const ADAPTER_OF: Record<ModelChoice, AdapterName | null> = { base: null, notes: 'notes-lora', sft: 'chat-sft-lora' };
 
 export const PRESETS = [
@@ -78,7 +81,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   const outputs = element('div', 'train-outputs');
   outputs.setAttribute('aria-live', 'polite');
   const table = element('table', 'mw-table');
-  el.append(form, presets, fieldset, outputs, tableScroller(table, 'Held-out losses of the adapters (scrolls sideways)'));
+  el.append(form, presets, fieldset, outputs, tableScroller(table, 'Held-out losses of the fine-tunes (scrolls sideways)'));
 
   let runtime: Awaited<ReturnType<typeof loadModel>>['runtime'];
   let model: Awaited<ReturnType<typeof loadModel>>['model'];
@@ -136,14 +139,15 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   }
 
   try {
-    const [notes, sft] = await Promise.all([adapterLog('notes-lora', ctx.signal), adapterLog('chat-sft-lora', ctx.signal)]);
+    const [notes, sft, full] = await Promise.all([adapterLog('notes-lora', ctx.signal), adapterLog('chat-sft-lora', ctx.signal), fullFinetuneLog(ctx.signal)]);
     const row = (label: string, log: ShippedFinetuneLog) => [
       label,
       ...(['stories', 'notes', 'chat'] as const).map((set) => `${formatNumber(log.evalBefore[set], 2)} → ${formatNumber(log.evalAfter[set], 2)}`),
     ];
-    fillTable(table, 'Held-out loss before → after each fine-tune (nats per counted token, from the training logs)', ['adapter', 'stories', 'notes', 'chat (answers only)'], [
+    fillTable(table, 'Held-out loss before → after each fine-tune (nats per counted token, from the training logs)', ['fine-tune', 'stories', 'notes', 'chat (answers only)'], [
       row(MODEL_LABELS.notes, notes),
       row(MODEL_LABELS.sft, sft),
+      row(FULL_FINETUNE_LABEL, full),
     ]);
   } catch (error) {
     reportFailure(ctx, error, 'The training logs could not load');

@@ -1,7 +1,7 @@
 // Pieces the training chapter's widgets share: the shipped fine-tunes' files and logs, and a
 // forked session with a shipped LoRA adapter loaded (frozen), made once per page and model.
 import type { RuntimeClient } from '../src/runtime/client';
-import { ADAPTERS_PATH } from '../src/chapters/training';
+import { ADAPTERS_PATH, RUNS_PATH } from '../src/chapters/training';
 
 const BASE = import.meta.env?.BASE_URL ?? '/';
 
@@ -27,6 +27,11 @@ export interface ShippedFinetuneLog {
 
 export function adapterLog(name: AdapterName, signal?: AbortSignal): Promise<ShippedFinetuneLog> {
   return fetchJson<ShippedFinetuneLog>(`${ADAPTERS_PATH}/${name}/training-log.json`, signal);
+}
+
+/** The log of the full fine-tune on the chat pairs (every weight trained), to compare with the SFT adapter. */
+export function fullFinetuneLog(signal?: AbortSignal): Promise<ShippedFinetuneLog> {
+  return fetchJson<ShippedFinetuneLog>(`${RUNS_PATH}/chat-sft-full/training-log.json`, signal);
 }
 
 /** Session name of a shipped adapter in the page's worker. */

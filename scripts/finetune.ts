@@ -3,8 +3,9 @@
  * the training and LoRA chapters show:
  *
  *   npm run train -- --finetune notes --lora 8,16,q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj
- *   npm run train -- --finetune chat  --lora 8,16,...        SFT: the prompt is masked out of the loss
+ *   npm run train -- --finetune chat  --lora 16,32,...       SFT: the prompt is masked out of the loss
  *   npm run train -- --finetune chat                          a full fine-tune (every weight trains)
+ *   (the exact commands of the shipped fine-tunes are in their training-log.json and the model card)
  *   options: --name NAME --steps N --lr X --warmup N --batch N --seq N --seed N --eval-every N
  *            --eval-rows N --clip X --weight-decay X --log-every N
  *
@@ -315,6 +316,11 @@ export function parseFinetuneArgs(argv: string[]): FinetuneOptions {
 
 const CARD_HEADING = '## Fine-tunes';
 
+/** Bytes of AdamW's state for `trained` values: a first and a second moment, F32 each (src/llama/train.ts). */
+export function optimizerStateBytes(trained: number): number {
+  return trained * 2 * 4;
+}
+
 function formatLosses(log: FinetuneLog): string {
   return FINETUNE_EVAL_SETS.map((set) => `${set} ${log.evalBefore[set].toFixed(3)} → ${log.evalAfter[set].toFixed(3)}`).join(', ');
 }
@@ -352,6 +358,7 @@ export function finetuneCardSection(dir = MODEL_DIR): string {
       ['data', o.data === 'chat' ? 'chat pairs (SFT: prompt masked)' : 'notes (every token counted)'],
       ['what trains', `${what}: ${log.trainableParameters.toLocaleString('en-US')} of ${log.baseParameters.toLocaleString('en-US')} parameters`],
       ['steps', `${o.steps} × ${o.batchSize} rows × ${o.seqLength} tokens, AdamW (weight decay ${o.weightDecay}), peak learning rate ${o.peakLearningRate}, ${o.warmupSteps} warmup steps, cosine to ${o.finalFraction} of peak, clipping ${o.maxGradNorm}`],
+      ['AdamW state', `${optimizerStateBytes(log.trainableParameters).toLocaleString('en-US')} bytes (m and v, F32, for each trained value)`],
       ['held-out loss before → after', formatLosses(log)],
       ['wall time', `${(log.wallSeconds / 60).toFixed(1)} min (${log.machine.note})`],
     ];
@@ -363,7 +370,29 @@ export function finetuneCardSection(dir = MODEL_DIR): string {
     parts.push(`Greedy samples, before → after:\n\n${log.samples.map((s) => `- \`${s.prompt}\`: “${s.before.trim()}” → “${s.after.trim()}”`).join('\n')}\n`);
     parts.push(`Reproduce: \`${log.command}\`\n`);
   }
+  const lora = logs.find((l) => l.folder === 'adapters/chat-sft-lora');
+  const full = logs.find((l) => l.folder === 'runs/chat-sft-full');
+  if (lora && full) parts.push(compareSection(lora.log, full.log));
   return '\n' + parts.join('\n');
+}
+
+function chatRight(score: Record<ChatKind, [number, number]>): string {
+  const kinds = Object.keys(score) as ChatKind[];
+  return `${kinds.reduce((sum, kind) => sum + score[kind][0], 0)}/${kinds.reduce((sum, kind) => sum + score[kind][1], 0)}`;
+}
+
+/** The chat SFT done two ways, side by side: the adapter and the full fine-tune. */
+function compareSection(lora: FinetuneLog, full: FinetuneLog): string {
+  const rows: [string, string, string][] = [
+    ['trained values', lora.trainableParameters.toLocaleString('en-US'), full.trainableParameters.toLocaleString('en-US')],
+    ['AdamW state (bytes)', optimizerStateBytes(lora.trainableParameters).toLocaleString('en-US'), optimizerStateBytes(full.trainableParameters).toLocaleString('en-US')],
+    ['peak learning rate', String(lora.options.peakLearningRate), String(full.options.peakLearningRate)],
+    ['steps', String(lora.options.steps), String(full.options.steps)],
+    ['held-out chat loss after', lora.evalAfter.chat.toFixed(3), full.evalAfter.chat.toFixed(3)],
+    ['held-out stories loss after (before: ' + lora.evalBefore.stories.toFixed(3) + ')', lora.evalAfter.stories.toFixed(3), full.evalAfter.stories.toFixed(3)],
+    ['chat test replies right after', lora.chatTest ? chatRight(lora.chatTest.after) : '-', full.chatTest ? chatRight(full.chatTest.after) : '-'],
+  ];
+  return `### Chat SFT: adapter against full fine-tune\n\nThe same chat data, steps and batches (seed ${lora.options.seed}); only what trains and the learning rate differ.\n\n| | adapters/chat-sft-lora | runs/chat-sft-full |\n|---|---|---|\n${rows.map((r) => `| ${r.join(' | ')} |`).join('\n')}\n`;
 }
 
 /** Rewrites the model card's Fine-tunes section (everything from its heading on) from the logs. */

@@ -189,6 +189,7 @@ export const RUNS_PATH = 'models/glass-llama/runs';
 export const SHIPPED_FINETUNES = [
   { name: 'notes-lora', kind: 'lora', data: 'notes', label: 'notes adapter (post-pretraining)' },
   { name: 'chat-sft-lora', kind: 'lora', data: 'chat', label: 'SFT adapter (chat)' },
+  { name: 'chat-sft-full', kind: 'full', data: 'chat', label: 'full fine-tune (chat)' },
 ] as const;
 
 // ----------------------------------------------------------------------------- the study notes' logs

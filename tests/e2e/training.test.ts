@@ -67,6 +67,13 @@ test('before and after: each model writes what the engine writes with the same a
   const expected = engine.tokenizer.decode(sft.newIds.filter((id) => id !== engine.tokenizer.eosId));
   const reply = await page.locator(`${BEFORE_AFTER} .train-output[data-model="sft"]`).textContent();
   expect(reply!.replace(/^SFT adapter \(selected\)/, '').trim()).toBe(expected.trim());
+  // the table: each fine-tune's held-out losses before → after, as its training log has them
+  const logs = ['adapters/notes-lora', 'adapters/chat-sft-lora', 'runs/chat-sft-full'].map(
+    (folder) => JSON.parse(readFileSync(`public/models/glass-llama/${folder}/training-log.json`, 'utf8')) as { evalBefore: Record<string, number>; evalAfter: Record<string, number> },
+  );
+  const tableRows = await page.locator(`${BEFORE_AFTER} table tbody tr`).evaluateAll((trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent ?? '')));
+  expect(tableRows.map((row) => row.slice(1))).toEqual(logs.map((log) => ['stories', 'notes', 'chat'].map((set) => `${log.evalBefore[set].toFixed(2)} → ${log.evalAfter[set].toFixed(2)}`)));
+  expect(tableRows.map((row) => row[0])).toEqual(['notes adapter', 'SFT adapter', 'full fine-tune (chat)']);
 
   await page.locator(BEFORE_AFTER).getByRole('radio', { name: 'shipped model' }).check();
   expect(await settled(page, BEFORE_AFTER)).toEqual({ status: 'ready', message: '' });
