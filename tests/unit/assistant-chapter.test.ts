@@ -147,6 +147,16 @@ describe('the model-family table', () => {
     expect(cell('vocabulary')).toBe(`${presets[0].vocab_size.toLocaleString('en-US')} (SentencePiece BPE)`);
   });
 
+  test('LaMDA: section 3 gives the largest model\'s shape and its vocabulary; only the context length stays unstated', async () => {
+    const { MODEL_FAMILIES } = await import('../../src/chapters/assistant');
+    const lamda = MODEL_FAMILIES.filter((r) => r.cells.LaMDA).map((r) => r.property);
+    expect(lamda).toEqual(['parameters', 'pretraining data', 'layers × hidden size, heads', 'vocabulary', 'normalisation, activation, positions', 'alignment']);
+    const cell = (property: string) => MODEL_FAMILIES.find((r) => r.property === property)!.cells.LaMDA!;
+    expect(cell('layers × hidden size, heads').value).toBe('64 × 8192, 128 heads (137B)');
+    expect(cell('vocabulary').value).toBe('32K (SentencePiece)');
+    expect(cell('vocabulary').source).toMatch(/LaMDA.*2022, section 3$/);
+  });
+
   test('ChatGLM-6B: 4096 / 32 heads = 128 per head; the table prints the config\'s numbers', async () => {
     const { MODEL_FAMILIES } = await import('../../src/chapters/assistant');
     const config = { num_layers: 28, hidden_size: 4096, num_attention_heads: 32, max_sequence_length: 2048, vocab_size: 130528 }; // THUDM/chatglm-6b config.json
