@@ -82,6 +82,69 @@ export function bestOfNKlLimit(n: number): number {
   return Math.log(n) - (n - 1) / n;
 }
 
+/**
+ * The distribution of the chosen sample's reward under best-of-n: each distinct reward value of
+ * the N samples (lowest first) and the probability that the best of n draws has it,
+ * (count at most r / N)^n − (count below r / N)^n.
+ */
+export function bestOfNRewardDistribution(rewards: readonly number[], n: number): { reward: number; probability: number }[] {
+  const p = bestOfNDistribution(rewards, n);
+  const values = [...new Set(rewards)].sort((a, b) => a - b);
+  return values.map((reward) => ({ reward, probability: rewards.reduce((sum, r, i) => (r === reward ? sum + p[i] : sum), 0) }));
+}
+
+/** The values of n whose reward distributions the best-of-n widget tabulates. */
+export const DISTRIBUTION_NS = [1, 4, 16, 64] as const;
+
+// ----------------------------------------------------------------------------- replies and DPO
+
+/**
+ * The log-probability of each counted token of prompt + reply: losses[t] = −ln p(ids[t + 1] | ids[..t])
+ * (the runtime's `loss` op), and token i is a reply token when lossMask[i] = 1 (sftExample's mask:
+ * the reply and </s>). Their sum is ln π(y | x).
+ */
+export function replyLogProbs(losses: readonly number[], lossMask: readonly number[]): number[] {
+  if (lossMask.length !== losses.length + 1) throw new Error(`replyLogProbs: ${losses.length} losses need ${losses.length + 1} mask values, received ${lossMask.length}`);
+  const logProbs: number[] = [];
+  for (let i = 1; i < lossMask.length; i++) if (lossMask[i] === 1) logProbs.push(-losses[i - 1]);
+  return logProbs;
+}
+
+/** ln σ(x), without overflow for large |x|. */
+export function logSigmoid(x: number): number {
+  return x < 0 ? x - Math.log1p(Math.exp(x)) : -Math.log1p(Math.exp(-x));
+}
+
+/** ln π(y | x) of one reply under the policy (the SFT model) and under the frozen reference (the base). */
+export interface ReplyLogProbs {
+  policy: number;
+  reference: number;
+}
+
+/** DPO's implicit reward of a reply: β ln(π(y | x) / π_ref(y | x)) (Rafailov et al. 2023, section 4). */
+export function dpoImplicitReward(beta: number, reply: ReplyLogProbs): number {
+  return beta * (reply.policy - reply.reference);
+}
+
+/**
+ * DPO's loss for one preference pair (Rafailov et al. 2023, equation 7):
+ * −ln σ(β ln(π(y_w)/π_ref(y_w)) − β ln(π(y_l)/π_ref(y_l))). Also the margin of implicit rewards and
+ * the weight σ(−margin) the pair gets in the gradient (section 4, "What does the DPO update do?"):
+ * near 1 when the implicit reward ranks the pair wrongly, near 0 when it already ranks it right.
+ */
+export function dpoLoss(beta: number, chosen: ReplyLogProbs, rejected: ReplyLogProbs): { chosenReward: number; rejectedReward: number; margin: number; loss: number; gradientWeight: number } {
+  if (!(beta > 0)) throw new Error(`β must be positive; received ${beta}.`);
+  const chosenReward = dpoImplicitReward(beta, chosen);
+  const rejectedReward = dpoImplicitReward(beta, rejected);
+  const margin = chosenReward - rejectedReward;
+  return { chosenReward, rejectedReward, margin, loss: -logSigmoid(margin), gradientWeight: Math.exp(logSigmoid(-margin)) };
+}
+
+/** The chat format of the SFT data (the chat set of scripts/corpus): the instruction between [INST] and [/INST]. */
+export function chatPrompt(instruction: string): string {
+  return `[INST] ${instruction.trim()} [/INST]`;
+}
+
 /** One cell of the model-family table: the value as the chapter prints it, and where it was read. */
 export interface SourcedFact {
   value: string;

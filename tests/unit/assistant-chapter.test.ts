@@ -2,7 +2,22 @@
 // expected reward of the chosen sample and its KL from the base, against values worked out by hand.
 import { describe, expect, test } from 'vitest';
 import exercises from '../../src/exercises/18-assistant';
-import { bestOfN, bestOfNDistribution, bestOfNKl, bestOfNKlLimit, expectedBestReward, heroOf, heroReward, midSentenceNames } from '../../src/chapters/assistant';
+import {
+  bestOfN,
+  bestOfNDistribution,
+  bestOfNKl,
+  bestOfNKlLimit,
+  bestOfNRewardDistribution,
+  chatPrompt,
+  dpoImplicitReward,
+  dpoLoss,
+  expectedBestReward,
+  heroOf,
+  heroReward,
+  logSigmoid,
+  midSentenceNames,
+  replyLogProbs,
+} from '../../src/chapters/assistant';
 
 describe('the toy reward', () => {
   test('heroOf reads the name after "named" or "called"', () => {
@@ -66,6 +81,63 @@ describe('best-of-n on fixed samples', () => {
   });
 });
 
+describe('the reward of the chosen sample as n grows', () => {
+  test('rewards [0, 2, 1, 2]: n = 1 gives 1/4, 1/4, 1/2; n = 2 gives the best (2) with 1 − (2/4)^2 = 3/4', () => {
+    const rewards = [0, 2, 1, 2];
+    expect(bestOfNRewardDistribution(rewards, 1).map((d) => d.reward)).toEqual([0, 1, 2]);
+    const one = bestOfNRewardDistribution(rewards, 1).map((d) => d.probability);
+    [0.25, 0.25, 0.5].forEach((p, i) => expect(one[i]).toBeCloseTo(p, 12));
+    // best of 2: reward 0 needs both draws to be sample 0 (1/16); at most 1 is (2/4)^2 = 1/4, so 1 has 3/16
+    const two = bestOfNRewardDistribution(rewards, 2).map((d) => d.probability);
+    [1 / 16, 3 / 16, 3 / 4].forEach((p, i) => expect(two[i]).toBeCloseTo(p, 12));
+    // the probabilities sum to 1 and their mean is expectedBestReward
+    const sixteen = bestOfNRewardDistribution(rewards, 16);
+    expect(sixteen.reduce((sum, d) => sum + d.probability, 0)).toBeCloseTo(1, 12);
+    expect(sixteen.reduce((sum, d) => sum + d.probability * d.reward, 0)).toBeCloseTo(expectedBestReward(rewards, 16), 12);
+    expect(sixteen[2].probability).toBeCloseTo(1 - 0.5 ** 16, 12);
+  });
+});
+
+describe('replies and DPO', () => {
+  test('replyLogProbs: minus the losses of the counted targets (losses[i − 1] for mask[i] = 1)', () => {
+    // ids: <s> p p r r </s>; losses predict ids[1..5]
+    expect(replyLogProbs([0.5, 1, 2, 3, 4], [0, 0, 0, 1, 1, 1])).toEqual([-2, -3, -4]);
+    expect(() => replyLogProbs([1, 2], [0, 1])).toThrow('replyLogProbs: 2 losses need 3 mask values, received 2');
+  });
+
+  test('logSigmoid: ln σ(x) in float64, and no overflow at ±800', () => {
+    expect(logSigmoid(0)).toBeCloseTo(Math.log(0.5), 14);
+    expect(logSigmoid(2)).toBeCloseTo(Math.log(1 / (1 + Math.exp(-2))), 14);
+    expect(logSigmoid(-800)).toBe(-800);
+    expect(logSigmoid(800)).toBeCloseTo(0, 14);
+  });
+
+  test('β = 0.1, chosen ln π = −10 vs ln π_ref = −12, rejected −15 vs −14: rewards 0.2 and −0.1, margin 0.3, loss ln(1 + e^−0.3) = 0.554355, weight σ(−0.3) = 0.425557', () => {
+    const chosen = { policy: -10, reference: -12 };
+    const rejected = { policy: -15, reference: -14 };
+    expect(dpoImplicitReward(0.1, chosen)).toBeCloseTo(0.2, 12);
+    const result = dpoLoss(0.1, chosen, rejected);
+    expect(result.chosenReward).toBeCloseTo(0.2, 12);
+    expect(result.rejectedReward).toBeCloseTo(-0.1, 12);
+    expect(result.margin).toBeCloseTo(0.3, 12);
+    expect(result.loss).toBeCloseTo(0.554355244468527, 12);
+    expect(result.gradientWeight).toBeCloseTo(0.425557483188341, 12);
+  });
+
+  test('a pair the policy ranks the wrong way: β = 0.5, margin 0.5 (−2 − 1) = −1.5, loss 1.701413, weight σ(1.5) = 0.817574; equal replies give ln 2', () => {
+    const result = dpoLoss(0.5, { policy: -20, reference: -18 }, { policy: -9, reference: -10 });
+    expect(result.margin).toBeCloseTo(-1.5, 12);
+    expect(result.loss).toBeCloseTo(1.7014132779827524, 12);
+    expect(result.gradientWeight).toBeCloseTo(0.8175744761936437, 12);
+    expect(dpoLoss(0.3, { policy: -5, reference: -6 }, { policy: -5, reference: -6 }).loss).toBeCloseTo(Math.LN2, 14);
+    expect(() => dpoLoss(0, { policy: 0, reference: 0 }, { policy: 0, reference: 0 })).toThrow('β must be positive; received 0.');
+  });
+
+  test('chatPrompt: the chat set\'s format', () => {
+    expect(chatPrompt('  What sound does a cow make? ')).toBe('[INST] What sound does a cow make? [/INST]');
+  });
+});
+
 describe('the exercises', () => {
   test('kl-formula-n4: ln 4 − 3/4', () => {
     const exercise = exercises.find((e) => e.id === 'kl-formula-n4')!;
@@ -86,6 +158,23 @@ describe('the exercises', () => {
     expect(gain / 11).toBeLessThan(0.03); // under 3% of the spread of the rewards
     expect(expectedBestReward(rewards, 16)).toBeGreaterThan(10.5); // already near the best, 11
     expect(exercise.answer).toBe(1);
+  });
+
+  test('dpo-loss-by-hand: −ln σ(0.1 · ((−10 + 12) − (−15 + 14))) = 0.5544', () => {
+    const exercise = exercises.find((e) => e.id === 'dpo-loss-by-hand')!;
+    if (exercise.kind !== 'numeric') throw new Error('numeric expected');
+    const { loss } = dpoLoss(0.1, { policy: -10, reference: -12 }, { policy: -15, reference: -14 });
+    expect(Math.abs(loss - exercise.answer)).toBeLessThanOrEqual(exercise.tolerance);
+    expect(Math.abs(0.5 - exercise.answer)).toBeGreaterThan(exercise.tolerance);
+  });
+
+  test('dpo-same-reply: the goal makes the rejected reply the widget\'s default chosen one, and equal replies give ln 2', async () => {
+    const exercise = exercises.find((e) => e.id === 'dpo-same-reply')!;
+    if (exercise.kind !== 'widget') throw new Error('widget expected');
+    const { schema } = await import('../../components/AssistDpo');
+    expect(exercise.goal).toEqual({ rejected: schema.chosen.default });
+    expect(exercise.start).toEqual({ rejected: schema.rejected.default });
+    for (const beta of [0.05, 0.5, 1]) expect(dpoLoss(beta, { policy: -7, reference: -60 }, { policy: -7, reference: -60 }).loss).toBeCloseTo(Math.LN2, 14);
   });
 
   test('no-move: n = 1 gives KL 0', () => {
