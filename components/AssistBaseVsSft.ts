@@ -34,6 +34,9 @@ export async function logProbsUnderBoth(runtime: RuntimeClient, sftSession: stri
   return { base: replyLogProbs(base.losses[0], lossMask), sft: replyLogProbs(sft.losses[0], lossMask) };
 }
 
+/** A token is marked when SFT raised its ln p by more than this many nats. */
+const RAISED = 2;
+
 const sum = (values: readonly number[]) => values.reduce((total, v) => total + v, 0);
 
 export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise<void> {
@@ -45,7 +48,8 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   const readout = element('p', 'mw-readout');
   readout.setAttribute('aria-live', 'polite');
   const columns = element('div', 'assist-columns');
-  el.append(form, shown, readout, columns);
+  const key = element('p', 'mw-readout', `Under each token: ln p under the base / with SFT. Outlined: tokens SFT made more than ${RAISED} nats likelier.`);
+  el.append(form, shown, readout, key, columns);
 
   let runtime: RuntimeClient;
   let model: Awaited<ReturnType<typeof loadModel>>['model'];
@@ -103,16 +107,30 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
           const totals = element('p', 'mw-readout');
           totals.textContent =
             `ln p of this reply (${reply.newIds.length} tokens): ${formatNumber(sum(reply.base), 2)} under the base, ${formatNumber(sum(reply.sft), 2)} with SFT ` +
-            `(${formatNumber(sum(reply.sft) / reply.newIds.length, 2)} vs ${formatNumber(sum(reply.base) / reply.newIds.length, 2)} per token).`;
+            `(per token: ${formatNumber(sum(reply.base) / reply.newIds.length, 2)} and ${formatNumber(sum(reply.sft) / reply.newIds.length, 2)}).`;
+          const pieces = reply.newIds.map((id) => pieceLabel(tokenizer.idToPiece(id)));
+          const chips = element('ol', 'train-chips');
+          chips.setAttribute('aria-label', `Tokens of the ${reply.who === 'base' ? 'base model' : 'SFT'} reply, each with ln p under the base and with SFT`);
+          chips.append(
+            ...pieces.map((piece, i) => {
+              const raised = reply.sft[i] - reply.base[i] > RAISED;
+              const chip = element('li', `train-chip${raised ? ' train-chip--counted' : ''}`);
+              chip.append(element('span', 'train-chip__piece', piece), element('span', 'train-chip__loss', `${formatNumber(reply.base[i], 1)} / ${formatNumber(reply.sft[i], 1)}`));
+              chip.title = `ln p ${formatNumber(reply.base[i], 3)} under the base, ${formatNumber(reply.sft[i], 3)} with SFT`;
+              return chip;
+            }),
+          );
           const table = element('table', 'mw-table');
           fillTable(
             table,
             `Each token of the ${reply.who === 'base' ? 'base model' : 'SFT'} reply: ln p under the base and with SFT`,
             ['token', 'ln p base', 'ln p SFT', 'SFT − base'],
-            reply.newIds.map((id, i) => [pieceLabel(tokenizer.idToPiece(id)), formatNumber(reply.base[i], 2), formatNumber(reply.sft[i], 2), formatNumber(reply.sft[i] - reply.base[i], 2)]),
+            reply.newIds.map((_, i) => [pieces[i], formatNumber(reply.base[i], 3), formatNumber(reply.sft[i], 3), formatNumber(reply.sft[i] - reply.base[i], 3)]),
             { rowHeaders: true },
           );
-          column.append(totals, tableScroller(table, `Tokens of the ${reply.who} reply (scrolls sideways)`));
+          const details = element('details', 'train-details');
+          details.append(element('summary', undefined, 'Every token as a table'), tableScroller(table, `Tokens of the ${reply.who} reply (scrolls sideways)`));
+          column.append(totals, chips, details);
           column.dataset.reply = reply.who;
           column.dataset.newIds = reply.newIds.join(',');
           column.dataset.base = sum(reply.base).toFixed(4);
