@@ -1,5 +1,6 @@
 // The assistant chapter's arithmetic: the toy reward, best-of-n's choice, its distribution, the
 // expected reward of the chosen sample and its KL from the base, against values worked out by hand.
+import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import exercises from '../../src/exercises/18-assistant';
 import {
@@ -255,4 +256,122 @@ describe('the model-family table', () => {
     expect(cell('vocabulary')).toBe(config.vocab_size.toLocaleString('en-US'));
     expect(config.hidden_size / config.num_attention_heads).toBe(128);
   });
+});
+
+describe('the shipped model and its SFT adapter, as the chapter describes them', () => {
+  const COW = chatPrompt('What sound does a cow make?');
+
+  async function withModels<T>(body: (tools: {
+    tokenizer: import('../../src/llama/tokenizer').Tokenizer;
+    greedy: (prompt: string, sft: boolean) => Promise<number[]>;
+    logProbs: (ids: number[], from: number, sft: boolean) => number[];
+  }) => Promise<T>): Promise<T> {
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const tf = await import('@tensorflow/tfjs');
+    const { useBackend } = await import('./helpers/backends');
+    const { loadChapterModel, SHIPPED_MODEL_DIR } = await import('./helpers/chapter-model');
+    const { generate } = await import('../../src/llama/generate');
+    const { loadAdapter } = await import('../../src/llama/lora');
+    const { tokenLogProbs } = await import('../../src/llama/math');
+    await useBackend('wasm');
+    const { model, tokenizer } = loadChapterModel();
+    const folder = join(SHIPPED_MODEL_DIR, 'adapters', 'chat-sft-lora');
+    const adapter = loadAdapter(model.config, {
+      'adapter_model.safetensors': new Uint8Array(readFileSync(join(folder, 'adapter_model.safetensors'))),
+      'adapter_config.json': readFileSync(join(folder, 'adapter_config.json'), 'utf8'),
+    });
+    try {
+      return await body({
+        tokenizer,
+        greedy: async (prompt, sft) => {
+          model.attachAdapter(sft ? adapter : null);
+          return (await generate(model, tokenizer.encode(prompt, { bos: true }), { maxNewTokens: 32, temperature: 0, eosTokenId: tokenizer.eosId })).newIds;
+        },
+        // ln p from the logits in float64 (log-softmax of each row), not the runtime's loss op
+        logProbs: (ids, from, sft) => {
+          model.attachAdapter(sft ? adapter : null);
+          const logits = tf.tidy(() => model.forward(tf.tensor2d([ids], undefined, 'int32')).logits.dataSync());
+          return tokenLogProbs(logits, model.config.vocab_size, ids, from);
+        },
+      });
+    } finally {
+      model.attachAdapter(null);
+      adapter.dispose();
+      model.dispose();
+    }
+  }
+  const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+
+  test('base vs SFT on "What sound does a cow make?": the base runs on as a story for 32 tokens; SFT answers "A cow says "Moo!"" and stops; </s> is the token SFT raised most (exercise sft-end-of-text)', async () => {
+    await withModels(async ({ tokenizer, greedy, logProbs }) => {
+      const base = await greedy(COW, false);
+      const sft = await greedy(COW, true);
+      expect(base).toHaveLength(32);
+      expect(base).not.toContain(tokenizer.eosId);
+      expect(tokenizer.decode(base)).toMatch(/^\. The sun was shining\./);
+      expect(tokenizer.decode(sft.slice(0, -1)).trim()).toBe('A cow says "Moo!"');
+      expect(sft.at(-1)).toBe(tokenizer.eosId);
+      const promptIds = tokenizer.encode(COW, { bos: true });
+      const ids = [...promptIds, ...sft];
+      const underBase = logProbs(ids, promptIds.length, false);
+      const underSft = logProbs(ids, promptIds.length, true);
+      const raised = underSft.map((lp, i) => lp - underBase[i]);
+      const most = raised.indexOf(Math.max(...raised));
+      expect(most).toBe(sft.length - 1); // the </s>
+      expect(raised[most]).toBeGreaterThan(10);
+      expect(raised[most]).toBeGreaterThan(raised[0]); // the first word
+      const exercise = exercises.find((e) => e.id === 'sft-end-of-text')!;
+      if (exercise.kind !== 'choice') throw new Error('choice expected');
+      expect(exercise.choices[exercise.answer]).toContain('</s>');
+      // each model finds its own reply likelier than the other model does
+      expect(sum(underSft)).toBeGreaterThan(sum(underBase) + 50);
+    });
+  }, 120_000);
+
+  test('an instruction the chat pairs never had: "What does a dog say?" gets the form of an answer and the reply to the closest wording, "What does a dog like to eat?"', async () => {
+    const { generateSet } = await import('../../scripts/corpus');
+    const chat = generateSet('chat');
+    const prompts = new Set([...chat.train, ...chat.validation, ...chat.test].map((pair) => pair.prompt as string));
+    expect(prompts.has(chatPrompt('What does a dog say?'))).toBe(false);
+    expect(prompts.has(chatPrompt('What sound does a dog make?'))).toBe(true);
+    expect(prompts.has(chatPrompt('What does a dog like to eat?'))).toBe(true);
+    await withModels(async ({ tokenizer, greedy }) => {
+      const sft = await greedy(chatPrompt('What does a dog say?'), true);
+      expect(tokenizer.decode(sft.slice(0, -1)).trim()).toBe('A dog likes to eat a bone.');
+      expect(sft.at(-1)).toBe(tokenizer.eosId);
+    });
+  }, 120_000);
+
+  test('DPO on the shipped models: "Moo!" over "Woof!" has a slightly negative margin (SFT lifted both by about 60 nats, "Woof!" a little more); a story as the rejected reply gives a large positive one', async () => {
+    await withModels(async ({ tokenizer, logProbs }) => {
+      const { sftExample } = await import('../../src/chapters/training');
+      const score = (reply: string) => {
+        const { ids, lossMask } = sftExample(tokenizer, COW, ` ${reply}`);
+        const from = lossMask!.indexOf(1);
+        return { policy: sum(logProbs(ids, from, true)), reference: sum(logProbs(ids, from, false)) };
+      };
+      const moo = score('A cow says "Moo!"');
+      const woof = score('A cow says "Woof!"');
+      expect(moo.policy).toBeCloseTo(-5.91, 1);
+      expect(moo.reference).toBeCloseTo(-65.46, 1);
+      expect(woof.policy).toBeCloseTo(-15.76, 1);
+      expect(woof.reference).toBeCloseTo(-76.39, 1);
+      expect(moo.policy - moo.reference).toBeGreaterThan(55);
+      expect(woof.policy - woof.reference).toBeGreaterThan(moo.policy - moo.reference);
+      const pair = dpoLoss(0.1, moo, woof);
+      expect(pair.margin).toBeCloseTo(-0.108, 2);
+      expect(pair.loss).toBeCloseTo(0.749, 2);
+      expect(pair.loss).toBeGreaterThan(Math.LN2);
+      // the policy still prefers "Moo!" outright: ln π(Moo) − ln π(Woof) ≈ 9.8 nats
+      expect(moo.policy - woof.policy).toBeGreaterThan(9);
+      expect(moo.policy - woof.policy).toBeLessThan(10);
+      // the chapter prints these numbers
+      const chapter = readFileSync('content/18-assistant.mdx', 'utf8');
+      expect(chapter).toContain(`(−${Math.abs(pair.margin).toFixed(2)} at $\\beta = 0.1$, a loss of ${pair.loss.toFixed(2)}\nnats`);
+      const story = dpoLoss(0.1, moo, score('Once upon a time, there was a girl named Lily.'));
+      expect(story.margin).toBeGreaterThan(7);
+      expect(story.loss).toBeLessThan(0.001);
+    });
+  }, 120_000);
 });
