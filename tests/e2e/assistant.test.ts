@@ -116,21 +116,18 @@ type TestPageWindow = { glassLlamaRuntime: { getRuntime: typeof getRuntime } };
 test('the calls the figures make on the SFT session (generate, loss) leak no tensor', async () => {
   const opened = await site.openPage('/test/runtime/?backend=wasm');
   await opened.page.getByText('ready', { exact: true }).waitFor();
-  const files = adapterFiles();
-  const outcome = await opened.page.evaluate(
-    async ({ weights, config }) => {
-      const runtime = await (window as unknown as TestPageWindow).glassLlamaRuntime.getRuntime();
-      await runtime.load('/models/glass-llama/');
-      await runtime.fork('sft');
-      await runtime.call('loadAdapter', { session: 'sft', files: { 'adapter_model.safetensors': new Uint8Array(weights), 'adapter_config.json': config }, trainable: false });
-      const before = await runtime.memory();
-      const reply = await runtime.generate({ text: '[INST] What sound does a cow make? [/INST]', maxNewTokens: 4, temperature: 0, session: 'sft' }).result;
-      await runtime.loss({ ids: [[...reply.promptIds, ...reply.newIds]], training: false, session: 'sft' });
-      await runtime.loss({ ids: [[...reply.promptIds, ...reply.newIds]], training: false });
-      return { before, after: await runtime.memory() };
-    },
-    { weights: [...files['adapter_model.safetensors']], config: files['adapter_config.json'] },
-  );
+  const outcome = await opened.page.evaluate(async (folder) => {
+    const runtime = await (window as unknown as TestPageWindow).glassLlamaRuntime.getRuntime();
+    await runtime.load('/models/glass-llama/');
+    const [weights, config] = await Promise.all([fetch(`${folder}/adapter_model.safetensors`).then((r) => r.arrayBuffer()), fetch(`${folder}/adapter_config.json`).then((r) => r.text())]);
+    await runtime.fork('sft');
+    await runtime.call('loadAdapter', { session: 'sft', files: { 'adapter_model.safetensors': new Uint8Array(weights), 'adapter_config.json': config }, trainable: false });
+    const before = await runtime.memory();
+    const reply = await runtime.generate({ text: '[INST] What sound does a cow make? [/INST]', maxNewTokens: 4, temperature: 0, session: 'sft' }).result;
+    await runtime.loss({ ids: [[...reply.promptIds, ...reply.newIds]], training: false, session: 'sft' });
+    await runtime.loss({ ids: [[...reply.promptIds, ...reply.newIds]], training: false });
+    return { before, after: await runtime.memory() };
+  }, '/models/glass-llama/adapters/chat-sft-lora');
   expect(outcome.after.numTensors).toBe(outcome.before.numTensors);
   await opened.close();
 });
