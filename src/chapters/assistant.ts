@@ -177,7 +177,7 @@ export const MODEL_FAMILIES: { property: string; cells: Partial<Record<FamilyCol
   {
     property: 'pretraining data',
     cells: {
-      LaMDA: { value: '1.56T words of public dialog data and web text (2.81T SentencePiece tokens)', source: `${LAMDA}, abstract and section 3` },
+      LaMDA: { value: '1.56T words of public dialog data and web text (2.81T BPE tokens)', source: `${LAMDA}, abstract and section 3` },
       'ChatGLM-6B': { value: 'about 1T tokens, Chinese and English', source: CHATGLM_README },
       'Llama 2-Chat': { value: '2T tokens of publicly available data', source: `${LLAMA2}, section 2.1` },
     },
@@ -185,7 +185,7 @@ export const MODEL_FAMILIES: { property: string; cells: Partial<Record<FamilyCol
   {
     property: 'layers × hidden size, heads',
     cells: {
-      LaMDA: { value: '64 × 8192, 128 heads (137B)', source: `${LAMDA}, section 3` },
+      LaMDA: { value: '64 × 8192, 128 heads of size 128 (137B non-embedding parameters)', source: `${LAMDA}, section 3` },
       'ChatGLM-6B': { value: '28 × 4096, 32 heads', source: CHATGLM_CONFIG },
       'Llama 2-Chat': { value: '32 × 4096, 40 × 5120, 80 × 8192; 32, 40, 64 heads (70B: 8 key/value heads)', source: LLAMA2_CONFIG },
     },
@@ -200,7 +200,7 @@ export const MODEL_FAMILIES: { property: string; cells: Partial<Record<FamilyCol
   {
     property: 'vocabulary',
     cells: {
-      LaMDA: { value: '32K (SentencePiece)', source: `${LAMDA}, section 3` },
+      LaMDA: { value: '32K (SentencePiece BPE)', source: `${LAMDA}, section 3` },
       'ChatGLM-6B': { value: '130,528', source: `${CHATGLM_CONFIG} (vocab_size)` },
       'Llama 2-Chat': { value: '32,000 (SentencePiece BPE)', source: `${LLAMA2_CONFIG} (vocab_size)` },
     },

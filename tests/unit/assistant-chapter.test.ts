@@ -242,8 +242,11 @@ describe('the model-family table', () => {
     const lamda = MODEL_FAMILIES.filter((r) => r.cells.LaMDA).map((r) => r.property);
     expect(lamda).toEqual(['parameters', 'pretraining data', 'layers × hidden size, heads', 'vocabulary', 'normalisation, activation, positions', 'alignment']);
     const cell = (property: string) => MODEL_FAMILIES.find((r) => r.property === property)!.cells.LaMDA!;
-    expect(cell('layers × hidden size, heads').value).toBe('64 × 8192, 128 heads (137B)');
-    expect(cell('vocabulary').value).toBe('32K (SentencePiece)');
+    expect(cell('layers × hidden size, heads').value).toBe('64 × 8192, 128 heads of size 128 (137B non-embedding parameters)');
+    // LaMDA's heads are not d_model / h = 64 wide: 128 × 128 = 16,384, twice d_model (section 3: d_k = d_v = 128)
+    expect(128 * 128).toBe(2 * 8192);
+    expect(cell('vocabulary').value).toBe('32K (SentencePiece BPE)');
+    expect(cell('pretraining data').value).toContain('2.81T BPE tokens');
     expect(cell('vocabulary').source).toMatch(/LaMDA.*2022, section 3$/);
   });
 
