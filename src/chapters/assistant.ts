@@ -74,7 +74,8 @@ export function bestOfNKl(rewards: readonly number[], n: number): number {
 }
 
 /**
- * The formula often quoted for best-of-n: KL = ln n − (n − 1) / n. Beirami et al., "Theoretical
+ * The formula often quoted for best-of-n: KL = ln n − (n − 1) / n (Stiennon et al., "Learning to
+ * summarize from human feedback", 2020, table 10, use it as the KL of their best-of-N policies). Beirami et al., "Theoretical
  * guarantees on the best-of-n alignment policy" (2024), show it is an upper bound on the true KL,
  * reached when every outcome is distinct and none is likely (a continuous base).
  */

@@ -99,6 +99,23 @@ describe('the reward of the chosen sample as n grows', () => {
   });
 });
 
+describe('the measured KL against the formula', () => {
+  test('with ties (small whole-number rewards, as the toy reward gives), the exact KL stays under ln n − (n − 1)/n and under ln N for every n up to 64', () => {
+    for (const rewards of [[0, 0, 1, -1, 2, 0, 1, 0, 0, 3, -1, 1], [1, 1, 1, 1], [0, 5], [2, -1, 0, 2]]) {
+      for (let n = 1; n <= 64; n++) {
+        const kl = bestOfNKl(rewards, n);
+        expect(kl).toBeLessThanOrEqual(bestOfNKlLimit(n) + 1e-12);
+        expect(kl).toBeLessThanOrEqual(Math.log(rewards.length) + 1e-12);
+      }
+    }
+    // all rewards equal: best-of-n picks uniformly, KL 0 for every n
+    expect(bestOfNKl([1, 1, 1, 1], 64)).toBeCloseTo(0, 12);
+    // two samples, n = 2: the better one with 3/4, KL = (3/4) ln(3/2) + (1/4) ln(1/2) = 0.130812
+    expect(bestOfNKl([0, 5], 2)).toBeCloseTo(0.75 * Math.log(1.5) + 0.25 * Math.log(0.5), 12);
+    expect(bestOfNKl([0, 5], 2)).toBeCloseTo(0.130812, 6);
+  });
+});
+
 describe('replies and DPO', () => {
   test('replyLogProbs: minus the losses of the counted targets (losses[i − 1] for mask[i] = 1)', () => {
     // ids: <s> p p r r </s>; losses predict ids[1..5]
