@@ -6,7 +6,7 @@
 import './decodingWidgets.css';
 import './modelWidgetParts.css';
 import './ragWidgets.css';
-import { bestOfN, bestOfNKl, bestOfNKlLimit, expectedBestReward, heroOf, heroReward } from '../src/chapters/assistant';
+import { bestOfN, bestOfNKl, bestOfNKlLimit, bestOfNRewardDistribution, DISTRIBUTION_NS, expectedBestReward, heroOf, heroReward } from '../src/chapters/assistant';
 import { lineCurves } from '../src/charts/lineCurves';
 import { integer, number, text } from '../src/widgets/state';
 import type { StateOf } from '../src/widgets/state';
@@ -45,7 +45,17 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   const legend = element('ul', 'dw-legend');
   legend.append(element('li', 'dw-key--1', 'KL of best-of-n from the samples'), element('li', 'dw-key--3', 'ln n − (n − 1)/n'));
   const table = element('table', 'mw-table');
-  el.append(form, grid, readout, rewardChart, klChart, legend, tableScroller(table, 'The samples and their rewards'));
+  const distributionTable = element('table', 'mw-table');
+  el.append(
+    form,
+    grid,
+    readout,
+    rewardChart,
+    klChart,
+    legend,
+    tableScroller(distributionTable, 'The reward of the chosen sample, for several n'),
+    tableScroller(table, 'The samples and their rewards'),
+  );
 
   let current: { hero: string; texts: string[]; rewards: number[] } | null = null;
 
@@ -80,7 +90,8 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
     const k = ctx.state.n - 1;
     readout.textContent =
       `Hero: ${hero}. Mean reward of a sample: ${formatNumber(expected[0], 2)}. Best of ${ctx.state.n}: expected reward ${formatNumber(expected[k], 2)}, ` +
-      `KL ${formatNumber(kl[k], 3)} nats from the base samples (ln n − (n − 1)/n = ${formatNumber(bestOfNKlLimit(ctx.state.n), 3)}; at most ln ${rewards.length} = ${formatNumber(Math.log(rewards.length), 3)} with ${rewards.length} samples).`;
+      `KL ${formatNumber(kl[k], 3)} nats from the base samples, ${kl[k] <= bestOfNKlLimit(ctx.state.n) + 1e-12 ? 'under' : 'over'} the formula ln n − (n − 1)/n = ${formatNumber(bestOfNKlLimit(ctx.state.n), 3)} ` +
+      `(and at most ln ${rewards.length} = ${formatNumber(Math.log(rewards.length), 3)}: best-of-n can only reweight the ${rewards.length} samples).`;
     fillTable(
       table,
       `${rewards.length} continuations (temperature ${ctx.state.temperature.toFixed(1)}, seeds 1 to ${rewards.length}); the best of the first ${Math.min(ctx.state.n, rewards.length)} is marked`,
@@ -88,6 +99,24 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
       texts.map((textOf, i) => [i + 1, rewards[i], textOf.trim(), i === chosen ? 'best' : '']),
       { rowHeaders: true },
     );
+    const shownNs = [...new Set([...DISTRIBUTION_NS, ctx.state.n])].sort((a, b) => a - b);
+    const values = [...new Set(rewards)].sort((a, b) => a - b);
+    fillTable(
+      distributionTable,
+      'How likely the chosen sample is to have each reward: best of n draws from these samples',
+      ['n', ...values.map((v) => `reward ${v}`), 'mean', 'KL (nats)', 'ln n − (n − 1)/n'],
+      shownNs.map((k) => [
+        k === ctx.state.n ? `${k} (chosen n)` : k,
+        ...bestOfNRewardDistribution(rewards, k).map((d) => `${formatNumber(100 * d.probability, 1)}%`),
+        formatNumber(expected[k - 1], 2),
+        formatNumber(kl[k - 1], 3),
+        formatNumber(bestOfNKlLimit(k), 3),
+      ]),
+      { rowHeaders: true },
+    );
+    el.dataset.distribution = bestOfNRewardDistribution(rewards, ctx.state.n)
+      .map((d) => `${d.reward}:${d.probability.toFixed(6)}`)
+      .join(',');
     el.dataset.rewards = rewards.join(',');
     el.dataset.expected = expected[k].toFixed(6);
     el.dataset.kl = kl[k].toFixed(6);

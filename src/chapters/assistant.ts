@@ -74,12 +74,76 @@ export function bestOfNKl(rewards: readonly number[], n: number): number {
 }
 
 /**
- * The formula often quoted for best-of-n: KL = ln n − (n − 1) / n. Beirami et al., "Theoretical
+ * The formula often quoted for best-of-n: KL = ln n − (n − 1) / n (Stiennon et al., "Learning to
+ * summarize from human feedback", 2020, table 10, use it as the KL of their best-of-N policies). Beirami et al., "Theoretical
  * guarantees on the best-of-n alignment policy" (2024), show it is an upper bound on the true KL,
  * reached when every outcome is distinct and none is likely (a continuous base).
  */
 export function bestOfNKlLimit(n: number): number {
   return Math.log(n) - (n - 1) / n;
+}
+
+/**
+ * The distribution of the chosen sample's reward under best-of-n: each distinct reward value of
+ * the N samples (lowest first) and the probability that the best of n draws has it,
+ * (count at most r / N)^n − (count below r / N)^n.
+ */
+export function bestOfNRewardDistribution(rewards: readonly number[], n: number): { reward: number; probability: number }[] {
+  const p = bestOfNDistribution(rewards, n);
+  const values = [...new Set(rewards)].sort((a, b) => a - b);
+  return values.map((reward) => ({ reward, probability: rewards.reduce((sum, r, i) => (r === reward ? sum + p[i] : sum), 0) }));
+}
+
+/** The values of n whose reward distributions the best-of-n widget tabulates. */
+export const DISTRIBUTION_NS = [1, 4, 16, 64] as const;
+
+// ----------------------------------------------------------------------------- replies and DPO
+
+/**
+ * The log-probability of each counted token of prompt + reply: losses[t] = −ln p(ids[t + 1] | ids[..t])
+ * (the runtime's `loss` op), and token i is a reply token when lossMask[i] = 1 (sftExample's mask:
+ * the reply and </s>). Their sum is ln π(y | x).
+ */
+export function replyLogProbs(losses: readonly number[], lossMask: readonly number[]): number[] {
+  if (lossMask.length !== losses.length + 1) throw new Error(`replyLogProbs: ${losses.length} losses need ${losses.length + 1} mask values, received ${lossMask.length}`);
+  const logProbs: number[] = [];
+  for (let i = 1; i < lossMask.length; i++) if (lossMask[i] === 1) logProbs.push(-losses[i - 1]);
+  return logProbs;
+}
+
+/** ln σ(x), without overflow for large |x|. */
+export function logSigmoid(x: number): number {
+  return x < 0 ? x - Math.log1p(Math.exp(x)) : -Math.log1p(Math.exp(-x));
+}
+
+/** ln π(y | x) of one reply under the policy (the SFT model) and under the frozen reference (the base). */
+export interface ReplyLogProbs {
+  policy: number;
+  reference: number;
+}
+
+/** DPO's implicit reward of a reply: β ln(π(y | x) / π_ref(y | x)) (Rafailov et al. 2023, section 4). */
+export function dpoImplicitReward(beta: number, reply: ReplyLogProbs): number {
+  return beta * (reply.policy - reply.reference);
+}
+
+/**
+ * DPO's loss for one preference pair (Rafailov et al. 2023, equation 7):
+ * −ln σ(β ln(π(y_w)/π_ref(y_w)) − β ln(π(y_l)/π_ref(y_l))). Also the margin of implicit rewards and
+ * the weight σ(−margin) the pair gets in the gradient (section 4, "What does the DPO update do?"):
+ * near 1 when the implicit reward ranks the pair wrongly, near 0 when it already ranks it right.
+ */
+export function dpoLoss(beta: number, chosen: ReplyLogProbs, rejected: ReplyLogProbs): { chosenReward: number; rejectedReward: number; margin: number; loss: number; gradientWeight: number } {
+  if (!(beta > 0)) throw new Error(`β must be positive; received ${beta}.`);
+  const chosenReward = dpoImplicitReward(beta, chosen);
+  const rejectedReward = dpoImplicitReward(beta, rejected);
+  const margin = chosenReward - rejectedReward;
+  return { chosenReward, rejectedReward, margin, loss: -logSigmoid(margin), gradientWeight: Math.exp(logSigmoid(-margin)) };
+}
+
+/** The chat format of the SFT data (the chat set of scripts/corpus): the instruction between [INST] and [/INST]. */
+export function chatPrompt(instruction: string): string {
+  return `[INST] ${instruction.trim()} [/INST]`;
 }
 
 /** One cell of the model-family table: the value as the chapter prints it, and where it was read. */
@@ -114,7 +178,7 @@ export const MODEL_FAMILIES: { property: string; cells: Partial<Record<FamilyCol
   {
     property: 'pretraining data',
     cells: {
-      LaMDA: { value: '1.56T words of public dialog data and web text', source: `${LAMDA}, abstract` },
+      LaMDA: { value: '1.56T words of public dialog data and web text (2.81T BPE tokens)', source: `${LAMDA}, abstract and section 3` },
       'ChatGLM-6B': { value: 'about 1T tokens, Chinese and English', source: CHATGLM_README },
       'Llama 2-Chat': { value: '2T tokens of publicly available data', source: `${LLAMA2}, section 2.1` },
     },
@@ -122,6 +186,7 @@ export const MODEL_FAMILIES: { property: string; cells: Partial<Record<FamilyCol
   {
     property: 'layers × hidden size, heads',
     cells: {
+      LaMDA: { value: '64 × 8192, 128 heads of size 128 (137B non-embedding parameters)', source: `${LAMDA}, section 3` },
       'ChatGLM-6B': { value: '28 × 4096, 32 heads', source: CHATGLM_CONFIG },
       'Llama 2-Chat': { value: '32 × 4096, 40 × 5120, 80 × 8192; 32, 40, 64 heads (70B: 8 key/value heads)', source: LLAMA2_CONFIG },
     },
@@ -136,6 +201,7 @@ export const MODEL_FAMILIES: { property: string; cells: Partial<Record<FamilyCol
   {
     property: 'vocabulary',
     cells: {
+      LaMDA: { value: '32K (SentencePiece BPE)', source: `${LAMDA}, section 3` },
       'ChatGLM-6B': { value: '130,528', source: `${CHATGLM_CONFIG} (vocab_size)` },
       'Llama 2-Chat': { value: '32,000 (SentencePiece BPE)', source: `${LLAMA2_CONFIG} (vocab_size)` },
     },
@@ -143,6 +209,7 @@ export const MODEL_FAMILIES: { property: string; cells: Partial<Record<FamilyCol
   {
     property: 'normalisation, activation, positions',
     cells: {
+      LaMDA: { value: 'normalisation not stated; gated-GELU; relative position biases as in T5', source: `${LAMDA}, section 3` },
       'ChatGLM-6B': { value: 'LayerNorm (eps 1e-5), GELU, 2D rotary positions', source: `${CHATGLM_CONFIG} (layernorm_epsilon, position_encoding_2d)` },
       'Llama 2-Chat': { value: 'RMSNorm (eps 1e-5), SwiGLU, RoPE', source: `${LLAMA2_CONFIG} (rms_norm_eps, hidden_act silu)` },
     },

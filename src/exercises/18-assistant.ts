@@ -33,4 +33,37 @@ export default [
     explanation: 'With n = 1 the single draw is kept whatever its reward: each sample is chosen with probability 1/N, the base distribution, so the KL is 0.',
     source: 'tests/unit/assistant-chapter.test.ts',
   },
+  {
+    id: 'sft-end-of-text',
+    kind: 'choice',
+    prompt: 'The SFT loss counted the reply and the end-of-text token </s> after it. Which token of the SFT model\'s reply to "What sound does a cow make?" does the base model find least likely, compared with the SFT model?',
+    choices: ['The first word of the reply', 'The end-of-text token </s>', 'The quotation marks around "Moo!"'],
+    answer: 1,
+    explanation:
+      'A model trained on stories never ends a text right after "[/INST] A cow …": to it an instruction starts a story. The SFT data end every reply with </s>, so the adapter learnt where an answer stops; its log-probability of </s> is many nats above the base model\'s.',
+    source: 'tests/unit/assistant-chapter.test.ts',
+    run: { widget: 'assist-base-vs-sft', state: { prompt: 'What sound does a cow make?' } },
+  },
+  {
+    id: 'dpo-loss-by-hand',
+    kind: 'numeric',
+    prompt:
+      'β = 0.1. The chosen reply has ln π = −10 under the policy and ln π_ref = −12 under the reference; the rejected one −15 and −14. What is the DPO loss $-\\ln \\sigma(\\text{margin})$, in nats?',
+    answer: 0.554,
+    tolerance: 0.002,
+    unit: 'nats',
+    explanation: 'Implicit rewards 0.1 · (−10 + 12) = 0.2 and 0.1 · (−15 + 14) = −0.1; margin 0.3; −ln σ(0.3) = ln(1 + e^−0.3) = 0.554 nats, a little under ln 2 = 0.693, the loss of a margin of 0.',
+    source: 'tests/unit/assistant-chapter.test.ts',
+    run: { widget: 'assist-dpo', state: { beta: 0.1 } },
+  },
+  {
+    id: 'dpo-same-reply',
+    kind: 'widget',
+    prompt: 'Make the DPO loss exactly ln 2 = 0.693 nats, whatever β is.',
+    widget: 'assist-dpo',
+    start: { rejected: 'A cow says "Woof!"' },
+    goal: { rejected: 'A cow says "Moo!"' },
+    explanation: 'With the same reply as chosen and rejected, both log-ratios are equal, the margin is 0 and the loss is −ln σ(0) = ln 2: the pair tells DPO nothing.',
+    source: 'tests/unit/assistant-chapter.test.ts',
+  },
 ] satisfies Exercise[];

@@ -64,6 +64,8 @@ const KNOWN_WIDGETS = [
   'rag-reader',
   'rag-active-learning',
   'assist-best-of-n',
+  'assist-base-vs-sft',
+  'assist-dpo',
 ];
 
 describe('widgetRegistry', () => {
