@@ -4,11 +4,11 @@
 // gradients, fp32 master copy, optimizer states; activations left out), and the file each saves.
 import './loraWidgets.css';
 import './modelWidgetParts.css';
+import { moduleCheckboxes } from './loraModules';
 import { formatBytes, formatCount } from '../src/chapters/anatomy';
 import {
   compareFineTuning,
   LORA_PRESET_IDS,
-  LORA_TARGET_MODULES,
   loraPreset,
   maxRank,
   moduleListText,
@@ -74,18 +74,7 @@ export function mount(el: HTMLElement, ctx: WidgetContext<State>): void {
   const dtype = labelledSelect('Weights in', DTYPES.map((d) => [d, d] as const), ctx.state.dtype);
   const optimizer = labelledSelect('Optimizer', OPTIMIZERS.map((o) => [o, OPTIMIZER_NAMES[o]] as const), ctx.state.optimizer);
   controls.append(model.wrap, rankLabel, dtype.wrap, optimizer.wrap);
-  const moduleBox = element('fieldset', 'lora-modules');
-  moduleBox.append(element('legend', undefined, 'Adapt'));
-  const boxes = LORA_TARGET_MODULES.map((module) => {
-    const label = element('label');
-    const box = element('input');
-    box.type = 'checkbox';
-    box.value = module;
-    box.checked = modules.includes(module);
-    label.append(box, module);
-    moduleBox.append(label);
-    return box;
-  });
+  const { moduleBox, boxes } = moduleCheckboxes(modules);
   const summary = element('p', 'mw-readout lora-count');
   summary.setAttribute('aria-live', 'polite');
   const chart = element('div', 'mw-chart');

@@ -5,8 +5,8 @@
 // logits. The worker holds two sessions: the adapted copy and, briefly, the merged one.
 import './loraWidgets.css';
 import './modelWidgetParts.css';
+import { moduleCheckboxes } from './loraModules';
 import {
-  LORA_TARGET_MODULES,
   loraParameterCount,
   maxAbsDifference,
   moduleListText,
@@ -66,18 +66,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   steps.value = String(ctx.state.steps);
   stepsLabel.append(steps);
   controls.append(rank.label, alpha.label, stepsLabel);
-  const moduleBox = element('fieldset', 'lora-modules');
-  moduleBox.append(element('legend', undefined, 'Adapt'));
-  const boxes = LORA_TARGET_MODULES.map((module) => {
-    const label = element('label');
-    const box = element('input');
-    box.type = 'checkbox';
-    box.value = module;
-    box.checked = modules.includes(module);
-    label.append(box, module);
-    moduleBox.append(label);
-    return box;
-  });
+  const { moduleBox, boxes } = moduleCheckboxes(modules);
   const count = element('p', 'mw-readout lora-count');
   count.setAttribute('aria-live', 'polite');
   const buttons = element('div', 'lora-buttons');
