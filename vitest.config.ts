@@ -1,4 +1,8 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+
+// One worker per core (vitest's default leaves one core free: on a 2-core machine, one file at a time).
+const cores = Math.max(2, availableParallelism());
 
 export default defineConfig({
   test: {
@@ -11,6 +15,11 @@ export default defineConfig({
           testTimeout: 120_000,
           // beforeAll builds models and float64 references: seconds on a busy 2-core machine.
           hookTimeout: 120_000,
+          maxWorkers: cores,
+          // The files of a worker share one module graph: tfjs and its wasm backend are imported
+          // once per worker, not once per file (about 30 s of the unit run on 2 cores). Every file
+          // sets its own backend in beforeAll and disposes what it builds.
+          isolate: false,
         },
       },
       {
@@ -23,9 +32,13 @@ export default defineConfig({
           globalSetup: ['tests/e2e/helpers/globalSetup.ts'],
           testTimeout: 180_000,
           hookTimeout: 300_000,
-          // Files run in parallel (one per core): each opens its own contexts in the shared browser
-          // and its own servers on free ports, so no file sees another's state.
+          // Files run in parallel, one per core: each opens its own contexts in the shared browser
+          // and its own servers on free ports, so no file sees another's state. The work is in
+          // Chromium (pages and their model workers), so a file's test.concurrent tests (the site
+          // sweep, the decks) also run three at a time.
           fileParallelism: true,
+          maxWorkers: cores,
+          maxConcurrency: 3,
         },
       },
     ],

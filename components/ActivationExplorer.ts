@@ -8,7 +8,7 @@ import { gelu, relu, swish, swishDerivative, swishMinimum } from '../src/chapter
 import { number } from '../src/widgets/state';
 import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
-import { element, formatNumber, hiddenTable, onWidthChange, slider } from './modelWidgetParts';
+import { element, fillTable, formatNumber, onWidthChange, slider } from './modelWidgetParts';
 
 export const schema = {
   /** β in x σ(βx): 0 is the line x/2, 1 is SiLU, 10 is close to ReLU. */
@@ -45,6 +45,26 @@ export function mount(el: HTMLElement, ctx: WidgetContext<State>): void {
   const readout = element('p', 'mw-readout');
   readout.setAttribute('aria-live', 'polite');
   const summary = element('div');
+  const table = element('table', 'mw-hidden');
+  summary.append(table);
+  const legendItems = (
+    [
+      ['', 'chart-curve--1', false],
+      ['its derivative', 'chart-curve--1', true],
+      ['ReLU', 'chart-curve--3', false],
+      ['GELU', 'chart-curve--4', false],
+    ] as const
+  ).map(([text, className, dashed]) => {
+    const item = element('li', `${className}${dashed ? ' aw-dashed' : ''}`);
+    item.append(element('span', undefined, text));
+    return item;
+  });
+  legend.append(...legendItems);
+  const setLegend = (beta: number) => {
+    const name = `swish, β = ${beta.toFixed(2)}`;
+    const span = legendItems[0].firstElementChild!;
+    if (span.textContent !== name) span.textContent = name;
+  };
   el.append(controls, chart, legend, readout, summary);
 
   const draw = () => {
@@ -67,34 +87,25 @@ export function mount(el: HTMLElement, ctx: WidgetContext<State>): void {
     // a slider redraws the curves into the chart it has (same width), keeping the axes
     const drawn = chart.querySelector('svg');
     if (!drawn || !redrawFunctionCurves(drawn, curves, options)) chart.replaceChildren(functionCurves(curves, options));
-    legend.replaceChildren(
-      ...[
-        [`swish, β = ${beta.toFixed(2)}`, 'chart-curve--1', false],
-        ['its derivative', 'chart-curve--1', true],
-        ['ReLU', 'chart-curve--3', false],
-        ['GELU', 'chart-curve--4', false],
-      ].map(([text, className, dashed]) => {
-        const item = element('li', `${className}${dashed ? ' aw-dashed' : ''}`);
-        item.append(element('span', undefined, String(text)));
-        return item;
-      }),
-    );
+    // the legend's first entry names β; the entries themselves stay
+    setLegend(beta);
     const values = [swish(x, beta), swishDerivative(x, beta), relu(x), gelu(x)];
     readout.textContent =
       `x = ${formatNumber(x, 2)}: swish ${formatNumber(values[0], 4)}, derivative ${formatNumber(values[1], 4)}, ` +
       `ReLU ${formatNumber(values[2], 4)}, GELU ${formatNumber(values[3], 4)}.` +
       (minimum ? ` Minimum ${formatNumber(minimum.value, 4)} at x = ${formatNumber(minimum.x, 4)}.` : ' With β = 0 swish is the line x/2: no minimum.');
-    summary.replaceChildren(
-      hiddenTable(
-        `Values at x = ${x.toFixed(2)} for beta = ${beta.toFixed(2)}`,
-        ['function', 'value'],
-        [
-          ['swish', formatNumber(values[0], 4)],
-          ['derivative of swish', formatNumber(values[1], 4)],
-          ['ReLU', formatNumber(values[2], 4)],
-          ['GELU', formatNumber(values[3], 4)],
-        ],
-      ),
+    // the text alternative: refilled in place, so a slider step changes only the texts that differ
+    fillTable(
+      table,
+      `Values at x = ${x.toFixed(2)} for beta = ${beta.toFixed(2)}`,
+      ['function', 'value'],
+      [
+        ['swish', formatNumber(values[0], 4)],
+        ['derivative of swish', formatNumber(values[1], 4)],
+        ['ReLU', formatNumber(values[2], 4)],
+        ['GELU', formatNumber(values[3], 4)],
+      ],
+      { inPlace: true },
     );
   };
 

@@ -9,7 +9,7 @@ import { layerTap } from '../src/llama/taps';
 import { integer, number, text } from '../src/widgets/state';
 import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
-import { checkLinkedLayerHead, element, formatNumber, hiddenTable, loadModel, numberSelect, onWidthChange, prefersReducedMotion, promptForm, reportFailure, reportRun, slider, tokenLabels } from './modelWidgetParts';
+import { checkLinkedLayerHead, element, fillTable, formatNumber, loadModel, numberSelect, onWidthChange, prefersReducedMotion, promptForm, reportFailure, reportRun, slider, tokenLabels } from './modelWidgetParts';
 import { promptTokenCount } from './promptTokens';
 
 export const schema = {
@@ -49,6 +49,7 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   const readout = element('p', 'mw-readout');
   const check = element('p', 'mw-readout mw-check');
   const tableBox = element('div');
+  const table = element('table', 'mw-hidden');
   el.append(form, controls, sliders, chart, readout, check, tableBox);
 
   let q: number[] = [];
@@ -88,12 +89,14 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
     check.textContent = matches
       ? `This is the rotation the model applied: it matches the model's q_rotated tap to within ${gap.toExponential(1)}.`
       : `In the model, “${token}” sits at position ${tokenPosition} and the base is ${modelBase}: set those to see the model's own rotation.`;
-    tableBox.replaceChildren(
-      hiddenTable(
-        `Each pair's angle per position and its rotation at position ${position}`,
-        ['pair', 'theta (rad per position)', 'angle turned (rad)', 'x after', 'y after'],
-        after.map(([x, y], i) => [i, thetas[i].toExponential(3), formatNumber(position * thetas[i], 3), formatNumber(x), formatNumber(y)]),
-      ),
+    // the text alternative: refilled in place, so a slider step changes only the texts that differ
+    if (!table.isConnected) tableBox.replaceChildren(table);
+    fillTable(
+      table,
+      `Each pair's angle per position and its rotation at position ${position}`,
+      ['pair', 'theta (rad per position)', 'angle turned (rad)', 'x after', 'y after'],
+      after.map(([x, y], i) => [i, thetas[i].toExponential(3), formatNumber(position * thetas[i], 3), formatNumber(x), formatNumber(y)]),
+      { inPlace: true },
     );
   }
 

@@ -157,15 +157,25 @@ export function slider(label: string, { min, max, step, value }: { min: number; 
 
 /**
  * Replaces a table's content with a caption, a row of column headers and the rows; with
- * rowHeaders the first cell of each row is a row header.
+ * rowHeaders the first cell of each row is a row header. With inPlace, a table that already has
+ * this shape (same headers, as many rows and cells of the same kinds) keeps its elements and only
+ * the texts that differ change: a slider that redraws a text alternative on every input then costs
+ * the browser a few text nodes, not a new table to style and lay out. (Only for a table that its
+ * widget does not decorate after filling: classes and buttons added to its cells would stay.)
  */
 export function fillTable(
   table: HTMLTableElement,
   caption: string,
   header: readonly string[],
   rows: readonly (readonly (string | number)[])[],
-  { rowHeaders = false }: { rowHeaders?: boolean } = {},
+  { rowHeaders = false, inPlace = false }: { rowHeaders?: boolean; inPlace?: boolean } = {},
 ): HTMLTableElement {
+  if (inPlace && sameShape(table, header, rows, rowHeaders)) {
+    setText(table.caption!, caption);
+    const body = table.tBodies[0];
+    rows.forEach((row, r) => row.forEach((cell, c) => setText(body.rows[r].cells[c], String(cell))));
+    return table;
+  }
   table.replaceChildren(element('caption', undefined, caption));
   const head = table.createTHead().insertRow();
   for (const cell of header) {
@@ -187,7 +197,23 @@ export function fillTable(
   return table;
 }
 
-/** A visually-hidden table (the text alternative of a chart), rebuilt from rows of cells. */
+/** Whether `table` was filled with these headers and as many rows and cells (of the same kinds). */
+function sameShape(table: HTMLTableElement, header: readonly string[], rows: readonly (readonly unknown[])[], rowHeaders: boolean): boolean {
+  const headRow = table.tHead?.rows[0];
+  const body = table.tBodies[0];
+  if (!table.caption || !headRow || !body || table.tBodies.length !== 1 || body.rows.length !== rows.length) return false;
+  if (headRow.cells.length !== header.length || header.some((text, i) => headRow.cells[i].textContent !== text)) return false;
+  return rows.every((row, r) => {
+    const cells = body.rows[r].cells;
+    return cells.length === row.length && (!rowHeaders || cells[0]?.tagName === 'TH') && (rowHeaders || row.length === 0 || cells[0].tagName === 'TD');
+  });
+}
+
+/** Sets an element's text only when it differs (an equal assignment still replaces the text node). */
+function setText(el: Element, text: string): void {
+  if (el.textContent !== text) el.textContent = text;
+}
+
 export function hiddenTable(caption: string, header: string[], rows: (string | number)[][]): HTMLTableElement {
   return fillTable(element('table', 'mw-hidden'), caption, header, rows);
 }

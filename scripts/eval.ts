@@ -8,7 +8,9 @@
  *
  *   npm run eval                    evaluate the shipped model and check it: every figure equals the
  *                                   one eval.json publishes, the model beats the bigram, name recall
- *                                   meets its target, greedy text uses corpus words only; exits 1 if not
+ *                                   meets its target, greedy text uses corpus words only; and every
+ *                                   shipped fine-tune gives the figures its training log publishes
+ *                                   (scripts/finetuneEval.ts); exits 1 if not
  *   npm run eval -- --write         evaluate and write eval.json and the model card (README.md)
  *   npm run eval -- --checkpoint    the numbers for checkpoints/glass-llama, while training runs
  *
@@ -28,6 +30,7 @@ import { layerTap } from '../src/llama/taps';
 import { SPACE_MARK, Tokenizer } from '../src/llama/tokenizer';
 import { evaluateLoss, PackedCorpus, type Batch } from '../src/llama/train';
 import { generateSet } from './corpus';
+import { checkShippedFinetunes } from './finetuneEval';
 import { readModelFiles } from './load-model';
 import { BOY_NAMES, GIRL_NAMES } from './corpus/words';
 
@@ -548,6 +551,15 @@ export async function checkShippedModel(dir = MODEL_DIR): Promise<string[]> {
 async function checkAndReport(): Promise<void> {
   const failures = await checkShippedModel();
   console.log(failures.length === 0 ? 'The shipped model gives every figure eval.json publishes.' : `${failures.length} check(s) failed.`);
+  // The fine-tunes shipped beside it (adapters/, runs/) against their training logs.
+  const shipped = loadShippedModel();
+  try {
+    const finetuneFailures = await checkShippedFinetunes(MODEL_DIR, shipped.model, shipped.tokenizer);
+    console.log(finetuneFailures.length === 0 ? 'Every shipped fine-tune gives the figures its training log publishes.' : `${finetuneFailures.length} fine-tune check(s) failed.`);
+    failures.push(...finetuneFailures);
+  } finally {
+    shipped.model.dispose();
+  }
   if (failures.length > 0) process.exitCode = 1;
 }
 

@@ -5,7 +5,10 @@
 // figures move with the machine's load, so each page is run several times and the table shows the
 // median run and the range of the scores.
 //
-//   npm run lighthouse [-- --runs 3] [-- --page 02-attention] [-- --build] [-- --json out.json]
+//   npm run lighthouse [-- --runs 3] [-- --page 02-attention] [-- --build] [-- --json out.json] [-- --details]
+//
+// --details prints, per run, what blocked the main thread: the long tasks Lighthouse saw (start,
+// duration, the script it attributes each to) and the main thread's time by kind of work.
 //
 // dist/ is built first when it has no index.html (or with --build). Chromium comes from CHROME_PATH,
 // else /usr/bin/chromium, headless, with the flags a container running as root needs.
@@ -27,6 +30,7 @@ const { values: options } = parseArgs({
     page: { type: 'string', multiple: true },
     build: { type: 'boolean', default: false },
     json: { type: 'string' },
+    details: { type: 'boolean', default: false },
   },
 });
 const runs = Number(options.runs);
@@ -98,6 +102,7 @@ async function measure(url: string, port: number): Promise<Run> {
     if (value === undefined) throw new Error(`Lighthouse gave no ${id} for ${url}.`);
     return value;
   };
+  if (options.details) printDetails(url, lhr.audits);
   return {
     score: Math.round((lhr.categories.performance.score ?? 0) * 100),
     fcp: metric('first-contentful-paint'),
@@ -106,6 +111,23 @@ async function measure(url: string, port: number): Promise<Run> {
     tbt: metric('total-blocking-time'),
     cls: metric('cumulative-layout-shift'),
   };
+}
+
+/** The long tasks and the main thread's work by kind, of one run (--details). */
+function printDetails(url: string, audits: Record<string, { details?: unknown }>): void {
+  type Items = { items?: Record<string, unknown>[] };
+  const items = (id: string) => ((audits[id]?.details ?? {}) as Items).items ?? [];
+  const path = new URL(url).pathname;
+  console.log(`${path}: long tasks (simulated, ms)`);
+  for (const task of items('long-tasks')) {
+    console.log(`  at ${Math.round(Number(task.startTime))}  ${Math.round(Number(task.duration))} ms  ${String(task.url).replace(/^https?:\/\/[^/]+/, '')}`);
+  }
+  console.log(`${path}: main-thread work by kind (ms)`);
+  for (const work of items('mainthread-work-breakdown').slice(0, 6)) console.log(`  ${Math.round(Number(work.duration))}  ${String(work.groupLabel ?? work.group)}`);
+  console.log(`${path}: script evaluation by file (ms)`);
+  for (const script of items('bootup-time').slice(0, 6)) {
+    console.log(`  ${Math.round(Number(script.scripting))} scripting, ${Math.round(Number(script.scriptParseCompile))} parse  ${String(script.url).replace(/^https?:\/\/[^/]+/, '')}`);
+  }
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;

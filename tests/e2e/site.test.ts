@@ -3,7 +3,7 @@
 // switch works, and the Content-Security-Policy refuses injected code.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { embedHeight } from '../../src/embed/embedHeights';
-import { builtPagePaths, chapterPaths, mathLayoutProblems, openSite, pageKind, sweepPage, type OpenedPage, type Site } from './helpers';
+import { builtPagePaths, chapterPaths, mathLayoutProblems, openSite, pageKind, DESKTOP, sweepPage, type OpenedPage, type Site } from './helpers';
 
 let site: Site;
 beforeAll(async () => {
@@ -20,9 +20,15 @@ afterAll(async () => {
 // math, math layout, sideways scroll, axe after the widgets have drawn. A chapter then has its
 // math counted, its KaTeX fonts, contents and previous/next links checked on the same load; an
 // embed page is as tall as its committed oEmbed height, which its oEmbed answer gives.
-const sweptPages = builtPagePaths().filter((path) => !path.startsWith('/test/'));
+// The sweeps run three at a time (the browser project's maxConcurrency): the work is in Chromium,
+// in the page and its model worker, so one test file keeps both cores busy. Chapters, the longest,
+// go first.
+const KIND_ORDER = { chapter: 0, embed: 1, other: 2 } as const;
+const sweptPages = builtPagePaths()
+  .filter((path) => !path.startsWith('/test/'))
+  .sort((a, b) => KIND_ORDER[pageKind(a)] - KIND_ORDER[pageKind(b)] || a.localeCompare(b));
 
-test.each(sweptPages)('sweep %s', async (path) => {
+test.concurrent.each(sweptPages)('sweep %s', async (path) => {
   const { problems, opened, widgets } = await sweepPage(site.openPage, path);
   expect(problems).toEqual([]);
   const kind = pageKind(path);
@@ -67,21 +73,17 @@ async function checkChapter(opened: OpenedPage, path: string): Promise<void> {
   await checkPager(opened, path);
 }
 
-/** The previous and next links lead to neighbouring pages that load (checked last: it navigates away). */
+/**
+ * The previous and next links lead to the neighbouring chapters in the site's order (the first
+ * chapter's previous and the last one's next lead home). Read from the page; one test below clicks
+ * through them, on one chapter.
+ */
 async function checkPager(opened: OpenedPage, path: string): Promise<void> {
-  const { page } = opened;
-  const pager = page.getByRole('navigation', { name: 'Previous and next chapter' });
-  for (const rel of ['prev', 'next']) {
-    const link = pager.locator(`a[rel="${rel}"]`);
-    await expect.poll(() => link.count()).toBe(1);
-    const href = (await link.getAttribute('href'))!;
-    await link.click();
-    await page.waitForURL((url) => url.pathname === href);
-    expect(await page.locator('h1').count()).toBe(1);
-    await page.goBack();
-    await page.waitForURL((url) => url.pathname === path);
-  }
-  expect(opened.consoleErrors).toEqual([]);
+  const order = ['/', ...chapterPaths(), '/'];
+  const at = order.indexOf(path, 1);
+  const pager = opened.page.getByRole('navigation', { name: 'Previous and next chapter' });
+  const hrefs = await Promise.all(['prev', 'next'].map((rel) => pager.locator(`a[rel="${rel}"]`).evaluateAll((links) => links.map((a) => a.getAttribute('href')))));
+  expect(hrefs).toEqual([[order[at - 1]], [order[at + 1]]]);
 }
 
 /** The text a reader sees in `el`: its text without KaTeX's MathML (which only screen readers read). */
@@ -92,12 +94,12 @@ function visibleText(el: Element): string {
 }
 
 /**
- * The table of contents (checked on a page whose widgets have all drawn, so no figure above a
- * section grows while the test checks where it landed): each entry reads as its heading reads,
- * math drawn, not KaTeX's doubled text, and clicking it brings the heading into view below the
- * sticky header.
+ * The table of contents (checked on a page whose widgets have all drawn): each entry links to a
+ * heading of the page and reads as that heading reads, math drawn, not KaTeX's doubled text. With
+ * `click`, clicking each entry also brings its heading into view below the sticky header (the same
+ * CSS on every chapter: one chapter clicks, in its own test below).
  */
-async function checkTableOfContents(opened: OpenedPage): Promise<void> {
+async function checkTableOfContents(opened: OpenedPage, { click = false } = {}): Promise<void> {
   const { page } = opened;
   await page.evaluate(() => window.scrollTo(0, 0));
   const toc = page.getByRole('navigation', { name: 'On this page' });
@@ -107,22 +109,44 @@ async function checkTableOfContents(opened: OpenedPage): Promise<void> {
   for (let i = 0; i < count; i++) {
     const link = links.nth(i);
     const target = decodeURIComponent((await link.getAttribute('href'))!.slice(1));
-    await link.click();
-    await page.waitForFunction((id) => location.hash === `#${encodeURIComponent(id)}` || location.hash === `#${id}`, target);
     const heading = page.locator(`[id="${target}"]`);
-    const headingInView = () =>
-      heading.evaluate((el) => {
-        const { top } = el.getBoundingClientRect();
-        const headerBottom = document.querySelector('.site-header')!.getBoundingClientRect().bottom;
-        return top >= headerBottom - 1 && top < window.innerHeight;
-      });
-    await expect.poll(headingInView).toBe(true);
+    expect(await heading.count(), `a heading with the id of the entry #${target}`).toBe(1);
+    if (click) {
+      await link.click();
+      await page.waitForFunction((id) => location.hash === `#${encodeURIComponent(id)}` || location.hash === `#${id}`, target);
+      const headingInView = () =>
+        heading.evaluate((el) => {
+          const { top } = el.getBoundingClientRect();
+          const headerBottom = document.querySelector('.site-header')!.getBoundingClientRect().bottom;
+          return top >= headerBottom - 1 && top < window.innerHeight;
+        });
+      await expect.poll(headingInView).toBe(true);
+    }
     const [linkText, headingText] = await Promise.all([link.evaluate(visibleText), heading.evaluate(visibleText)]);
     expect(linkText).toBe(headingText);
     const [linkFormulas, headingFormulas] = await Promise.all([link.locator('.katex').count(), heading.locator('.katex').count()]);
     expect(linkFormulas, `formulas in the entry "${linkText}"`).toBe(headingFormulas);
   }
 }
+
+test('on a chapter, each contents entry brings its heading into view below the header, and the previous and next links load their chapters', async () => {
+  const path = chapterPaths()[1];
+  const opened = await site.openPage(`${path}?backend=wasm`, { viewport: DESKTOP });
+  const { page } = opened;
+  await checkTableOfContents(opened, { click: true });
+  const pager = page.getByRole('navigation', { name: 'Previous and next chapter' });
+  for (const rel of ['prev', 'next']) {
+    const link = pager.locator(`a[rel="${rel}"]`);
+    const href = (await link.getAttribute('href'))!;
+    await link.click();
+    await page.waitForURL((url) => url.pathname === href);
+    expect(await page.locator('h1').count()).toBe(1);
+    await page.goBack();
+    await page.waitForURL((url) => url.pathname === path);
+  }
+  expect(opened.consoleErrors).toEqual([]);
+  await opened.close();
+});
 
 test('the contents show a heading with math as it reads, not TeX source or doubled text', async () => {
   const opened = await site.openPage('/chapters/02-attention/?backend=wasm');

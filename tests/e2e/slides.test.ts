@@ -226,65 +226,66 @@ describe.each(chapterPaths().map((path) => path.split('/')[2]))('deck %s', (chap
     expect(points.length).toBeGreaterThan(0);
     expect(points.filter((tag) => !/\shidden[\s>]/.test(tag))).toEqual([]);
   });
-
-  test('every slide fits the 1280 x 720 canvas, its widgets started', async () => {
-    // wasm, as in site.test.ts: SwiftShader's WebGPU takes seconds per token.
-    const opened = await site.openPage(`/slides/${chapter}/?backend=wasm`);
-    const { page } = opened;
-    await page.waitForSelector('html[data-deck-ready]');
-    const total = await page.evaluate(() => window.deck!.getTotalSlides());
-    expect(total).toBe(expectedSlideCount(chapter));
-    const extents: SlideExtent[] = [];
-    for (let slide = 0; slide < total; slide++) {
-      await page.evaluate((index) => window.deck!.slide(index), slide);
-      // Every widget on the slide has drawn (or said why not) and fitFigure has fitted it to its box.
-      await page.waitForFunction(
-        () =>
-          [...document.querySelectorAll<HTMLElement>('.reveal .slides > section.present [data-widget]')].every(
-            (figure) =>
-              ['ready', 'note', 'error'].includes(figure.dataset.status ?? '') &&
-              figure.dataset.slideFit === 'done' &&
-              // fitted to its figure as it is now (a figure that changed height since is fitted again)
-              Math.abs(figure.getBoundingClientRect().height - figure.parentElement!.getBoundingClientRect().height) <= 2,
-          ),
-        undefined,
-        { timeout: 120_000 },
-      );
-      extents.push(
-        await page.evaluate((index) => {
-          const section = document.querySelector<HTMLElement>('.reveal .slides > section.present')!;
-          const frame = section.getBoundingClientRect();
-          const canvasScale = frame.width / section.offsetWidth;
-          return {
-            slide: index,
-            title: section.querySelector('h1, h2')?.textContent ?? '',
-            width: section.scrollWidth,
-            height: section.scrollHeight,
-            figures: [...section.querySelectorAll<HTMLElement>('[data-widget]')].map((figure) => {
-              const box = figure.getBoundingClientRect();
-              return {
-                widget: figure.dataset.widget!,
-                status: figure.dataset.status!,
-                scale: Number(figure.dataset.slideScale),
-                right: Math.round((box.right - frame.left) / canvasScale),
-                bottom: Math.round((box.bottom - frame.top) / canvasScale),
-              };
-            }),
-          };
-        }, slide),
-      );
-    }
-    const tooBig = extents.filter(
-      (extent) =>
-        extent.width > SLIDE_WIDTH ||
-        extent.height > SLIDE_HEIGHT ||
-        extent.figures.some((figure) => figure.right > SLIDE_WIDTH || figure.bottom > SLIDE_HEIGHT || !(figure.scale >= MIN_FIGURE_SCALE)),
-    );
-    expect(tooBig).toEqual([]);
-    const figures = extents.flatMap((extent) => extent.figures);
-    expect(figures.length).toBeGreaterThan(0);
-    expect(figures.filter((figure) => figure.status === 'error')).toEqual([]);
-    expect(opened.pageErrors).toEqual([]);
-    await opened.close();
-  });
 });
+
+// Each deck shown slide by slide, three decks at a time (the browser project's maxConcurrency).
+test.concurrent.each(chapterPaths().map((path) => path.split('/')[2]))('deck %s: every slide fits the 1280 x 720 canvas, its widgets started', async (chapter) => {
+  // wasm, as in site.test.ts: SwiftShader's WebGPU takes seconds per token.
+  const opened = await site.openPage(`/slides/${chapter}/?backend=wasm`);
+  const { page } = opened;
+  await page.waitForSelector('html[data-deck-ready]');
+  const total = await page.evaluate(() => window.deck!.getTotalSlides());
+  expect(total).toBe(expectedSlideCount(chapter));
+  const extents: SlideExtent[] = [];
+  for (let slide = 0; slide < total; slide++) {
+    await page.evaluate((index) => window.deck!.slide(index), slide);
+    // Every widget on the slide has drawn (or said why not) and fitFigure has fitted it to its box.
+    await page.waitForFunction(
+      () =>
+        [...document.querySelectorAll<HTMLElement>('.reveal .slides > section.present [data-widget]')].every(
+          (figure) =>
+            ['ready', 'note', 'error'].includes(figure.dataset.status ?? '') &&
+            figure.dataset.slideFit === 'done' &&
+            // fitted to its figure as it is now (a figure that changed height since is fitted again)
+            Math.abs(figure.getBoundingClientRect().height - figure.parentElement!.getBoundingClientRect().height) <= 2,
+        ),
+      undefined,
+      { timeout: 120_000 },
+    );
+    extents.push(
+      await page.evaluate((index) => {
+        const section = document.querySelector<HTMLElement>('.reveal .slides > section.present')!;
+        const frame = section.getBoundingClientRect();
+        const canvasScale = frame.width / section.offsetWidth;
+        return {
+          slide: index,
+          title: section.querySelector('h1, h2')?.textContent ?? '',
+          width: section.scrollWidth,
+          height: section.scrollHeight,
+          figures: [...section.querySelectorAll<HTMLElement>('[data-widget]')].map((figure) => {
+            const box = figure.getBoundingClientRect();
+            return {
+              widget: figure.dataset.widget!,
+              status: figure.dataset.status!,
+              scale: Number(figure.dataset.slideScale),
+              right: Math.round((box.right - frame.left) / canvasScale),
+              bottom: Math.round((box.bottom - frame.top) / canvasScale),
+            };
+          }),
+        };
+      }, slide),
+    );
+  }
+  const tooBig = extents.filter(
+    (extent) =>
+      extent.width > SLIDE_WIDTH ||
+      extent.height > SLIDE_HEIGHT ||
+      extent.figures.some((figure) => figure.right > SLIDE_WIDTH || figure.bottom > SLIDE_HEIGHT || !(figure.scale >= MIN_FIGURE_SCALE)),
+  );
+  expect(tooBig).toEqual([]);
+  const figures = extents.flatMap((extent) => extent.figures);
+  expect(figures.length).toBeGreaterThan(0);
+  expect(figures.filter((figure) => figure.status === 'error')).toEqual([]);
+  expect(opened.pageErrors).toEqual([]);
+  await opened.close();
+}, 240_000);

@@ -1,21 +1,21 @@
 // The fine-tunes shipped with the model (public/models/glass-llama/adapters/, runs/; written by
-// `npm run train -- --finetune ...`, scripts/finetune.ts): they load, they reproduce the
-// evaluation losses their logs record (the validation splits regenerated in memory, as
-// data/manifest.json pins them), and the claims the training chapter makes about them hold.
+// `npm run train -- --finetune ...`, scripts/finetune.ts): their files and logs are complete, the
+// model card and the training chapter state what the logs publish, and AdamW's state is the size
+// the chapter says. That the shipped weights reproduce their logs (losses on the regenerated
+// validation splits, greedy samples, the chat test and its misses) is `npm run eval`'s check
+// (scripts/finetuneEval.ts): a minute of CPU, like the base model's evaluation, not in npm test.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type * as tf from '@tensorflow/tfjs';
+import { finetuneCardSection, optimizerStateBytes, type FinetuneLog } from '../../scripts/finetune';
+import type { ChatKind, EvalSet } from '../../scripts/finetuneData';
 import { generateSet } from '../../scripts/corpus';
-import { CHAT_TEST_PAIRS, finetuneCardSection, optimizerStateBytes, type FinetuneLog } from '../../scripts/finetune';
-import { chatKind, chatReplyCorrect, examplesFromRecords, type ChatKind, type EvalSet } from '../../scripts/finetuneData';
-import { loadModel } from '../../scripts/load-model';
+import { QUOTED_MISSES } from '../../scripts/finetuneEval';
 import { SHIPPED_FINETUNES } from '../../src/chapters/training';
-import { generate } from '../../src/llama/generate';
-import { LoraAdapter, loadAdapter } from '../../src/llama/lora';
+import { LoraAdapter } from '../../src/llama/lora';
 import { parseLoraConfig } from '../../src/llama/loraConfig';
-import type { LlamaModel } from '../../src/llama/model';
-import { AdamW, evaluateLoss, PackedCorpus, type Batch } from '../../src/llama/train';
+import { AdamW } from '../../src/llama/train';
 import { useBackend } from './helpers/backends';
 import { loadChapterModel, SHIPPED_MODEL_DIR, type ChapterModel } from './helpers/chapter-model';
 
@@ -27,13 +27,6 @@ function readLog(name: string): FinetuneLog {
   return JSON.parse(readFileSync(join(finetune.kind === 'lora' ? ADAPTERS : RUNS, name, 'training-log.json'), 'utf8')) as FinetuneLog;
 }
 
-function adapterFiles(name: string) {
-  return {
-    'adapter_model.safetensors': new Uint8Array(readFileSync(join(ADAPTERS, name, 'adapter_model.safetensors'))),
-    'adapter_config.json': readFileSync(join(ADAPTERS, name, 'adapter_config.json'), 'utf8'),
-  };
-}
-
 let shipped: ChapterModel;
 const generated = new Map<EvalSet, ReturnType<typeof generateSet>>();
 
@@ -41,12 +34,6 @@ const generated = new Map<EvalSet, ReturnType<typeof generateSet>>();
 function corpusSet(set: EvalSet): ReturnType<typeof generateSet> {
   if (!generated.has(set)) generated.set(set, generateSet(set));
   return generated.get(set)!;
-}
-
-/** The evaluation batches a log describes, rebuilt from the regenerated validation split. */
-function evaluationBatches(log: FinetuneLog, set: EvalSet): Batch[] {
-  const spec = log.evaluation.sets[set];
-  return new PackedCorpus(examplesFromRecords(shipped.tokenizer, set, corpusSet(set).validation)).evaluationBatches(spec.batchSize, spec.seqLength, spec.rows);
 }
 
 beforeAll(async () => {
@@ -76,46 +63,7 @@ describe('the shipped fine-tunes', () => {
       }
     }
   });
-
-  test.each(['notes-lora', 'chat-sft-lora'] as const)('%s loads and reproduces its logged losses on the stories and on its own data', async (name) => {
-    const log = readLog(name);
-    const own: EvalSet = log.options.data;
-    expect(evaluateLoss(shipped.model, evaluationBatches(log, 'stories'))).toBeCloseTo(log.evalBefore.stories, 3);
-    const sample = log.samples[0];
-    const greedy = async () => {
-      const { newIds } = await generate(shipped.model, shipped.tokenizer.encode(sample.prompt), { maxNewTokens: 40, temperature: 0, eosTokenId: shipped.tokenizer.eosId });
-      return shipped.tokenizer.decode(newIds.filter((id) => id !== shipped.tokenizer.eosId));
-    };
-    expect(await greedy()).toBe(sample.before);
-    const adapter = loadAdapter(shipped.model.config, adapterFiles(name));
-    shipped.model.attachAdapter(adapter);
-    try {
-      expect(evaluateLoss(shipped.model, evaluationBatches(log, 'stories'))).toBeCloseTo(log.evalAfter.stories, 3);
-      expect(evaluateLoss(shipped.model, evaluationBatches(log, own))).toBeCloseTo(log.evalAfter[own], 3);
-      // the first logged sample, greedy, as the log has it
-      expect(await greedy()).toBe(sample.after);
-    } finally {
-      shipped.model.attachAdapter(null);
-      adapter.dispose();
-    }
-  }, 120_000);
 });
-
-/** Greedy replies (28 new tokens, as scripts/finetune.ts scores them) to the first 30 chat test pairs, right per kind. */
-async function scoreChatTest(model: LlamaModel, maxNewTokens: number): Promise<{ score: Record<ChatKind, [number, number]>; misses: string[] }> {
-  const { tokenizer } = shipped;
-  const score = { sound: [0, 0], food: [0, 0], who: [0, 0], name: [0, 0], sentence: [0, 0] } as Record<ChatKind, [number, number]>;
-  const misses: string[] = [];
-  for (const pair of corpusSet('chat').test.slice(0, CHAT_TEST_PAIRS) as { prompt: string; response: string }[]) {
-    const { newIds } = await generate(model, tokenizer.encode(pair.prompt), { maxNewTokens, temperature: 0, eosTokenId: tokenizer.eosId });
-    const reply = tokenizer.decode(newIds.filter((id) => id !== tokenizer.eosId));
-    const tally = score[chatKind(pair.prompt)];
-    tally[1]++;
-    if (chatReplyCorrect(pair.prompt, pair.response, reply)) tally[0]++;
-    else misses.push(reply);
-  }
-  return { score, misses };
-}
 
 describe('the chat SFT, as an adapter and as a full fine-tune', () => {
   test('the model card lists every shipped fine-tune from its log, and compares the two chat fine-tunes', () => {
@@ -127,39 +75,22 @@ describe('the chat SFT, as an adapter and as a full fine-tune', () => {
     expect(section).toContain('| AdamW state (bytes) | 1,196,032 | 9,460,736 |');
   });
 
-  test('the SFT adapter answers the chat test pairs as its log says', async () => {
-    const log = readLog('chat-sft-lora');
-    const adapter = loadAdapter(shipped.model.config, adapterFiles('chat-sft-lora'));
-    shipped.model.attachAdapter(adapter);
-    try {
-      const { score, misses } = await scoreChatTest(shipped.model, log.chatTest!.maxNewTokens);
-      expect(score).toEqual(log.chatTest!.after);
-      // the two misses the chapter quotes, each wrong in one word
-      expect(misses).toEqual(['There was a red carrot next to an orange on the even better.', 'This story is about Louis and Louis.']);
-    } finally {
-      shipped.model.attachAdapter(null);
-      adapter.dispose();
+  test('the wrong chat replies that npm run eval reproduces are as many as the logs count, and the chapter quotes them', () => {
+    const chapter = readFileSync('content/12-training.mdx', 'utf8').replace(/\s+/g, ' ');
+    const quoted: Record<keyof typeof QUOTED_MISSES, string[]> = {
+      'chat-sft-lora': ['about Louis and Louis', 'next to an orange on the even better.'],
+      'chat-sft-full': ['about Benny and Benny'],
+    };
+    for (const [name, misses] of Object.entries(QUOTED_MISSES) as [keyof typeof QUOTED_MISSES, string[]][]) {
+      const { after } = readLog(name).chatTest!;
+      const wrong = Object.values(after).reduce((sum, [right, of]) => sum + of - right, 0);
+      expect(misses, name).toHaveLength(wrong);
+      for (const fragment of quoted[name]) {
+        expect(chapter, `the chapter quotes "${fragment}"`).toContain(fragment);
+        expect(misses.some((miss) => miss.includes(fragment)), `${name} missed with "${fragment}"`).toBe(true);
+      }
     }
-  }, 240_000);
-
-  test('the full fine-tune\'s shipped F16 weights reproduce its logged losses, first sample and chat test score', async () => {
-    const log = readLog('chat-sft-full');
-    const { model } = loadModel(join(RUNS, 'chat-sft-full'));
-    try {
-      // F16 rounding of every weight moves the losses in the third decimal at most
-      expect(evaluateLoss(model, evaluationBatches(log, 'stories'))).toBeCloseTo(log.evalAfter.stories, 2);
-      expect(evaluateLoss(model, evaluationBatches(log, 'chat'))).toBeCloseTo(log.evalAfter.chat, 2);
-      const sample = log.samples[0];
-      const { newIds } = await generate(model, shipped.tokenizer.encode(sample.prompt), { maxNewTokens: 40, temperature: 0, eosTokenId: shipped.tokenizer.eosId });
-      expect(shipped.tokenizer.decode(newIds.filter((id) => id !== shipped.tokenizer.eosId))).toBe(sample.after);
-      const { score, misses } = await scoreChatTest(model, log.chatTest!.maxNewTokens);
-      expect(score).toEqual(log.chatTest!.after);
-      // the one miss the chapter quotes: the story the adapter also misses, one name twice
-      expect(misses).toEqual(['This story is about Benny and Benny.']);
-    } finally {
-      model.dispose();
-    }
-  }, 240_000);
+  });
 
   test('AdamW keeps 8 bytes (m and v in F32) per trained value: the adapter\'s state is an eighth of the full fine-tune\'s', () => {
     const lora = readLog('chat-sft-lora');

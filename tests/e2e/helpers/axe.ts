@@ -13,8 +13,10 @@ export async function runAxe(page: Page): Promise<Result[]> {
   const alreadyLoaded = await page.evaluate(() => 'axe' in window);
   if (!alreadyLoaded) await page.evaluate(axeSource);
   const results = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (context: Document) => Promise<AxeResults> } }).axe;
-    return axe.run(document);
+    const axe = (window as unknown as { axe: { run: (context: Document, options: { resultTypes: string[] }) => Promise<AxeResults> } }).axe;
+    // Violations only: axe skips the details of every passing node (about a third of its time on a
+    // chapter page), which nothing here reads.
+    return axe.run(document, { resultTypes: ['violations'] });
   });
   return results.violations;
 }

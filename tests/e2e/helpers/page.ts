@@ -91,23 +91,26 @@ export async function openPage(browser: Browser, origin: string, path: string, o
  */
 
 /**
- * Scroll every widget on the page into view, one after another, and wait until each has drawn
- * (or failed). Returns { id, status, message } per widget, in page order.
+ * Scroll every widget on the page into view, one after another, each only until it has started
+ * (left "idle"), so the page's widgets work at the same time (the model runs in the page's worker
+ * while the main thread draws another widget); then wait until each has drawn (or failed).
+ * Returns { id, status, message } per widget, in page order.
  */
 export async function startAllWidgets(page: Page, timeoutMs = 60_000): Promise<{ id: string; status: string; message: string }[]> {
   const shells = page.locator('[data-widget]');
   const count = await shells.count();
   for (let i = 0; i < count; i++) {
     await shells.nth(i).scrollIntoViewIfNeeded();
-    await page.waitForFunction(
-      (index) => {
-        const el = document.querySelectorAll<HTMLElement>('[data-widget]')[index];
-        return el.dataset.status === 'error' || (el.dataset.drawn === 'true' && el.dataset.status !== 'loading');
-      },
-      i,
-      { timeout: timeoutMs },
-    );
+    await page.waitForFunction((index) => document.querySelectorAll<HTMLElement>('[data-widget]')[index].dataset.status !== 'idle', i, { timeout: timeoutMs });
   }
+  await page.waitForFunction(
+    () =>
+      [...document.querySelectorAll<HTMLElement>('[data-widget]')].every(
+        (el) => el.dataset.status === 'error' || (el.dataset.drawn === 'true' && el.dataset.status !== 'loading'),
+      ),
+    null,
+    { timeout: timeoutMs * Math.max(1, count) },
+  );
   return shells.evaluateAll((elements) =>
     elements.map((el) => ({
       id: (el as HTMLElement).dataset.widgetId ?? '',
