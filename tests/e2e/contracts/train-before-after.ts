@@ -5,19 +5,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { generate } from '../../../src/llama/generate';
-import { loadAdapter } from '../../../src/llama/lora';
 import { REPO_ROOT } from '../helpers/build';
+import { chatSftAdapter } from '../helpers/contractParts';
 import type { WidgetContract } from '../helpers/contracts';
 
 const MODEL_DIR = join(REPO_ROOT, 'public', 'models', 'glass-llama');
 
 export const contract: WidgetContract = async ({ widget, engine }) => {
-  const { model, tokenizer } = await engine();
-  const folder = join(MODEL_DIR, 'adapters', 'chat-sft-lora');
-  const adapter = loadAdapter(model.config, {
-    'adapter_model.safetensors': new Uint8Array(readFileSync(join(folder, 'adapter_model.safetensors'))),
-    'adapter_config.json': readFileSync(join(folder, 'adapter_config.json'), 'utf8'),
-  });
+  const loaded = await engine();
+  const { model, tokenizer } = loaded;
+  const adapter = chatSftAdapter(loaded);
   let newIds: number[];
   try {
     model.attachAdapter(adapter);
