@@ -1,11 +1,11 @@
 // The Swish / SiLU / SwiGLU chapter in Chromium: the activation explorer and the live model's MLP
 // react to their controls, restore from the link, and explain bad input.
 import { expect, test } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { gatedProduct, siluMinimum, unitTopContexts } from '../../src/chapters/activations';
+import { siluMinimum, unitTopContexts } from '../../src/chapters/activations';
 import { pieceLabel } from '../../src/widgets/pieces';
 import { startAllWidgets } from './helpers';
 import { settled, type ChapterSite, useChapterSite } from './helpers/chapterSite';
+import { validationUnitRows } from './helpers/contractParts';
 
 const CHAPTER = '/chapters/06-swish-silu-swiglu/';
 const EXPLORER = '[data-widget-id="activation-explorer"]';
@@ -91,18 +91,12 @@ test('MLP: histograms and loss for a prompt; swapping in ReLU changes the loss; 
 });
 
 test('one unit: the embed lists the top contexts the engine finds, a new unit redraws without the model, bad input explained', async () => {
-  const { model, tokenizer } = site.engine!;
+  const { tokenizer } = site.engine!;
   const opened = await site.openPage('/embed/mlp-unit/?backend=wasm&mlp-unit.layer=1&mlp-unit.unit=5');
   await startAllWidgets(opened.page, 120_000);
   const widget = opened.page.locator('[data-widget-id="mlp-unit"]');
   expect(await settled(opened.page, '[data-widget-id="mlp-unit"]')).toEqual({ status: 'ready', message: '' });
-  const texts = (JSON.parse(readFileSync('public/data/validation-sample.json', 'utf8')) as { texts: string[] }).texts;
-  const stories = texts.map((text) => tokenizer.encode(text, { bos: true }));
-  const rows: Float32Array[] = [];
-  for (const ids of stories) {
-    const { taps } = await model.run([ids], { taps: ['layers.1.mlp.act', 'layers.1.mlp.up'] });
-    rows.push(gatedProduct(taps['layers.1.mlp.act'].data, taps['layers.1.mlp.up'].data));
-  }
+  const { stories, rows } = await validationUnitRows(site.engine!, 1);
   const shownRows = () => widget.locator('table tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent ?? '')));
   const expected = (unit: number, sign: 1 | -1) => unitTopContexts(rows, 352, unit, 12, sign).map((c) => [String(c.row + 1), shown(c.value, 3)]);
   const pageRows = await shownRows();

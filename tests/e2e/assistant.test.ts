@@ -66,22 +66,14 @@ test('best-of-n, base vs SFT and DPO show what the engine computes; bad input is
   };
   const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
   try {
+    // Base vs SFT at its default is the contract's (tests/e2e/contracts/assist-base-vs-sft.ts).
     await settled(page, BASE_SFT);
-    const promptIds = tokenizer.encode(chatPrompt('What sound does a cow make?'), { bos: true });
-    for (const who of ['base', 'sft'] as const) {
-      model.attachAdapter(who === 'sft' ? adapter : null);
-      const { newIds } = await generate(model, promptIds, { maxNewTokens: 32, temperature: 0, eosTokenId: tokenizer.eosId });
-      const column = page.locator(`${BASE_SFT} [data-reply="${who}"]`);
-      expect(await column.getAttribute('data-new-ids')).toBe(newIds.join(','));
-      const ids = [...promptIds, ...newIds];
-      expect(Number(await column.getAttribute('data-base'))).toBeCloseTo(sum(logProbsOf(ids, promptIds.length, false)), 2);
-      expect(Number(await column.getAttribute('data-sft'))).toBeCloseTo(sum(logProbsOf(ids, promptIds.length, true)), 2);
-    }
     await page.locator(BASE_SFT).getByRole('textbox', { name: 'Instruction' }).fill(' \u0007 ');
     await page.locator(BASE_SFT).getByRole('button', { name: 'Run' }).click();
     expect(await settled(page, BASE_SFT)).toEqual({ status: 'error', message: 'Type an instruction: the models answer it in the chat format, [INST] instruction [/INST].' });
 
-    // DPO: the default pair's four log-probabilities, then β = 0.5 from the link's slider
+    // DPO: β = 0.5 from the slider, on the default pair's four log-probabilities (which the
+    // contract checks at β = 0.1, tests/e2e/contracts/assist-dpo.ts)
     await settled(page, DPO);
     const prompt = chatPrompt('What sound does a cow make?');
     const scored = (['A cow says "Moo!"', 'A cow says "Woof!"'] as const).map((reply) => {
@@ -91,10 +83,6 @@ test('best-of-n, base vs SFT and DPO show what the engine computes; bad input is
     });
     const dpo = page.locator(DPO);
     const numbers = page.locator(`${DPO} [data-loss]`);
-    expect(Number(await numbers.getAttribute('data-chosen-policy'))).toBeCloseTo(scored[0].policy, 2);
-    expect(Number(await numbers.getAttribute('data-chosen-reference'))).toBeCloseTo(scored[0].reference, 2);
-    expect(Number(await numbers.getAttribute('data-rejected-policy'))).toBeCloseTo(scored[1].policy, 2);
-    expect(Number(await numbers.getAttribute('data-rejected-reference'))).toBeCloseTo(scored[1].reference, 2);
     await dpo.getByRole('slider', { name: 'β' }).fill('0.5');
     await expect.poll(async () => Number(await numbers.getAttribute('data-loss'))).toBeCloseTo(dpoLoss(0.5, scored[0], scored[1]).loss, 3);
     expect(linkParam(page, 'assist-dpo.beta')).toBe('0.5');

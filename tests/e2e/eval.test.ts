@@ -28,11 +28,11 @@ describe('the chapter with its default state', () => {
   });
 
   // The page checks on this page with every widget drawn (console, other origins, math, axe in
-  // both themes, phone width) are site.test.ts's sweep of it.
+  // both themes, phone width) are site.test.ts's sweep of it; what each widget shows at its default
+  // state is its contract there (tests/e2e/contracts/).
 
   test('train mode jitters; eval mode repeats bit for bit; the mode goes to the link', async () => {
     const runs = opened.page.locator(RUNS);
-    expect(await stage(runs).getAttribute('data-identical')).toBe('false');
     expect(await runs.locator('.widget-summary').textContent()).toMatch(/^model\.train\(\), p = 0\.10: across 10 runs, the probability of .+ moved between \d+\.\d% and \d+\.\d%\.$/);
     // ten dots per token row
     expect(await runs.locator('svg g.chart-row').first().locator('circle').count()).toBe(10);
@@ -66,7 +66,6 @@ describe('the chapter with its default state', () => {
 
   test('inside dropout: a new mask, and p = 0 keeps everything', async () => {
     const inside = opened.page.locator(INSIDE);
-    expect(await inside.locator('caption').textContent()).toMatch(/^Draw 1: \d of 8 values kept, each scaled by 1\/\(1 − 0\.50\) = 2\.00$/);
     await inside.getByRole('button', { name: 'Draw a new mask' }).click();
     expect(param(opened, 'dropout-inside.draw')).toBe('2');
     expect(await inside.locator('caption').textContent()).toMatch(/^Draw 2: /);
@@ -83,9 +82,6 @@ describe('the chapter with its default state', () => {
     const forgotten = opened.page.locator(FORGOTTEN);
     const evalLoss = await stage(forgotten).getAttribute('data-eval-loss');
     const trainLoss = await stage(forgotten).getAttribute('data-train-loss');
-    expect(Number(evalLoss)).toBeGreaterThan(0);
-    expect(trainLoss).not.toBe(evalLoss);
-    expect(await forgotten.locator('dt').allTextContents()).toEqual(['model.eval()', 'model.train(), p = 0.10', 'model.train(), other masks']);
     await forgotten.getByRole('button', { name: 'Evaluate again with new masks' }).click();
     expect(param(opened, 'forgotten-eval.seed')).toBe('2');
     await opened.page.waitForFunction(

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { compareFineTuning, loraParameterCount, loraPreset, NAME_TASK } from '../../src/chapters/lora';
+import { compareFineTuning, loraPreset, NAME_TASK } from '../../src/chapters/lora';
 import { loadAdapter } from '../../src/llama/lora';
 import { inspectLoraUpdate } from '../../src/llama/loraInspect';
 import { LlamaModel } from '../../src/llama/model';
@@ -31,9 +31,9 @@ test('calculator, lab and inspector agree with the engine; a run is stopped; bad
   const { page, engine } = chapter;
   expect((await startAllWidgets(page, 180_000)).map((w) => w.status)).toEqual(['ready', 'ready', 'ready']);
 
-  // The calculator: Llama 2 7B at r 8 on q and v, then ours with every module at r 16.
-  expect(await data(CALCULATOR, 'trainable')).toBe('4194304');
-  expect(Number(await data(CALCULATOR, 'lora-bytes'))).toBe(compareFineTuning(loraPreset('llama-2-7b').config, 8, ['q_proj', 'v_proj'], 'bf16', 'adamw').lora.total);
+  // What each widget shows at its default state (Llama 2 7B at r 8 on q and v, the lab's adapter
+  // count, the inspector's layer 0 q_proj) is its contract (tests/e2e/contracts/lora-*.ts).
+  // The calculator: ours with every module at r 16.
   const calculator = page.locator(CALCULATOR);
   await calculator.getByRole('combobox', { name: 'Model' }).selectOption('glass-llama');
   await calculator.getByRole('spinbutton', { name: 'Rank r' }).fill('16');
@@ -50,8 +50,7 @@ test('calculator, lab and inspector agree with the engine; a run is stopped; bad
     message: 'Rank 100 is more than 64, the smallest side of an adapted weight of Glass Llama (ours): the update could not have that rank.',
   });
 
-  // The lab: the default adapter's count, then 5 steps in the page against 5 steps in Node.
-  expect(await data(LAB, 'trainable')).toBe(String(loraParameterCount(loraPreset('glass-llama').config, NAME_TASK.r, NAME_TASK.modules).trainable));
+  // The lab: 5 steps in the page against 5 steps in Node.
   const lab = page.locator(LAB);
   const steps = lab.getByRole('spinbutton', { name: 'Steps' });
   await steps.fill('0');
@@ -88,7 +87,7 @@ test('calculator, lab and inspector agree with the engine; a run is stopped; bad
   await lab.getByRole('button', { name: 'Back to the base model' }).click();
   await page.waitForFunction((sel) => document.querySelector<HTMLElement>(`${sel} [data-state]`)?.dataset.state === 'reset', LAB);
 
-  // The inspector: the shipped adapter's layer 0 q_proj, and layer 3 v_proj, as the engine in Node sees them.
+  // The inspector: the shipped adapter's layer 3 v_proj, as the engine in Node sees it.
   const files = {
     'adapter_config.json': readFileSync(join(LORA_NAME_ADAPTER_DIR, 'adapter_config.json'), 'utf8'),
     'adapter_model.safetensors': new Uint8Array(readFileSync(join(LORA_NAME_ADAPTER_DIR, 'adapter_model.safetensors'))),
@@ -105,7 +104,6 @@ test('calculator, lab and inspector agree with the engine; a run is stopped; bad
     expect(Number(await data(INSPECTOR, 'update-norm'))).toBeCloseTo(Math.hypot(...expected.updateOutput), 3);
   };
   expect((await settled(page, INSPECTOR)).status).toBe('ready');
-  await expectValues(0, 'q_proj');
   const inspector = page.locator(INSPECTOR);
   await inspector.getByRole('combobox', { name: 'Layer' }).selectOption('3');
   await inspector.getByRole('combobox', { name: 'Projection' }).selectOption('v_proj');

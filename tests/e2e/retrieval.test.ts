@@ -30,18 +30,16 @@ test('BM25, the reader and active learning agree with Node; bad input is explain
   await startAllWidgets(page, 180_000);
   const index = new Bm25Index(stories);
 
-  // BM25: the ranking and scores of the chapter's maths; k1 = 0 leaves only the IDFs.
+  // BM25: k1 = 0 leaves only the IDFs (the default k1 = 1.2 is the contract's, tests/e2e/contracts/rag-bm25.ts).
   await settled(page, BM25);
   const bm25 = page.locator(`${BM25} [data-ranking]`);
-  const hits = index.search('little frog said');
-  expect(await bm25.getAttribute('data-ranking')).toBe(hits.map((h) => h.passage).join(','));
-  expectClose((await bm25.getAttribute('data-scores'))!.split(',').map(Number), hits.map((h) => h.score), 1e-5);
   await page.locator(BM25).getByRole('slider', { name: 'k1' }).fill('0');
   const presence = new Bm25Index(stories, { k1: 0, b: 0.75 }).search('little frog said');
   await expect.poll(() => bm25.getAttribute('data-scores')).toBe(presence.map((h) => h.score.toFixed(6)).join(','));
   expect(linkParam(page, 'rag-bm25.k1')).toBe('0');
 
-  // The reader: the engine's answer and name-head shares for the same context.
+  // The reader: the engine's answer and name-head shares for the same context, with a distractor
+  // after the passage (without one, the default, is the contract's, tests/e2e/contracts/rag-reader.ts).
   const { model, tokenizer } = engine;
   async function expected(cloze: string, distractor: 'none' | 'after') {
     const passages = contextPassages(index.search(cloze), distractor).map((p) => ({ ...p, text: stories[p.passage] }));
@@ -54,10 +52,6 @@ test('BM25, the reader and active learning agree with Node; bad input is explain
   }
   const reader = page.locator(`${READER} [data-answer]`);
   await settled(page, READER);
-  const alone = await expected('"Poor little frog," said', 'none');
-  expect(await reader.getAttribute('data-answer')).toBe('Rita');
-  expect(await reader.getAttribute('data-passages')).toBe(alone.passages);
-  expectClose((await reader.getAttribute('data-shares'))!.split(',').map(Number), alone.shares, 2e-3);
   await page.locator(READER).getByRole('radio', { name: 'after the passage' }).check();
   await expect.poll(() => reader.getAttribute('data-answer'), { timeout: 60_000 }).toBe('Fatima');
   const after = await expected('"Poor little frog," said', 'after');

@@ -3,9 +3,7 @@
 // controls and the link, and they answer an empty or too-long text with a message.
 import type { Page } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
-import { tokenLosses } from '../../src/chapters/attention';
-import { meanOver, ropeFrequencies, STRETCH_MAX_CONTEXTS, STRETCH_PROMPT } from '../../src/chapters/rope';
-import { layerTap } from '../../src/llama/taps';
+import { ropeFrequencies, STRETCH_MAX_CONTEXTS } from '../../src/chapters/rope';
 import { startAllWidgets, type OpenedPage } from './helpers';
 import { expectClose, linkParam, useChapterPage, widgetSettled, type ChapterPage, type ChapterSite } from './helpers/chapterSite';
 
@@ -24,7 +22,8 @@ useChapterPage(CHAPTER, (chapter) => ({ site, engine, opened, page } = chapter))
 const param = (name: string) => linkParam(page, name);
 
 // The page checks (console, other origins, math, axe in both themes, phone width) on this page
-// with every widget drawn are site.test.ts's sweep of it.
+// with every widget drawn are site.test.ts's sweep of it; what each widget shows at its default
+// state is its contract there (tests/e2e/contracts/rope-*.ts).
 test('the three widgets start on the model', async () => {
   const statuses = await startAllWidgets(page, 180_000);
   expect(statuses).toEqual([
@@ -58,24 +57,11 @@ describe('rotating pairs', () => {
 });
 
 describe('relative, not absolute', () => {
-  test("the score is the engine's, and moving both tokens leaves it unchanged to the digits shown", async () => {
+  test('a larger distance changes the score (RoPE sees distance); moving both tokens still does not', async () => {
+    // the default (distance 3) against the engine is the contract's (tests/e2e/contracts/rope-relative.ts)
     const widget = page.locator(RELATIVE);
     const readout = widget.locator('.mw-readout');
     const atZero = Number(await readout.getAttribute('data-at-zero'));
-    const shifted = Number(await readout.getAttribute('data-shifted'));
-    expect(Math.abs(atZero - shifted)).toBeLessThan(5e-4);
-    // the readout shows three decimals: the same text twice
-    const shown = (await readout.textContent())!.match(/score (−?\d+\.\d{3})/g)!;
-    expect(shown).toHaveLength(2);
-    expect(shown[0]).toBe(shown[1]);
-
-    // the engine in Node: "cat" at 0, "sat" at 3 (the default distance), layer 0, head 0
-    const ids = engine.tokenizer.encode('cat sat', { bos: false });
-    const tap = layerTap(0, 'attn.scores');
-    const { taps } = await engine.model.run([[ids[0], ids[ids.length - 1]]], { taps: [tap], positionIds: [[0, 3]] });
-    expect(Math.abs(taps[tap].data[1 * 2 + 0] - atZero)).toBeLessThan(1e-3);
-
-    // a larger distance changes the score (RoPE sees distance), the shift still does not
     await widget.getByRole('slider', { name: 'Distance' }).fill('20');
     expect(param('rope-relative.distance')).toBe('20');
     const far = Number(await readout.getAttribute('data-at-zero'));
@@ -97,23 +83,7 @@ describe('relative, not absolute', () => {
 });
 
 describe('stretch the context', () => {
-  test("the no-scaling row is the engine's loss; the scaled runs differ from it past the context", async () => {
-    const widget = page.locator(STRETCH);
-    const ids = engine.tokenizer.encode(STRETCH_PROMPT, { bos: true });
-    const context = engine.model.config.max_position_embeddings;
-    expect(ids.length).toBeGreaterThan(2 * context); // the default text is more than twice the context
-    const row = (method: string) => widget.locator(`tr[data-method="${method}"] td`).allTextContents();
-    const plain = await row('chart-line--a');
-    const { logits } = await engine.model.run([ids]);
-    const losses = tokenLosses(logits, ids);
-    expect(Math.abs(Number(plain[1]) - meanOver(losses, 0, context))).toBeLessThan(2e-3);
-    expect(Math.abs(Number(plain[2]) - meanOver(losses, context, losses.length))).toBeLessThan(2e-3);
-    const linear = await row('chart-line--b');
-    expect(linear[0]).toBe('linear ×2');
-    expect(linear[2]).not.toBe(plain[2]);
-    expect(await widget.locator('.mw-readout').textContent()).toMatch(new RegExp(`^${ids.length} tokens`));
-  }, 60_000);
-
+  // the default text's loss table against the engine is the contract's (tests/e2e/contracts/rope-stretch.ts)
   test('on a phone (390 px) the loss table fits, so its scroll note stays hidden', async () => {
     const widget = page.locator(STRETCH);
     const table = widget.locator('.mw-table-wrap');

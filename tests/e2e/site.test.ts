@@ -4,13 +4,17 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { embedHeight } from '../../src/embed/embedHeights';
 import { builtPagePaths, chapterPaths, mathLayoutProblems, openSite, pageKind, DESKTOP, sweepPage, type OpenedPage, type Site } from './helpers';
+import { lazyNodeEngine, widgetContractProblems } from './helpers/contracts';
 
 let site: Site;
+/** The shipped model in Node for the widget contracts, loaded when the first contract asks for it. */
+const engine = lazyNodeEngine();
 beforeAll(async () => {
   site = await openSite();
 });
 afterAll(async () => {
   await site?.close();
+  engine.dispose();
 });
 
 // The sweep: one test per built page (pages under /test/ are other test files' fixtures), generated
@@ -34,7 +38,11 @@ test.concurrent.each(sweptPages)('sweep %s', async (path) => {
   const kind = pageKind(path);
   if (kind === 'chapter' || kind === 'embed') expect(widgets.length, 'widgets on the page').toBeGreaterThan(0);
   if (kind === 'chapter') await checkChapter(opened, path);
-  if (kind === 'embed') await checkOembedAnswer(path.split('/')[2]);
+  if (kind === 'embed') {
+    await checkOembedAnswer(path.split('/')[2]);
+    // The widget's contract (tests/e2e/contracts/<name>.ts): what it shows is what the engine computes.
+    expect(await widgetContractProblems(opened, path.split('/')[2], engine.get)).toEqual([]);
+  }
   await opened.close();
 }, 360_000); // two views of a chapter whose widgets run the model, on a busy 2-core machine
 

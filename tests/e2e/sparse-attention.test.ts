@@ -4,7 +4,7 @@
 // against the engine; one bad input each; the loss op with a queryKeyMask leaks no tensor.
 import { expect, test } from 'vitest';
 import { tokenLosses } from '../../src/chapters/attention';
-import { patternMask, patternPairs, recallStory, settingsOf, SPARSE_FACTS, type PatternSettings } from '../../src/chapters/sparseAttention';
+import { patternMask, patternPairs, recallStory, settingsOf, type PatternSettings } from '../../src/chapters/sparseAttention';
 import { softmax } from '../../src/llama/math';
 import type { getRuntime } from '../../src/runtime/client';
 import { startAllWidgets } from './helpers';
@@ -28,7 +28,8 @@ test('the mask, the loss sweep and name recall show what the engine computes; ba
   const engine = site.engine!;
   await startAllWidgets(page, 180_000);
 
-  // The mask: the default prompt under strided l = 4, then BigBird; pairs and loss as in Node.
+  // The mask: BigBird; pairs and loss as in Node (strided l = 4, the default, is the contract's,
+  // tests/e2e/contracts/sparse-mask.ts).
   const mask = page.locator(MASK);
   expect((await settled(page, MASK)).status).toBe('ready');
   const prompt = await mask.getByRole('textbox', { name: 'Prompt' }).inputValue();
@@ -37,11 +38,6 @@ test('the mask, the loss sweep and name recall show what the engine computes; ba
     const { logits } = await engine.model.run([ids], { queryKeyMask: patternMask(ids.length, settings) });
     return mean(tokenLosses(logits, ids));
   }
-  const strided = settingsOf({ pattern: 'strided', stride: 4, window: 4 });
-  expect(Number(await mask.locator('[data-pairs]').getAttribute('data-pairs'))).toBe(patternPairs(ids.length, strided));
-  expect(Math.abs(Number(await mask.locator('[data-loss]').getAttribute('data-loss')) - (await nodeLoss(strided)))).toBeLessThan(1e-3);
-  expect(Math.abs(Number(await mask.locator('[data-full-loss]').getAttribute('data-full-loss')) - mean(tokenLosses((await engine.model.run([ids])).logits, ids)))).toBeLessThan(1e-3);
-  expect(await mask.locator('svg rect.heat-cell').count()).toBe(ids.length * ids.length);
   await mask.getByRole('combobox', { name: 'Pattern' }).selectOption('bigbird');
   await settled(page, MASK);
   expect(linkParam(page, 'sparse-mask.pattern')).toBe('bigbird');
@@ -57,13 +53,10 @@ test('the mask, the loss sweep and name recall show what the engine computes; ba
   await mask.getByRole('button', { name: 'Run' }).click();
   expect(await settled(page, MASK)).toEqual({ status: 'error', message: 'The prompt is empty: type a few words.' });
 
-  // Loss against density: the window of 16 on the 16 stories, as the unit test measured it.
+  // Loss against density: a bad window and the sweep's Cancel (the window of 16, the default, is
+  // the contract's, tests/e2e/contracts/sparse-loss.ts).
   const loss = page.locator(LOSS);
   expect((await settled(page, LOSS)).status).toBe('ready');
-  const { window16, full } = { window16: SPARSE_FACTS.loss.window16, full: SPARSE_FACTS.loss.full };
-  expect(Math.abs(Number(await loss.locator('[data-loss]').getAttribute('data-loss')) - window16.loss)).toBeLessThan(2e-3);
-  expect(Math.abs(Number(await loss.locator('[data-density]').getAttribute('data-density')) - window16.density)).toBeLessThan(5e-4);
-  expect(Math.abs(Number(await loss.locator('[data-full-loss]').getAttribute('data-full-loss')) - full)).toBeLessThan(2e-3);
   const windowBox = loss.getByRole('spinbutton', { name: 'Window w' });
   await windowBox.fill('999');
   await windowBox.dispatchEvent('change');

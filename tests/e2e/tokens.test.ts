@@ -1,17 +1,11 @@
-// The tokens chapter in Chromium: the playground shows the pieces both tokenizers give in Node,
-// the neighbours are the engine's nearest rows by cosine, and the initialisation experiment shows
-// the shipped run, then trains in the page and measures what the engine measures in Node.
-import { readFileSync } from 'node:fs';
+// The tokens chapter in Chromium: the playground counts and explains bad input, the neighbours
+// follow the box and the link, and the initialisation experiment trains in the page and measures
+// what the engine measures in Node. What each widget shows at its default state is its contract.
 import { expect, test } from 'vitest';
-import { INIT_EXPERIMENT, initExperimentData, nearestByCosine, pieceGroup, sampleRows, tokenView, type TokensInitRunFile } from '../../src/chapters/tokens';
-import { PER_GROUP } from '../../components/TokensNeighbours';
-import { fullLlamaTokenizerJSON } from '../../src/llama/llama2Vocabulary';
-import { Tokenizer } from '../../src/llama/tokenizer';
+import { INIT_EXPERIMENT, initExperimentData } from '../../src/chapters/tokens';
 import { evaluateLoss, PackedCorpus } from '../../src/llama/train';
-import { EMBED_TOKENS } from '../../src/llama/weights';
 import { Sessions } from '../../src/runtime/sessions';
 import { extendVocabularyOf } from '../../src/runtime/tokensOps';
-import { pieceLabel } from '../../src/widgets/pieces';
 import { startAllWidgets } from './helpers';
 import { settled, useChapterPage, type ChapterPage } from './helpers/chapterSite';
 
@@ -25,14 +19,12 @@ useChapterPage('/chapters/08-tokens/', (opened) => (chapter = opened));
 const chipTexts = (selector: string, row: number) =>
   chapter.page.locator(`${selector} .tok-row`).nth(row).locator('.tok-chip__piece').allTextContents();
 
-test('playground: both tokenizations as in Node, counts, link state, bad input explained', async () => {
-  const { page, engine } = chapter;
+// What each widget shows at its default state (both tokenizations of the default text, the
+// neighbours of "red", the shipped run) is its contract (tests/e2e/contracts/tokens-*.ts).
+test('playground: counts, link state, bad input explained', async () => {
+  const { page } = chapter;
   await startAllWidgets(page, 120_000);
   expect(await settled(page, PLAYGROUND)).toEqual({ status: 'ready', message: '' });
-  const full = new Tokenizer(fullLlamaTokenizerJSON());
-  const text = 'Once upon a time, a little cat 小猫 saw a 🦙.';
-  expect(await chipTexts(PLAYGROUND, 0)).toEqual(tokenView(engine.tokenizer, text).map((token) => pieceLabel(token.piece)));
-  expect(await chipTexts(PLAYGROUND, 1)).toEqual(tokenView(full, text).map((token) => pieceLabel(token.piece)));
 
   const box = page.locator(PLAYGROUND).getByRole('textbox');
   await box.fill('Hello world');
@@ -54,21 +46,9 @@ test('playground: both tokenizations as in Node, counts, link state, bad input e
   expect(chapter.opened.requests.filter((request) => !request.url.startsWith(chapter.site.server.url))).toEqual([]);
 });
 
-test('neighbours: the engine nearest rows by cosine, the sampled dots, an unknown token explained', async () => {
-  const { page, engine } = chapter;
+test('neighbours: an unknown token explained, a known one shown and linked', async () => {
+  const { page } = chapter;
   expect(await settled(page, NEIGHBOURS)).toEqual({ status: 'ready', message: '' });
-  const table = Float32Array.from(engine.model.params.get(EMBED_TOKENS)!.dataSync() as Float32Array);
-  const expected = nearestByCosine(table, 128, engine.tokenizer.pieces.indexOf('▁red'), 8);
-  const rows = await page.locator(`${NEIGHBOURS} table tbody tr`).evaluateAll((trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent ?? '')));
-  expect(rows.map((row) => Number(row[1]))).toEqual(expected.map((n) => n.id));
-  rows.forEach((row, i) => expect(Number(row[2].replace('−', '-'))).toBeCloseTo(expected[i].cosine, 3));
-  // the 471 sampled pieces, plus ▁red and those of its neighbours the sample lacks; verbs have their colour
-  const drawn = new Set([...sampleRows(engine.tokenizer.pieces, PER_GROUP), engine.tokenizer.pieces.indexOf('▁red'), ...expected.map((n) => n.id)]);
-  expect(await page.locator(`${NEIGHBOURS} circle`).count()).toBe(drawn.size);
-  const verbs = [...drawn].filter((id) => pieceGroup(engine.tokenizer.pieces[id]) === 'verb').length;
-  expect(verbs).toBeGreaterThan(50);
-  expect(await page.locator(`${NEIGHBOURS} circle.tok-dot--verb`).count()).toBe(verbs);
-
   const box = page.locator(NEIGHBOURS).getByRole('textbox');
   await box.fill('xylophone');
   await box.press('Enter');
@@ -81,13 +61,9 @@ test('neighbours: the engine nearest rows by cosine, the sampled dots, an unknow
   expect(new URL(page.url()).searchParams.get('tokens-neighbours.token')).toBe('happy');
 });
 
-test('initialisation experiment: the shipped run first, then a run in the page, stopped, measured as in Node', async () => {
+test('initialisation experiment: a run in the page, stopped, measured as in Node', async () => {
   const { page, engine } = chapter;
   expect(await settled(page, EXPERIMENT)).toEqual({ status: 'ready', message: '' });
-  const shipped = JSON.parse(readFileSync('public/data/tokens-init-run.json', 'utf8')) as TokensInitRunFile;
-  expect(await page.locator(`${EXPERIMENT} .tok-source`).textContent()).toMatch(/^You see the run shipped with this page/);
-  const shippedRows = await page.locator(`${EXPERIMENT} table tbody tr`).evaluateAll((trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent ?? '')));
-  expect(shippedRows.map((row) => row[4])).toEqual(shipped.runs.map((run) => run.heldOutAfter.toFixed(2)));
 
   // Two new pieces, trained in the page: the held-out loss before training is what Node computes.
   const count = page.locator(EXPERIMENT).getByRole('spinbutton', { name: 'New pieces' });

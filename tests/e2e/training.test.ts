@@ -1,17 +1,14 @@
-// The training chapter in Chromium: the loss mask shows the engine's per-token losses and mask,
-// the before-and-after figure writes what the engine writes with each shipped adapter, and the
-// learning-rate race shows the shipped race, then trains in the page (5 steps: the loss falls,
-// the first loss is Node's), stops when asked, and the calls it makes leak no tensor.
+// The training chapter in Chromium: the loss mask explains a bad example, the before-and-after
+// figure writes what the engine writes with the shipped model, and the learning-rate race trains
+// in the page (5 steps: the loss falls, the first loss is Node's), stops when asked, and the calls
+// it makes leak no tensor. What each widget shows at its default state is its contract.
 import { readFileSync } from 'node:fs';
 import { expect, test } from 'vitest';
-import { LR_RACE, maskedLosses, sftExample, type LrRaceFile } from '../../src/chapters/training';
+import { LR_RACE, type LrRaceFile } from '../../src/chapters/training';
 import { generate } from '../../src/llama/generate';
-import { loadAdapter } from '../../src/llama/lora';
-import { pieceLabel } from '../../src/widgets/pieces';
 import type { getRuntime } from '../../src/runtime/client';
 import { startAllWidgets } from './helpers';
 import { settled, useChapterPage, type ChapterPage } from './helpers/chapterSite';
-import * as tf from '@tensorflow/tfjs';
 
 const MASK = '[data-widget-id="train-loss-mask"]';
 const BEFORE_AFTER = '[data-widget-id="train-before-after"]';
@@ -28,53 +25,22 @@ function adapterFiles(name: string) {
   };
 }
 
-test('loss mask: the engine’s mask and per-token losses, both means; a response that merges with the prompt is explained', async () => {
-  const { page, engine } = chapter;
+// What each widget shows at its default state (the mask and losses, the SFT reply and the
+// fine-tunes' table, the shipped race) is its contract (tests/e2e/contracts/train-*.ts).
+test('loss mask: a response that merges with the prompt is explained', async () => {
+  const { page } = chapter;
   await startAllWidgets(page, 120_000);
   expect(await settled(page, MASK)).toEqual({ status: 'ready', message: '' });
-  const example = sftExample(engine.tokenizer, '[INST] What sound does a cow make? [/INST]', ' A cow says "Moo!"');
-  const losses = tf.tidy(() => {
-    const { logits } = engine.model.forward(tf.tensor2d([example.ids], undefined, 'int32'));
-    const logProbs = tf.logSoftmax(logits.squeeze([0]) as tf.Tensor2D);
-    const rows = logProbs.arraySync() as number[][];
-    return example.ids.slice(1).map((id, t) => -rows[t][id]);
-  });
-  const chips = page.locator(`${MASK} .train-chip`);
-  expect(await chips.locator('.train-chip__piece').allTextContents()).toEqual(example.ids.map((id) => pieceLabel(engine.tokenizer.idToPiece(id))));
-  const counted = await chips.evaluateAll((items) => items.map((item) => (item.classList.contains('train-chip--counted') ? 1 : 0)));
-  expect(counted).toEqual(example.lossMask);
-  const { masked, unmasked, counted: count, total } = maskedLosses(losses, example.lossMask!);
-  const values = await page.locator(`${MASK} dd`).allTextContents();
-  expect(values[0]).toBe(`${count} of ${total} predicted tokens`);
-  expect(Number(values[1].split(' ')[0])).toBeCloseTo(masked, 2);
-  expect(Number(values[2].split(' ')[0])).toBeCloseTo(unmasked, 2);
-
   await page.locator(MASK).getByRole('textbox', { name: 'Response (counted)' }).fill('');
   await page.locator(MASK).getByRole('button', { name: 'Run' }).click();
   expect(await settled(page, MASK)).toEqual({ status: 'note', message: 'Both the prompt and the response need some text: the mask separates the two.' });
 });
 
-test('before and after: each model writes what the engine writes with the same adapter; an empty prompt is explained', async () => {
+test('before and after: the shipped model writes what the engine writes; an empty prompt is explained', async () => {
   const { page, engine } = chapter;
   expect(await settled(page, BEFORE_AFTER)).toEqual({ status: 'ready', message: '' });
   const prompt = '[INST] What sound does a cow make? [/INST]';
   const ids = engine.tokenizer.encode(prompt);
-  const adapter = loadAdapter(engine.model.config, adapterFiles('chat-sft-lora'));
-  engine.model.attachAdapter(adapter);
-  const sft = await generate(engine.model, ids, { maxNewTokens: 40, temperature: 0, eosTokenId: engine.tokenizer.eosId });
-  engine.model.attachAdapter(null);
-  adapter.dispose();
-  const expected = engine.tokenizer.decode(sft.newIds.filter((id) => id !== engine.tokenizer.eosId));
-  const reply = await page.locator(`${BEFORE_AFTER} .train-output[data-model="sft"]`).textContent();
-  expect(reply!.replace(/^SFT adapter \(selected\)/, '').trim()).toBe(expected.trim());
-  // the table: each fine-tune's held-out losses before → after, as its training log has them
-  const logs = ['adapters/notes-lora', 'adapters/chat-sft-lora', 'runs/chat-sft-full'].map(
-    (folder) => JSON.parse(readFileSync(`public/models/glass-llama/${folder}/training-log.json`, 'utf8')) as { evalBefore: Record<string, number>; evalAfter: Record<string, number> },
-  );
-  const tableRows = await page.locator(`${BEFORE_AFTER} table tbody tr`).evaluateAll((trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent ?? '')));
-  expect(tableRows.map((row) => row.slice(1))).toEqual(logs.map((log) => ['stories', 'notes', 'chat'].map((set) => `${log.evalBefore[set].toFixed(2)} → ${log.evalAfter[set].toFixed(2)}`)));
-  expect(tableRows.map((row) => row[0])).toEqual(['notes adapter', 'SFT adapter', 'full fine-tune (chat)']);
-
   await page.locator(BEFORE_AFTER).getByRole('radio', { name: 'shipped model' }).check();
   expect(await settled(page, BEFORE_AFTER)).toEqual({ status: 'ready', message: '' });
   const base = await generate(engine.model, ids, { maxNewTokens: 40, temperature: 0, eosTokenId: engine.tokenizer.eosId });
@@ -88,13 +54,10 @@ test('before and after: each model writes what the engine writes with the same a
   expect(await settled(page, BEFORE_AFTER)).toEqual({ status: 'note', message: 'The prompt is empty: type a few words.' });
 });
 
-test('learning-rate race: the shipped race first; 5 steps in the page lower the loss from the loss Node logged; Stop stops it', async () => {
+test('learning-rate race: 5 steps in the page lower the loss from the loss Node logged; Stop stops it', async () => {
   const { page } = chapter;
   expect(await settled(page, RACE)).toEqual({ status: 'ready', message: '' });
   const shipped = JSON.parse(readFileSync('public/models/glass-llama/runs/lr-race.json', 'utf8')) as LrRaceFile;
-  const shippedRows = await page.locator(`${RACE} table tbody tr`).evaluateAll((trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent ?? '')));
-  expect(shippedRows.map((row) => row[0])).toEqual(['1e-4', '3e-3', '3e-1']);
-  expect(shippedRows.map((row) => row[3])).toEqual(LR_RACE.defaultRates.map((rate) => shipped.runs.find((run) => run.learningRate === rate)!.heldOutAfter.toFixed(2)));
 
   const steps = page.locator(RACE).getByRole('spinbutton', { name: 'Steps' });
   await steps.fill('0');

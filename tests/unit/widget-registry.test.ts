@@ -1,6 +1,7 @@
 // The widget registry is generated from components/: these are the names chapters, embeds and
 // links already use, so none may change when the list stops being written by hand.
 import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { assertWidgetName, widgetNameOf, widgetNames, widgetRegistry } from '../../src/widgets/registry';
@@ -109,5 +110,25 @@ describe('widgetRegistry', () => {
     const script = "import { widgetNames } from './src/widgets/registry.ts'; console.log(JSON.stringify(widgetNames));";
     const output = execFileSync(join(REPO_ROOT, 'node_modules/.bin/tsx'), ['--eval', script], { cwd: REPO_ROOT, encoding: 'utf8' });
     expect(JSON.parse(output)).toEqual([...KNOWN_WIDGETS].sort());
+  });
+});
+
+describe('widget contracts', () => {
+  // site.test.ts runs tests/e2e/contracts/<name>.ts on each embed page; this fails first, in Node,
+  // when a new widget has none (or a contract names no widget).
+  test('every registered widget has a contract file, and every contract file is a widget', () => {
+    const files = readdirSync(join(REPO_ROOT, 'tests', 'e2e', 'contracts'))
+      .filter((file) => file.endsWith('.ts'))
+      .map((file) => file.slice(0, -'.ts'.length))
+      .sort();
+    expect(widgetNames.filter((name) => !files.includes(name)).map((name) => `tests/e2e/contracts/${name}.ts is missing`)).toEqual([]);
+    expect(files.filter((file) => !widgetNames.includes(file))).toEqual([]);
+  });
+
+  test('each contract file exports a contract function', async () => {
+    for (const name of widgetNames) {
+      const module = (await import(`../e2e/contracts/${name}.ts`)) as { contract?: unknown };
+      expect([name, typeof module.contract]).toEqual([name, 'function']);
+    }
   });
 });

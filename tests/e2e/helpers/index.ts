@@ -1,6 +1,11 @@
 /**
  * The browser test rig: a real Chromium against the built site.
  *
+ * Widget contracts: tests/e2e/contracts/<widget-id>.ts, one per widget (a missing one fails), each
+ * exporting `contract: WidgetContract` that compares what the widget shows at its default state on
+ * its embed page with the engine in Node; site.test.ts runs it after the embed page's sweep
+ * (helpers/contracts.ts: contractFor, widgetContractProblems, lazyNodeEngine; contractParts.ts: shared readers).
+ *
  *   import { openSite, problemsOnPage } from './helpers';
  *
  *   let site: Site;
