@@ -104,12 +104,12 @@ describe('the chapter with its default state', () => {
     const explanation = figure.locator('.lp-explanation li');
     await figure.getByRole('radio', { name: 'left' }).check();
     expect(param(opened, 'logits-position.side')).toBe('left');
-    expect(await explanation.nth(1).textContent()).toBe('Row 2: generate() reads column 4, “dog”, the row’s own last token: correct.');
+    await expect.poll(() => explanation.nth(1).textContent()).toBe('Row 2: generate() reads column 4, “dog”, the row’s own last token: correct.');
     const slider = figure.getByRole('slider', { name: 'Tokens generated' });
     await slider.focus();
     await opened.page.keyboard.press('ArrowRight');
     expect(param(opened, 'logits-position.step')).toBe('1');
-    expect(await figure.locator('tbody tr').nth(1).locator('td').last().textContent()).toBe('new 1');
+    await expect.poll(() => figure.locator('tbody tr').nth(1).locator('td').last().textContent()).toBe('new 1');
   });
 });
 
