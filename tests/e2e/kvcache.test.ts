@@ -3,14 +3,14 @@
 // have the engine's lengths for the same seeds, and its block tables are the allocator's; bad
 // input is explained; the decodeTimeline op leaks no tensor.
 import { expect, test } from 'vitest';
-import { beamMemory, contiguousLayout, pagedLayout, requestsThatFit } from '../../src/chapters/kvcache';
+import { beamMemory, pagedLayout } from '../../src/chapters/kvcache';
 import { beamSearchOf } from '../../src/runtime/kvcacheOps';
 import { decodeTimeline } from '../../src/llama/decodeTimeline';
-import { generate } from '../../src/llama/generate';
 import type { getRuntime } from '../../src/runtime/client';
 import { promptLengths } from '../../components/KvPrefill';
 import { startAllWidgets } from './helpers';
 import { settled, type ChapterSite, useChapterSite } from './helpers/chapterSite';
+import { pagedFigureTexts, sampledRequests } from './helpers/contractParts';
 
 const CHAPTER = '/chapters/10-generate-kv-cache/';
 const GROW = '[data-widget-id="kv-grow"]';
@@ -62,20 +62,11 @@ test('the three figures show what the engine computes, and explain bad input', a
 
   // Paged memory: the stories' lengths are the engine's for seeds 1-3; block tables are the allocator's.
   await settled(opened.page, PAGED);
-  const pagedPrompt = tokenizer.encode(PAGED_PROMPT, { bos: true });
-  const trace = [];
-  for (let seed = 1; seed <= 3; seed++) {
-    const result = await generate(model, pagedPrompt, { maxNewTokens: 40, temperature: 1, seed, eosTokenId: 2 });
-    trace.push({ promptTokens: pagedPrompt.length, newTokens: result.newIds.length, maxNewTokens: 40, group: 0 });
-  }
-  const paged = pagedLayout(trace, 8, { sharePrefix: true });
-  const tableLines = await opened.page.locator(`${PAGED} .kv-tables p`).allTextContents();
-  expect(tableLines.slice(1)).toEqual(trace.map((r, i) => `request ${i + 1} (${r.promptTokens} + ${r.newTokens} tokens): [${paged.blockTables[i].join(', ')}]`));
-  expect(await opened.page.locator(`${PAGED} h4`).allTextContents()).toEqual([
-    `Contiguous, reserved to prompt + max_new_tokens (${pagedPrompt.length} + 40): ${requestsThatFit(trace, 128, { kind: 'contiguous' })} of 3 requests fit`,
-    `Paged, blocks of 8 tokens, prompt blocks shared: ${requestsThatFit(trace, 128, { kind: 'paged', blockSize: 8, sharePrefix: true })} of 3 requests fit`,
-  ]);
-  expect(await opened.page.locator(`${PAGED} .mw-readout`).textContent()).toContain(`Contiguous: ${contiguousLayout(trace).reservedSlots} slots reserved`);
+  const trace = await sampledRequests({ model, tokenizer }, tokenizer.encode(PAGED_PROMPT, { bos: true }), 3, 40);
+  const expected = pagedFigureTexts(trace, 8, 128);
+  expect((await opened.page.locator(`${PAGED} .kv-tables p`).allTextContents()).slice(1)).toEqual(expected.tables);
+  expect(await opened.page.locator(`${PAGED} h4`).allTextContents()).toEqual(expected.headings);
+  expect(await opened.page.locator(`${PAGED} .mw-readout`).textContent()).toContain(expected.readout);
   // unticking sharing redraws without the model: the unshared tables
   await opened.page.locator(PAGED).getByRole('checkbox').uncheck();
   expect(new URL(opened.page.url()).searchParams.get('kv-paged.share')).toBe('false');

@@ -6,7 +6,9 @@ import type { Locator } from 'playwright-core';
 import { gatedProduct } from '../../../src/chapters/activations';
 import { tapRow } from '../../../src/chapters/attention';
 import { DP_TRAINING } from '../../../src/chapters/dataParallel';
+import { contiguousLayout, pagedLayout, requestsThatFit } from '../../../src/chapters/kvcache';
 import { allReduceGradients, allReduceLoss } from '../../../src/llama/dataParallel';
+import { generate } from '../../../src/llama/generate';
 import { loadAdapter, type LoraAdapter } from '../../../src/llama/lora';
 import { tokenLogProbs } from '../../../src/llama/math';
 import { layerTap } from '../../../src/llama/taps';
@@ -98,4 +100,43 @@ export async function summedLogProb(engine: NodeEngine, ids: number[], from: num
   } finally {
     engine.model.attachAdapter(null);
   }
+}
+
+/** One request of the paged-memory figure (kv-paged), as src/chapters/kvcache.ts lays requests out. */
+export interface SampledRequest {
+  promptTokens: number;
+  newTokens: number;
+  maxNewTokens: number;
+  group: number;
+}
+
+/**
+ * The paged-memory figure's requests, sampled again in Node: `prompt` continued at T = 1 with seeds
+ * 1..requests, at most maxNewTokens each, stopping at the end-of-story token, as the figure samples them.
+ */
+export async function sampledRequests(engine: NodeEngine, prompt: number[], requests: number, maxNewTokens: number): Promise<SampledRequest[]> {
+  const trace: SampledRequest[] = [];
+  for (let seed = 1; seed <= requests; seed++) {
+    const { newIds } = await generate(engine.model, prompt, { maxNewTokens, temperature: 1, seed, eosTokenId: engine.tokenizer.eosId });
+    trace.push({ promptTokens: prompt.length, newTokens: newIds.length, maxNewTokens, group: 0 });
+  }
+  return trace;
+}
+
+/**
+ * What the paged-memory figure writes for these requests in `slots` cache slots with blocks of
+ * `blockSize`, prompt blocks shared: one block-table line per request, the two "fit" headings and
+ * the contiguous reservation in its readout (computed by the allocator, src/chapters/kvcache.ts).
+ */
+export function pagedFigureTexts(trace: SampledRequest[], blockSize: number, slots: number): { tables: string[]; headings: string[]; readout: string } {
+  const paged = pagedLayout(trace, blockSize, { sharePrefix: true });
+  const { promptTokens, maxNewTokens } = trace[0];
+  return {
+    tables: trace.map((r, i) => `request ${i + 1} (${r.promptTokens} + ${r.newTokens} tokens): [${paged.blockTables[i].join(', ')}]`),
+    headings: [
+      `Contiguous, reserved to prompt + max_new_tokens (${promptTokens} + ${maxNewTokens}): ${requestsThatFit(trace, slots, { kind: 'contiguous' })} of ${trace.length} requests fit`,
+      `Paged, blocks of ${blockSize} tokens, prompt blocks shared: ${requestsThatFit(trace, slots, { kind: 'paged', blockSize, sharePrefix: true })} of ${trace.length} requests fit`,
+    ],
+    readout: `Contiguous: ${contiguousLayout(trace).reservedSlots} slots reserved`,
+  };
 }
