@@ -15,9 +15,6 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
-const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
-const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-
 /** Runs one phase; resolves with its name, exit status, wall and CPU seconds. */
 function phase(name, command, args, env = {}) {
   const started = performance.now();
@@ -50,10 +47,10 @@ const started = performance.now();
 const results = [];
 
 const [typecheck, build] = await Promise.all([
-  phase('typecheck', npm, ['run', '--silent', 'typecheck']),
+  phase('typecheck', 'npm', ['run', '--silent', 'typecheck']),
   skipBuild
     ? Promise.resolve(null)
-    : phase('build', npx, ['astro', 'build'], { GLASS_LLAMA_TEST_PAGES: '1', ASTRO_TELEMETRY_DISABLED: '1' }),
+    : phase('build', 'npx', ['astro', 'build'], { GLASS_LLAMA_TEST_PAGES: '1', ASTRO_TELEMETRY_DISABLED: '1' }),
 ]);
 results.push(typecheck);
 if (build) results.push(build);
@@ -61,8 +58,8 @@ if (build) results.push(build);
 const browserCanRun = !build || build.status === 0;
 if (!browserCanRun) console.log('[browser] skipped: the build failed (see [build] above).');
 const stage2 = await Promise.all([
-  phase('unit', npx, ['vitest', 'run', '--project', 'unit']),
-  browserCanRun ? phase('browser', npx, ['vitest', 'run', '--project', 'browser'], { GLASS_LLAMA_SKIP_BUILD: '1' }) : Promise.resolve(null),
+  phase('unit', 'npx', ['vitest', 'run', '--project', 'unit']),
+  browserCanRun ? phase('browser', 'npx', ['vitest', 'run', '--project', 'browser'], { GLASS_LLAMA_SKIP_BUILD: '1' }) : Promise.resolve(null),
 ]);
 results.push(...stage2.filter(Boolean));
 
