@@ -1,4 +1,5 @@
 // @ts-check
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'astro/config';
 import mdx from '@astrojs/mdx';
 import remarkMath from 'remark-math';
@@ -101,6 +102,11 @@ export default defineConfig({
   image: { service: { entrypoint: 'astro/assets/services/noop' } },
   devToolbar: { enabled: false },
   // The model runtime's Web Worker imports modules (tfjs), so it is bundled as an ES module worker.
-  vite: { worker: { format: 'es' } },
+  vite: {
+    worker: { format: 'es' },
+    // The engine imports "@tensorflow/tfjs"; in the site's bundles that name is tfjs-core with
+    // gradients and chained ops, without layers, converter, data or eager backends (see the file).
+    resolve: { alias: [{ find: /^@tensorflow\/tfjs$/, replacement: fileURLToPath(new URL('./src/runtime/tfjsBrowser.ts', import.meta.url)) }] },
+  },
   experimental: { csp: contentSecurityPolicy },
 });

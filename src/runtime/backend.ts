@@ -8,7 +8,8 @@
  * driver), and tf.setBackend() resolves to false when a backend fails to start (no WebGL context
  * in this worker, say). Each try ends with one tiny computation read back from the backend, so a
  * backend that starts but cannot compute also falls through. The heavy backends are imported only
- * when tried (dynamic import), so a page that ends up on wasm never downloads the WebGPU kernels.
+ * when tried (dynamic import), so a page that ends up on wasm never downloads the WebGPU or WebGL
+ * kernels.
  * tfjs itself is imported only by chooseBackend, so the page (client.ts reads the `?backend=`
  * helpers here) does not bundle it; only the worker does.
  */
@@ -248,6 +249,11 @@ async function startBackend(tf: Tf, name: BackendName, env: BackendEnvironment):
     }
     await (env.loadWebgpu ?? (() => import('@tensorflow/tfjs-backend-webgpu')))();
   }
+  // In the site's bundles "@tensorflow/tfjs" is tfjs-core without backends (src/runtime/tfjsBrowser.ts):
+  // each backend is imported when first tried. (In Node it is the whole package, which has
+  // registered cpu and webgl already; importing them again does nothing.)
+  if (name === 'webgl') await import('@tensorflow/tfjs-backend-webgl');
+  if (name === 'cpu') await import('@tensorflow/tfjs-backend-cpu');
   if (name === 'wasm') {
     const wasm = await (env.loadWasm ?? (() => import('@tensorflow/tfjs-backend-wasm')))();
     // Only effective before the wasm backend first starts; later calls keep the first path.

@@ -36,6 +36,7 @@ async function startBackend(wasmPath: string): Promise<{ name: string; embedding
   } catch {
     // fall through to cpu
   }
+  await import('@tensorflow/tfjs-backend-cpu'); // see src/runtime/tfjsBrowser.ts
   await tf.setBackend('cpu');
   await tf.ready();
   return { name: 'cpu', embeddingLookup: 'gather' };

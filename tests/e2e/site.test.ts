@@ -3,7 +3,7 @@
 // switch works, and the Content-Security-Policy refuses injected code.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { embedHeight } from '../../src/embed/embedHeights';
-import { builtPagePaths, chapterPaths, mathLayoutProblems, openSite, pageKind, DESKTOP, sweepPage, type OpenedPage, type Site } from './helpers';
+import { builtPagePaths, chapterPaths, isDeckPath, mathLayoutProblems, openSite, pageKind, DESKTOP, sweepPage, type OpenedPage, type Site } from './helpers';
 import { lazyNodeEngine, widgetContractProblems } from './helpers/contracts';
 
 let site: Site;
@@ -28,8 +28,10 @@ afterAll(async () => {
 // in the page and its model worker, so one test file keeps both cores busy. Chapters, the longest,
 // go first.
 const KIND_ORDER = { chapter: 0, embed: 1, other: 2 } as const;
+// A deck (/slides/<chapter>/) is swept by slides.test.ts, which then walks that same load slide by
+// slide; its presenter view is swept here.
 const sweptPages = builtPagePaths()
-  .filter((path) => !path.startsWith('/test/'))
+  .filter((path) => !path.startsWith('/test/') && !isDeckPath(path))
   .sort((a, b) => KIND_ORDER[pageKind(a)] - KIND_ORDER[pageKind(b)] || a.localeCompare(b));
 
 test.concurrent.each(sweptPages)('sweep %s', async (path) => {

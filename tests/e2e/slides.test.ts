@@ -7,7 +7,7 @@ import type { Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { SLIDE_HEIGHT, SLIDE_WIDTH } from '../../src/slides/config';
 import { MIN_FIGURE_SCALE } from '../../src/slides/fitFigure';
-import { chapterPaths, DIST_DIR, openSite, problemsOnPage, type OpenedPage, type Site } from './helpers';
+import { chapterPaths, DECK_VIEWS, DIST_DIR, openSite, problemsOnPage, sweepPage, sweepUrl, type OpenedPage, type Site } from './helpers';
 
 const CHAPTER = '01-how-to-read';
 const DECK = `/slides/${CHAPTER}/`;
@@ -229,9 +229,13 @@ describe.each(chapterPaths().map((path) => path.split('/')[2]))('deck %s', (chap
 });
 
 // Each deck shown slide by slide, three decks at a time (the browser project's maxConcurrency).
-test.concurrent.each(chapterPaths().map((path) => path.split('/')[2]))('deck %s: every slide fits the 1280 x 720 canvas, its widgets started', async (chapter) => {
+// After the walk, the same load gets the deck's sweep (the checks every built page gets,
+// site.test.ts's sweepPage: both themes, both widths, axe with the widgets drawn).
+test.concurrent.each(chapterPaths().map((path) => path.split('/')[2]))('deck %s: every slide fits the 1280 x 720 canvas, its widgets started; then swept', async (chapter) => {
+  const path = `/slides/${chapter}/`;
+  const [desktopLight] = DECK_VIEWS;
   // wasm, as in site.test.ts: SwiftShader's WebGPU takes seconds per token.
-  const opened = await site.openPage(`/slides/${chapter}/?backend=wasm`);
+  const opened = await site.openPage(sweepUrl(path), desktopLight);
   const { page } = opened;
   await page.waitForSelector('html[data-deck-ready]');
   const total = await page.evaluate(() => window.deck!.getTotalSlides());
@@ -287,5 +291,7 @@ test.concurrent.each(chapterPaths().map((path) => path.split('/')[2]))('deck %s:
   expect(figures.length).toBeGreaterThan(0);
   expect(figures.filter((figure) => figure.status === 'error')).toEqual([]);
   expect(opened.pageErrors).toEqual([]);
+  await page.evaluate(() => window.deck!.slide(0));
+  expect((await sweepPage(site.openPage, path, { opened })).problems).toEqual([]);
   await opened.close();
 }, 240_000);

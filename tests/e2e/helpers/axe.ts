@@ -8,16 +8,21 @@ import type { Page } from 'playwright-core';
 const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
-/** Run axe-core on the page as it is now; returns every violation (all impacts). */
-export async function runAxe(page: Page): Promise<Result[]> {
+/**
+ * Run axe-core on the page as it is now; returns every violation (all impacts). `exclude`: CSS
+ * selectors of subtrees axe leaves out (a chapter's widgets, each checked on its own embed page).
+ */
+export async function runAxe(page: Page, { exclude = [] }: { exclude?: string[] } = {}): Promise<Result[]> {
   const alreadyLoaded = await page.evaluate(() => 'axe' in window);
   if (!alreadyLoaded) await page.evaluate(axeSource);
-  const results = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (context: Document, options: { resultTypes: string[] }) => Promise<AxeResults> } }).axe;
+  const results = await page.evaluate(async (excluded) => {
+    type Context = Document | { include: string[][]; exclude: string[][] };
+    const axe = (window as unknown as { axe: { run: (context: Context, options: { resultTypes: string[] }) => Promise<AxeResults> } }).axe;
+    const context: Context = excluded.length === 0 ? document : { include: [['html']], exclude: excluded.map((selector) => [selector]) };
     // Violations only: axe skips the details of every passing node (about a third of its time on a
     // chapter page), which nothing here reads.
-    return axe.run(document, { resultTypes: ['violations'] });
-  });
+    return axe.run(context, { resultTypes: ['violations'] });
+  }, exclude);
   return results.violations;
 }
 

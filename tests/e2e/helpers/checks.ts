@@ -31,9 +31,10 @@ async function sidewaysScroll(opened: OpenedPage): Promise<string[]> {
  * HTTP status other than 200, console errors, page errors, requests to other origins,
  * unrendered math, a page wider than the viewport, and axe-core violations of impact serious or
  * critical. It first waits for every widget that has started to finish drawing, so the layout
- * and axe see the drawn figures (start them with startAllWidgets to check them all).
+ * and axe see the drawn figures (start them with startAllWidgets to check them all). `axeExclude`:
+ * selectors of subtrees axe leaves out.
  */
-export async function problemsOnPage(opened: OpenedPage): Promise<string[]> {
+export async function problemsOnPage(opened: OpenedPage, { axeExclude = [] }: { axeExclude?: string[] } = {}): Promise<string[]> {
   await widgetsStartedHaveFinished(opened.page);
   const problems: string[] = [];
   const status = opened.response?.status();
@@ -43,7 +44,7 @@ export async function problemsOnPage(opened: OpenedPage): Promise<string[]> {
   problems.push(...opened.offOriginRequests.map((url) => `request to another origin: ${url}`));
   problems.push(...(await rawMathLeft(opened)).map((text) => `unrendered math: ${text}`));
   problems.push(...(await sidewaysScroll(opened)));
-  problems.push(...describeViolations(seriousViolations(await runAxe(opened.page))));
+  problems.push(...describeViolations(seriousViolations(await runAxe(opened.page, { exclude: axeExclude }))));
   return problems;
 }
 

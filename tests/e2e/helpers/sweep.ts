@@ -48,11 +48,22 @@ export function sweepViews(kind: PageKind): [SweepView, SweepView] {
     : [{ viewport: PHONE, colorScheme: 'dark' }, { viewport: DESKTOP, colorScheme: 'light' }];
 }
 
+/**
+ * A slide deck (not its presenter view). slides.test.ts walks each deck slide by slide at 1280 px
+ * (every widget started, every slide measured) and then sweeps that same load: light at 1280 px
+ * first, then a phone in the dark theme (where reveal.js shows the deck as one scrolling page).
+ */
+export const isDeckPath = (path: string): boolean => /^\/slides\/[^/]+\/$/.test(path);
+export const DECK_VIEWS: [SweepView, SweepView] = [
+  { viewport: DESKTOP, colorScheme: 'light' },
+  { viewport: PHONE, colorScheme: 'dark' },
+];
+
 /** The URL a page is swept at: widgets run on wasm (SwiftShader's WebGPU takes seconds per token; runtime.test.ts checks the WebGPU path). */
 export function sweepUrl(path: string): string {
   const kind = pageKind(path);
   if (kind === 'embed') return embedMeasurePath(path.split('/')[2]);
-  return kind === 'chapter' ? `${path}?backend=wasm` : path;
+  return kind === 'chapter' || isDeckPath(path) ? `${path}?backend=wasm` : path;
 }
 
 /** Moves an opened page to another view and waits until its widgets have drawn for it. */
@@ -109,16 +120,18 @@ export interface SweepResult {
 
 /**
  * Loads `path` once and runs every page check in both views (see the top of this file). Returns
- * the problems and leaves the page open in the second view.
+ * the problems and leaves the page open in the second view. Given `opened` (a page another test
+ * has loaded at `path` and left in the first view), it checks that page instead of loading one.
  */
 export async function sweepPage(
   openPage: (path: string, options?: OpenPageOptions) => Promise<OpenedPage>,
   path: string,
+  { opened: alreadyOpen }: { opened?: OpenedPage } = {},
 ): Promise<SweepResult> {
   const kind = pageKind(path);
-  const [first, second] = sweepViews(kind);
+  const [first, second] = isDeckPath(path) ? DECK_VIEWS : sweepViews(kind);
   const label = (view: SweepView) => `${view.viewport.width} px, ${view.colorScheme}`;
-  const opened = await openPage(sweepUrl(path), first);
+  const opened = alreadyOpen ?? (await openPage(sweepUrl(path), first));
   const { page } = opened;
   const problems: string[] = [];
 
@@ -133,8 +146,12 @@ export async function sweepPage(
     if (committed === undefined) problems.push(`src/embed/embed-heights.json has no height for ${name}: run npm run measure-embeds`);
     else if (Math.abs(measured! - committed) > EMBED_HEIGHT_TOLERANCE) problems.push(`embed ${name} is ${measured} px tall, committed ${committed} px: run npm run measure-embeds`);
   }
-  // status, console, page errors, other origins, raw math, sideways scroll, axe (this theme)
-  const firstProblems = await problemsOnPage(opened);
+  // status, console, page errors, other origins, raw math, sideways scroll, axe (this theme).
+  // On a chapter axe reads the prose and the page around the widgets: each widget is axe-checked,
+  // drawn, in both themes on its own embed page (the same component), and a chapter's figures were
+  // most of axe's time there (02-attention's heatmap alone is 6,000 SVG elements).
+  const axeExclude = kind === 'chapter' ? ['[data-widget]'] : [];
+  const firstProblems = await problemsOnPage(opened, { axeExclude });
   // problemsOnPage reports console errors and foreign requests as they are now; they are reported once, at the end.
   opened.consoleErrors.splice(0);
   opened.pageErrors.splice(0);
@@ -147,7 +164,7 @@ export async function sweepPage(
   const secondProblems = [
     ...(await sidewaysScroll(page)),
     ...(await mathLayoutProblems(opened)),
-    ...describeViolations(seriousViolations(await runAxe(page))),
+    ...describeViolations(seriousViolations(await runAxe(page, { exclude: axeExclude }))),
     ...opened.consoleErrors.map((text) => `console error: ${text}`),
     ...opened.pageErrors.map((text) => `page error: ${text}`),
     ...opened.offOriginRequests.map((url) => `request to another origin: ${url}`),
