@@ -190,7 +190,10 @@ export async function mount(el: HTMLElement, ctx: WidgetContext<State>): Promise
   async function trainAdapter(signal: AbortSignal): Promise<void> {
     const { r, alpha: loraAlpha, steps: stepCount } = ctx.state;
     el.dataset.state = 'training';
+    // Nothing of the previous run stays readable as if it were this one's.
     delete el.dataset.mergedDifference;
+    delete el.dataset.losses;
+    delete el.dataset.stepsRun;
     losses = [];
     draw();
     startLine.textContent = '';
