@@ -71,10 +71,21 @@ function startWidgetsIn(slide: Element | null): Promise<unknown> {
   return Promise.all(roots.map(startWidget));
 }
 
+/** The element each widget was started in. */
+const startedIn = new Map<string, HTMLElement>();
+
 function startWidget(widgetRoot: HTMLElement): Promise<LiveWidget | void> {
   const id = widgetRoot.dataset.widgetId!;
   const existing = starting.get(id);
-  if (existing) return existing;
+  if (existing && startedIn.get(id) === widgetRoot) return existing;
+  // Otherwise its element is new: reveal.js's scroll view (a window under 435 px wide) rebuilds
+  // the slides from their HTML when the window widens again, so a widget started before that runs
+  // on in a detached copy. It is stopped there and started here, in the state it had.
+  if (existing) {
+    live.get(id)?.stop();
+    live.delete(id);
+  }
+  startedIn.set(id, widgetRoot);
   const state = shared.get(id);
   const search = state ? stateSearch(id, state) : new URLSearchParams(location.search);
   const started = startLiveWidget(widgetRoot, { search, onStateChange: (next) => changedHere(id, next) })
@@ -154,15 +165,47 @@ function openPresenter(): void {
   window.open(`/slides/${chapterId}/presenter/${location.search}${location.hash}`, `glass-llama-presenter-${chapterId}`);
 }
 
+/** Figures being fitted to their slide, and how to stop watching each. */
+const fitted = new Map<HTMLElement, () => void>();
+
+/**
+ * Fit every figure on the slides that is not fitted yet, and forget the ones no longer in the
+ * document: leaving reveal.js's scroll view replaces the slides' elements with new ones (see
+ * startWidget).
+ */
+function fitFigures(): void {
+  for (const [figure, stop] of fitted) {
+    if (figure.isConnected) continue;
+    stop();
+    fitted.delete(figure);
+  }
+  for (const figure of root.querySelectorAll<HTMLElement>('.slide__figure > [data-widget]')) {
+    if (!fitted.has(figure)) fitted.set(figure, fitFigure(figure));
+  }
+}
+
 deck.on('slidechanged', () => {
   announcePosition();
+  fitFigures();
   if (view !== 'next') void startWidgetsIn(deck.getCurrentSlide());
 });
+// reveal.js's scroll view (entered and left as the window crosses 435 px) moves the slides into
+// its pages and, leaving, writes them back from their HTML: new figures to fit and start.
+let rebuilt = false;
+new MutationObserver(() => {
+  if (rebuilt || !ready) return;
+  rebuilt = true;
+  requestAnimationFrame(() => {
+    rebuilt = false;
+    fitFigures();
+    if (view !== 'next' && !printing) void startWidgetsIn(deck.getCurrentSlide());
+  });
+}).observe(root.querySelector('.slides')!, { childList: true });
 deck.on('fragmentshown', announcePosition);
 deck.on('fragmenthidden', announcePosition);
 
 await deck.initialize();
-for (const figure of root.querySelectorAll<HTMLElement>('.slide__figure > [data-widget]')) fitFigure(figure);
+fitFigures();
 // reveal.js's API, for a console or a test driving the deck (deck.slide(3), deck.getTotalSlides()).
 window.deck = deck;
 if (printing) {

@@ -20,6 +20,8 @@ declare module 'reveal.js' {
     getTotalSlides(): number;
     getSlides(): HTMLElement[];
     isPrintView(): boolean;
+    /** Whether the deck shows as one scrolling page (reveal.js does below scrollActivationWidth, 435 px). */
+    isScrollView(): boolean;
   }
 }
 

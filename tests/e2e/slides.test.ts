@@ -138,6 +138,33 @@ test('a presenter view opened alone from a link to a slide shows that slide and 
   await opened.close();
 });
 
+test('a deck opened on a phone (reveal.js scroll view) and then widened fits and runs the widget of its slide', async () => {
+  // Leaving the scroll view rebuilds the slides from their HTML: the widget started on the phone
+  // runs again in the new element, and the new figure is fitted to its slide.
+  const opened = await site.openPage(`${DECK}?backend=wasm`, { viewport: { width: 390, height: 844 } });
+  const { page } = opened;
+  await page.waitForSelector('html[data-deck-ready]');
+  expect(await page.evaluate(() => window.deck!.isScrollView())).toBe(true);
+  const figure = page.locator('[data-widget]').first();
+  await figure.scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => document.querySelector<HTMLElement>('[data-widget]')!.dataset.drawn === 'true');
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await page.evaluate((index) => window.deck!.slide(index), widgetSlide);
+  await page.waitForFunction(
+    () => {
+      const shown = document.querySelector<HTMLElement>('.reveal .slides > section.present [data-widget]');
+      return shown?.dataset.drawn === 'true' && shown.dataset.slideFit === 'done';
+    },
+    undefined,
+    { timeout: 60_000 },
+  );
+  expect(await page.evaluate(() => window.deck!.isScrollView())).toBe(false);
+  expect(await page.locator('.reveal .slides > section.present [data-widget] [data-widget-stage] svg').count()).toBeGreaterThan(0);
+  expect(opened.pageErrors).toEqual([]);
+  expect(opened.consoleErrors).toEqual([]);
+  await opened.close();
+});
+
 test('a link opens the deck at a given slide with a given widget state', async () => {
   const opened = await site.openPage(`${DECK}?softmax-temperature.temperature=0.5#/${widgetSlide}`);
   await opened.page.waitForSelector('html[data-deck-ready]');
