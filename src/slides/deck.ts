@@ -186,17 +186,16 @@ function fitFigures(): void {
 
 deck.on('slidechanged', () => {
   announcePosition();
-  fitFigures();
   if (view !== 'next') void startWidgetsIn(deck.getCurrentSlide());
 });
 // reveal.js's scroll view (entered and left as the window crosses 435 px) moves the slides into
 // its pages and, leaving, writes them back from their HTML: new figures to fit and start.
-let rebuilt = false;
+let refitScheduled = false;
 new MutationObserver(() => {
-  if (rebuilt || !ready) return;
-  rebuilt = true;
+  if (refitScheduled || !ready) return;
+  refitScheduled = true;
   requestAnimationFrame(() => {
-    rebuilt = false;
+    refitScheduled = false;
     fitFigures();
     if (view !== 'next' && !printing) void startWidgetsIn(deck.getCurrentSlide());
   });
