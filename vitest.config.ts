@@ -39,6 +39,10 @@ export default defineConfig({
           fileParallelism: true,
           maxWorkers: cores,
           maxConcurrency: 3,
+          // As in the unit project, the files of a worker share one module graph (the helpers,
+          // playwright-core, and tfjs for the files that compute in Node are imported once per worker).
+          // Each file opens and closes its own servers, contexts and models.
+          isolate: false,
         },
       },
     ],

@@ -9,6 +9,7 @@ export const TEST_PAGES_VARIABLE = 'GLASS_LLAMA_TEST_PAGES';
 /** Route pattern -> page file (relative to the project root). */
 export const TEST_PAGES = {
   '/test/runtime': './src/pages/test/_runtime.astro',
+  '/test/widgets': './src/pages/test/_widgets.astro',
 };
 
 /**

@@ -2,7 +2,7 @@
 // which reads what the widget SHOWS on its embed page at its default state (text, readouts, the
 // text-alternative table, aria-valuetext, data attributes) and asserts that it equals what the
 // engine (the shipped model in Node, on wasm) or the page-safe maths of src/chapters/ computes for
-// the same input. site.test.ts runs each on the embed page its sweep already loaded and drew (390 px,
+// the same input. site.test.ts runs each on the embed page its sweep already loaded and drew (320 px,
 // dark theme, widget drawn). A widget without a contract file fails its sweep.
 //
 //   // tests/e2e/contracts/rope-relative.ts

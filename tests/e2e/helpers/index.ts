@@ -44,9 +44,9 @@
  * - builtPagePaths(): string[] -- every HTML page in dist/, e.g. '/', '/slides/03-rope/presenter/'.
  * - sweepPage(openPage, path): Promise<SweepResult> -- loads a built page once, draws its widgets,
  *   and runs every page check in both themes at both widths (phone 390 px dark, desktop 1280 px
- *   light; an embed at the oEmbed width, light, then phone, dark); returns { problems, opened,
+ *   light; an embed at the oEmbed width, light, then a 320 px phone, dark); returns { problems, opened,
  *   widgets, embedHeight } with the page left open. pageKind(path), sweepUrl(path),
- *   sweepViews(kind), switchView(page, view), DESKTOP, PHONE are its pieces; isDeckPath(path)
+ *   sweepViews(kind), switchView(page, view), DESKTOP, PHONE, NARROW_PHONE are its pieces; isDeckPath(path)
  *   says a page is a deck, which slides.test.ts sweeps before walking it (site.test.ts the rest).
  */
 import { readdirSync } from 'node:fs';
@@ -65,7 +65,7 @@ export { openPage, startAllWidgets, widgetsStartedHaveFinished } from './page';
 export type { OpenedPage, OpenPageOptions } from './page';
 export { describeViolations, runAxe, seriousViolations } from './axe';
 export { mathLayoutProblems, problemsOnPage } from './checks';
-export { DECK_VIEWS, DESKTOP, PHONE, isDeckPath, pageKind, sweepPage, sweepUrl, sweepViews, switchView } from './sweep';
+export { DECK_VIEWS, DESKTOP, NARROW_PHONE, PHONE, isDeckPath, pageKind, sweepPage, sweepUrl, sweepViews, switchView } from './sweep';
 export type { PageKind, SweepResult, SweepView } from './sweep';
 
 export interface Site {

@@ -20,6 +20,11 @@ import { startAllWidgets, widgetsStartedHaveFinished } from './page';
 
 export const DESKTOP = { width: 1280, height: 900 } as const;
 export const PHONE = { width: 390, height: 844 } as const;
+/**
+ * The narrowest phone in common use: an embed page (one widget, nothing around it) is checked here,
+ * so every widget is known to fit 320 px, narrower than a chapter's column on a 390 px phone.
+ */
+export const NARROW_PHONE = { width: 320, height: 700 } as const;
 
 export type PageKind = 'chapter' | 'embed' | 'other';
 
@@ -39,12 +44,12 @@ export interface SweepView {
 /**
  * The two views of a page. Chapters and other pages load on a phone in the dark theme (a widget
  * that lays out too wide at mount shows there), then go to the desktop in the light theme. An embed
- * loads at the oEmbed width in the light theme (where its height is measured), then goes to a phone
- * in the dark theme.
+ * loads at the oEmbed width in the light theme (where its height is measured), then goes to a
+ * 320 px phone in the dark theme.
  */
 export function sweepViews(kind: PageKind): [SweepView, SweepView] {
   return kind === 'embed'
-    ? [{ viewport: EMBED_VIEWPORT, colorScheme: 'light' }, { viewport: PHONE, colorScheme: 'dark' }]
+    ? [{ viewport: EMBED_VIEWPORT, colorScheme: 'light' }, { viewport: NARROW_PHONE, colorScheme: 'dark' }]
     : [{ viewport: PHONE, colorScheme: 'dark' }, { viewport: DESKTOP, colorScheme: 'light' }];
 }
 
