@@ -1,4 +1,4 @@
-// src/pages/test/_testPages.mjs: /test/runtime/ is built for the tests only.
+// src/pages/test/_testPages.mjs: /test/runtime/ and /test/widgets/ are built for the tests only.
 import { expect, test } from 'vitest';
 import { testPages } from '../../src/pages/test/_testPages.mjs';
 
@@ -9,9 +9,10 @@ function injectedRoutes(env: Record<string, string | undefined>): unknown[] {
   return routes;
 }
 
-test('testPages adds /test/runtime/ when GLASS_LLAMA_TEST_PAGES=1', () => {
+test('testPages adds /test/runtime/ and /test/widgets/ when GLASS_LLAMA_TEST_PAGES=1', () => {
   expect(injectedRoutes({ GLASS_LLAMA_TEST_PAGES: '1' })).toEqual([
     { pattern: '/test/runtime', entrypoint: './src/pages/test/_runtime.astro', prerender: true },
+    { pattern: '/test/widgets', entrypoint: './src/pages/test/_widgets.astro', prerender: true },
   ]);
 });
 
