@@ -1,14 +1,18 @@
 // swish_β(x) = x σ(βx) against ReLU and GELU, with its derivative, its minimum and a read-out
 // line; a β slider reshapes it from x/2 (β = 0) through SiLU (β = 1) towards ReLU (large β).
 // Pure maths from src/chapters/activations.ts: no model.
-import './activationWidgets.css';
-import './modelWidgetParts.css';
+import activationWidgetsCss from './activationWidgets.css?url';
+import modelWidgetPartsCss from './modelWidgetParts.css?url';
 import { curvesXScale, functionCurves, redrawFunctionCurves, type Curve } from '../src/charts/functionCurves';
 import { gelu, relu, swish, swishDerivative, swishMinimum } from '../src/chapters/activations';
 import { number } from '../src/widgets/state';
 import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { element, fillTable, formatNumber, onWidthChange, slider } from './modelWidgetParts';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(activationWidgetsCss);
+loadStylesheet(modelWidgetPartsCss);
 
 export const schema = {
   /** β in x σ(βx): 0 is the line x/2, 1 is SiLU, 10 is close to ReLU. */

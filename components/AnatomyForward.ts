@@ -3,8 +3,8 @@
 // box is a button; the chosen one shows the live tensor the engine's tap returns for the reader's
 // prompt: its shape, the chosen token's values as a heatmap, and statistics. The output layer's
 // box adds the softmax: the next-token probabilities.
-import './anatomyWidgets.css';
-import './modelWidgetParts.css';
+import anatomyWidgetsCss from './anatomyWidgets.css?url';
+import modelWidgetPartsCss from './modelWidgetParts.css?url';
 import { probabilityBars } from '../src/charts/probabilityBars';
 import { valueGrid } from '../src/charts/valueGrid';
 import { FORWARD_STEPS, stepShape, stepTap, vectorStats, type ForwardStep } from '../src/chapters/anatomy';
@@ -19,6 +19,10 @@ import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { controlId, element, formatNumber, loadModel, numberSelect, onWidthChange, reportFailure, reportRun, tokenLabels } from './modelWidgetParts';
 import { promptIds, storedPromptForm } from './promptTokens';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(anatomyWidgetsCss);
+loadStylesheet(modelWidgetPartsCss);
 
 const STEP_IDS = FORWARD_STEPS.map((step) => step.tap);
 

@@ -2,8 +2,8 @@
 // head's slice of it, set to zero: a head's output, a layer's attention or MLP, the final norm's
 // weight. Shown: the loss on a sample of the validation stories and the prompt's top next token,
 // for the shipped model and for the copy.
-import './anatomyWidgets.css';
-import './modelWidgetParts.css';
+import anatomyWidgetsCss from './anatomyWidgets.css?url';
+import modelWidgetPartsCss from './modelWidgetParts.css?url';
 import { topIds } from '../src/chapters/decoding';
 import { softmax } from '../src/llama/math';
 import type { RuntimeClient } from '../src/runtime/client';
@@ -14,6 +14,10 @@ import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { checkLinkedLayerHead, element, fillTable, formatNumber, loadModel, numberSelect, reportFailure, reportRun, tableScroller } from './modelWidgetParts';
 import { promptIds, storedPromptForm } from './promptTokens';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(anatomyWidgetsCss);
+loadStylesheet(modelWidgetPartsCss);
 
 /** Written by scripts/make-validation-sample.ts: stories from the validation split. */
 const SAMPLE_URL = `${import.meta.env.BASE_URL}data/validation-sample.json`;

@@ -2,8 +2,8 @@
 // after each layer, and the logit lens (Nostalgebraist 2020): each of those residuals put through
 // the model's final RMSNorm and output layer, to see the top guess forming. After the last layer
 // the lens is the model's own prediction.
-import './anatomyWidgets.css';
-import './modelWidgetParts.css';
+import anatomyWidgetsCss from './anatomyWidgets.css?url';
+import modelWidgetPartsCss from './modelWidgetParts.css?url';
 import { lineChart } from '../src/charts/lineChart';
 import { topIds } from '../src/chapters/decoding';
 import { softmax } from '../src/llama/math';
@@ -14,6 +14,10 @@ import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { controlId, element, fillTable, formatNumber, loadModel, onWidthChange, reportFailure, reportRun, tableScroller } from './modelWidgetParts';
 import { promptIds, storedPromptForm } from './promptTokens';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(anatomyWidgetsCss);
+loadStylesheet(modelWidgetPartsCss);
 
 export const schema = {
   prompt: text(600, 'Once upon a time, there was a little girl named Lily. She'),

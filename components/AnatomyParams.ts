@@ -1,8 +1,8 @@
 // The parameter calculator: a Llama config (or a preset: ours, Llama 2 7B/13B/70B, a few other
 // public Llama-family models) -> its parameter count, where the parameters sit, the bytes its
 // weights take, what training holds per parameter, and the module tree print(model) shows.
-import './anatomyWidgets.css';
-import './modelWidgetParts.css';
+import anatomyWidgetsCss from './anatomyWidgets.css?url';
+import modelWidgetPartsCss from './modelWidgetParts.css?url';
 import { probabilityBars } from '../src/charts/probabilityBars';
 import {
   BYTES_PER_VALUE,
@@ -24,6 +24,10 @@ import { choice, flag, integer } from '../src/widgets/state';
 import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { controlId, element, fillTable, onWidthChange, tableScroller } from './modelWidgetParts';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(anatomyWidgetsCss);
+loadStylesheet(modelWidgetPartsCss);
 
 type Field = keyof typeof CONFIG_LIMITS;
 const FIELDS = Object.keys(CONFIG_LIMITS) as Field[];

@@ -2,8 +2,8 @@
 // and to it with the shipped SFT adapter (public/models/glass-llama/adapters/chat-sft-lora); both
 // greedy replies side by side, and every token of each reply with its log-probability under both
 // models, so the reader sees which tokens SFT made likely.
-import './trainWidgets.css';
-import './AssistBaseVsSft.css';
+import trainWidgetsCss from './trainWidgets.css?url';
+import assistBaseVsSftCss from './AssistBaseVsSft.css?url';
 import { chatPrompt, replyLogProbs } from '../src/chapters/assistant';
 import { pieceLabel } from '../src/widgets/pieces';
 import { text, type StateOf } from '../src/widgets/state';
@@ -12,6 +12,10 @@ import type { RuntimeClient } from '../src/runtime/client';
 import { element, fillTable, formatNumber, loadModel, promptForm, reportFailure, tableScroller } from './modelWidgetParts';
 import { pageTokenizer, promptIds } from './promptTokens';
 import { ensureAdapterSession } from './trainParts';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(trainWidgetsCss);
+loadStylesheet(assistBaseVsSftCss);
 
 export const needsShippedModel = 'it compares the shipped model with its SFT adapter';
 

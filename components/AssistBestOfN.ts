@@ -3,9 +3,9 @@
 // in), and best-of-n keeps the highest. Shown: the samples and their rewards, the one chosen from
 // the first n, and, for n = 1..64 drawn from these samples, the expected reward of the choice and
 // its KL divergence from the base samples (with the often-quoted ln n − (n − 1)/n).
-import './decodingWidgets.css';
-import './modelWidgetParts.css';
-import './ragWidgets.css';
+import decodingWidgetsCss from './decodingWidgets.css?url';
+import modelWidgetPartsCss from './modelWidgetParts.css?url';
+import ragWidgetsCss from './ragWidgets.css?url';
 import { bestOfN, bestOfNKl, bestOfNKlLimit, bestOfNRewardDistribution, DISTRIBUTION_NS, expectedBestReward, heroOf, heroReward } from '../src/chapters/assistant';
 import { lineCurves } from '../src/charts/lineCurves';
 import { integer, number, text } from '../src/widgets/state';
@@ -13,6 +13,11 @@ import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { element, fillTable, formatNumber, loadModel, onWidthChange, reportFailure, reportRun, slider, tableScroller } from './modelWidgetParts';
 import { promptIds, storedPromptForm } from './promptTokens';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(decodingWidgetsCss);
+loadStylesheet(modelWidgetPartsCss);
+loadStylesheet(ragWidgetsCss);
 
 export const needsShippedModel = 'its reward reads the names of our stories';
 

@@ -3,8 +3,8 @@
 // implicit reward β ln(π / π_ref) of each, the margin, the loss −ln σ(margin) and the weight the
 // pair would get in the gradient. β is a slider (the arithmetic only; no new forward pass), and
 // the curve shows the loss for every β.
-import './trainWidgets.css';
-import './AssistBaseVsSft.css';
+import trainWidgetsCss from './trainWidgets.css?url';
+import assistBaseVsSftCss from './AssistBaseVsSft.css?url';
 import { chatPrompt, dpoLoss, type ReplyLogProbs } from '../src/chapters/assistant';
 import { sftExample } from '../src/chapters/training';
 import { lineCurves } from '../src/charts/lineCurves';
@@ -16,6 +16,10 @@ import { element, fillTable, formatNumber, loadModel, onWidthChange, reportFailu
 import { logProbsUnderBoth } from './AssistBaseVsSft';
 import { pageTokenizer } from './promptTokens';
 import { ensureAdapterSession } from './trainParts';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(trainWidgetsCss);
+loadStylesheet(assistBaseVsSftCss);
 
 export const needsShippedModel = 'it compares the shipped model with its SFT adapter';
 

@@ -1,7 +1,7 @@
 // Attention map: the reader types a prompt, picks a layer and a head, and sees the attention
 // probabilities of every token over the tokens before it, straight from the model's
 // layers.N.attn.probs taps; an all-heads overview finds the heads that do something.
-import './AttentionHeatmap.css';
+import attentionHeatmapCss from './AttentionHeatmap.css?url';
 import { attentionHeatmap } from '../src/charts/attentionHeatmap';
 import { argmax, NAME_HEAD_PROMPT, previousTokenScore, tapHead } from '../src/chapters/attention';
 import { promptProblem } from '../src/widgets/prompt';
@@ -11,6 +11,9 @@ import type { WidgetContext } from '../src/widgets/types';
 import type { StateOf } from '../src/widgets/state';
 import { checkLinkedLayerHead, element, formatNumber, hiddenTable, loadModel, numberSelect, onWidthChange, promptForm, reportFailure, reportRun, tokenLabels } from './modelWidgetParts';
 import { promptTokenCount } from './promptTokens';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(attentionHeatmapCss);
 
 export const schema = {
   prompt: text(400, NAME_HEAD_PROMPT),

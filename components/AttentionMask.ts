@@ -2,7 +2,7 @@
 // model predicts at every position with that mask against what it predicts with the causal one.
 // The mask goes to the engine as queryKeyMask (src/llama/attention.ts); the comparison is
 // src/chapters/attentionMask.ts.
-import './AttentionMask.css';
+import attentionMaskCss from './AttentionMask.css?url';
 import { promptProblem } from '../src/widgets/prompt';
 import { pieceLabel } from '../src/widgets/pieces';
 import {
@@ -14,6 +14,9 @@ import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { element, fillTable, formatNumber, loadModel, promptForm, radioGroup, reportRun, scrollNote, tableScroller, tokenLabels } from './modelWidgetParts';
 import { promptTokenCount } from './promptTokens';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(attentionMaskCss);
 
 export const schema = {
   prompt: text(200, MASK_PROMPT),

@@ -2,8 +2,8 @@
 // tokens with cumulative log-probabilities, so you can see where they part ways and which path
 // the model scores highest. Every path comes from the engine (src/llama/generate.ts); the
 // log-probabilities come from one forward pass over all of them.
-import './decodingWidgets.css';
-import './modelWidgetParts.css';
+import decodingWidgetsCss from './decodingWidgets.css?url';
+import modelWidgetPartsCss from './modelWidgetParts.css?url';
 import { pathTreeChart } from '../src/charts/pathTreeChart';
 import { displayPiece, pathTree, tokenLogProbs, type DecodedPath } from '../src/chapters/decoding';
 import type { GenerateOptions } from '../src/runtime/messages';
@@ -12,6 +12,10 @@ import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { element, formatNumber, hiddenTable, loadModel, onWidthChange, slider } from './modelWidgetParts';
 import { promptIds, storedPromptForm } from './promptTokens';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(decodingWidgetsCss);
+loadStylesheet(modelWidgetPartsCss);
 
 export const schema = {
   prompt: text(600, 'Once upon a time, there was a'),

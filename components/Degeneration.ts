@@ -1,8 +1,8 @@
 // Degeneration: one long continuation of the same prompt by greedy decoding, by sampling at a low
 // temperature and by nucleus (top-p) sampling, with distinct-n (distinct n-grams / all n-grams)
 // plotted as each text grows. Greedy text falls into loops; distinct-n falls with it.
-import './decodingWidgets.css';
-import './modelWidgetParts.css';
+import decodingWidgetsCss from './decodingWidgets.css?url';
+import modelWidgetPartsCss from './modelWidgetParts.css?url';
 import { lineCurves } from '../src/charts/lineCurves';
 import { distinctN, distinctNCurve } from '../src/chapters/decoding';
 import type { GenerationStream } from '../src/runtime/client';
@@ -12,6 +12,10 @@ import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { element, formatNumber, hiddenTable, loadModel, onWidthChange, slider } from './modelWidgetParts';
 import { promptIds, storedPromptForm } from './promptTokens';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(decodingWidgetsCss);
+loadStylesheet(modelWidgetPartsCss);
 
 export const schema = {
   prompt: text(600, 'Once upon a time, there was a little dog. The dog'),

@@ -2,12 +2,16 @@
 // default): what each summary implies (optimizer steps, samples counted, epochs done, seconds per
 // step), the speedup and efficiency the summaries suggest, the speedup per epoch actually done,
 // and the caveats, all computed by src/chapters/dataParallel.ts. Nothing here needs the model.
-import './modelWidgetParts.css';
-import './dpWidgets.css';
+import modelWidgetPartsCss from './modelWidgetParts.css?url';
+import dpWidgetsCss from './dpWidgets.css?url';
 import { compareRuns, MAX_LOG_CHARACTERS, NOTES_SINGLE_MACHINE_LOG, NOTES_TWO_MACHINE_LOG, readTrainerLog, runFigures, type TrainerRun } from '../src/chapters/dataParallel';
 import { integer, type StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { controlId, debounced, element, fillTable, tableScroller } from './modelWidgetParts';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(modelWidgetPartsCss);
+loadStylesheet(dpWidgetsCss);
 
 export const schema = {
   /** Devices (machines) of the first and the second run. */

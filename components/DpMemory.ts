@@ -3,14 +3,18 @@
 // activations (Korthikanti et al. 2022) per device, for plain data parallelism, ZeRO 1-3 / FSDP,
 // tensor parallelism and pipeline parallelism side by side, against an 80 GB device. Pure
 // arithmetic from src/chapters/dataParallel.ts: no model needed.
-import './modelWidgetParts.css';
-import './dpWidgets.css';
+import modelWidgetPartsCss from './modelWidgetParts.css?url';
+import dpWidgetsCss from './dpWidgets.css?url';
 import { formatBytes, PARAMETER_PRESETS } from '../src/chapters/anatomy';
 import { ACTIVATIONS_PAPER, DEVICE_MEMORY_BYTES, memoryPerDevice, STRATEGIES, STRATEGY_NAMES, STRATEGY_NOTES, STRATEGY_SHORT_NAMES, ZERO_PAPER, type MemoryBreakdown, type Strategy } from '../src/chapters/dataParallel';
 import { stackedBars } from '../src/charts/stackedBars';
 import { choice, flag, integer, type StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { controlId, element, fillTable, onWidthChange, tableScroller } from './modelWidgetParts';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(modelWidgetPartsCss);
+loadStylesheet(dpWidgetsCss);
 
 export const MEMORY_MODELS = ['llama-2-7b', 'llama-2-13b', 'llama-2-70b'] as const;
 

@@ -5,14 +5,18 @@
 // copies are still bit-for-bit equal, and the tokens per second measured here. The speedup is
 // this page's measurement against its own 1-rank run. The "same data" bug hands every rank rank
 // 0's rows: the losses then agree, for the wrong reason.
-import './modelWidgetParts.css';
-import './dpWidgets.css';
+import modelWidgetPartsCss from './modelWidgetParts.css?url';
+import dpWidgetsCss from './dpWidgets.css?url';
 import { DP_TRAINING, median } from '../src/chapters/dataParallel';
 import { lineChart } from '../src/charts/lineChart';
 import type { DataParallelGroup, DataParallelStep } from '../src/runtime/dataParallel';
 import { choice, flag, integer, type StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { element, fillTable, formatNumber, onWidthChange, radioGroup, reportFailure, tableScroller } from './modelWidgetParts';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(modelWidgetPartsCss);
+loadStylesheet(dpWidgetsCss);
 
 /** Written by scripts/make-validation-sample.ts: stories from the validation split. */
 const SAMPLE_URL = `${import.meta.env.BASE_URL}data/validation-sample.json`;

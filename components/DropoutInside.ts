@@ -1,7 +1,7 @@
 // Inside inverted dropout: a small activation vector, one random keep mask, the 1/(1-p) scaling,
 // and the mean over many draws settling on the original vector (the expected value is kept).
 // Plain arithmetic with a seeded generator; no model.
-import './DropoutRuns.css';
+import dropoutRunsCss from './DropoutRuns.css?url';
 import { runningMeanLines } from '../src/charts/runningMeanLines';
 import { MAX_DROPOUT_RATE, describeBadRate, dropoutDraw, runningMeans } from '../src/chapters/dropout';
 import { createRandom } from '../src/llama/rng';
@@ -9,6 +9,9 @@ import { integer, number } from '../src/widgets/state';
 import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { element, slider } from './modelWidgetParts';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(dropoutRunsCss);
 
 /** An illustrative activation vector (one position's hidden values, eight of them). */
 export const EXAMPLE_ACTIVATIONS: readonly number[] = [0.8, -1.3, 0.4, 2.1, -0.6, 1.0, -0.2, 1.5];

@@ -1,7 +1,7 @@
 // Train mode against eval mode: the same prompt through the model RUNS times. In train mode each
 // run draws new dropout masks (seed, seed + 1, ...), so the next-token distribution jitters; in
 // eval mode dropout is off and every run gives the same numbers, bit for bit.
-import './DropoutRuns.css';
+import dropoutRunsCss from './DropoutRuns.css?url';
 import { runSpread } from '../src/charts/runSpread';
 import {
   DEFAULT_PROMPT,
@@ -18,6 +18,9 @@ import { choice, integer, number, text } from '../src/widgets/state';
 import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { debounced, element, fillTable, loadModel, radioGroup, slider } from './modelWidgetParts';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(dropoutRunsCss);
 
 const MODES = ['train', 'eval'] as const;
 const TOP_TOKENS = 6;

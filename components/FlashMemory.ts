@@ -2,9 +2,9 @@
 // FlashAttention (Algorithm 1) read from and write to HBM for one head, as functions of the
 // sequence length N, the head dimension d and the on-chip memory M (src/llama/flashAttention.ts,
 // Dao et al. 2022, Theorem 2). Pure arithmetic: no model.
-import './modelWidgetParts.css';
-import './decodingWidgets.css';
-import './flashWidgets.css';
+import modelWidgetPartsCss from './modelWidgetParts.css?url';
+import decodingWidgetsCss from './decodingWidgets.css?url';
+import flashWidgetsCss from './flashWidgets.css?url';
 import { logLogChart } from '../src/charts/logLogChart';
 import { countInWords } from '../src/chapters/flash';
 import { flashBlockSizes, flashHbmAccesses, standardHbmAccesses, totalAccesses } from '../src/llama/flashAttention';
@@ -12,6 +12,11 @@ import { integer } from '../src/widgets/state';
 import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { element, fillTable, onWidthChange, slider, tableScroller } from './modelWidgetParts';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(modelWidgetPartsCss);
+loadStylesheet(decodingWidgetsCss);
+loadStylesheet(flashWidgetsCss);
 
 export const schema = {
   /** Sequence length N. */

@@ -2,9 +2,9 @@
 // attn.scores tap for the reader's prompt), read a chunk at a time with only a running maximum and
 // a running sum kept, against the two-pass softmax. A multiplier on the scores shows why the
 // maximum is subtracted at all: e^s overflows float32 past s ≈ 88.7.
-import './modelWidgetParts.css';
-import './decodingWidgets.css';
-import './flashWidgets.css';
+import modelWidgetPartsCss from './modelWidgetParts.css?url';
+import decodingWidgetsCss from './decodingWidgets.css?url';
+import flashWidgetsCss from './flashWidgets.css?url';
 import { lineCurves } from '../src/charts/lineCurves';
 import { FLASH_PROMPT, onlineSoftmax } from '../src/chapters/flash';
 import { tapRow } from '../src/chapters/attention';
@@ -26,6 +26,11 @@ import {
   tokenLabels,
 } from './modelWidgetParts';
 import { promptIds, storedPromptForm } from './promptTokens';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(modelWidgetPartsCss);
+loadStylesheet(decodingWidgetsCss);
+loadStylesheet(flashWidgetsCss);
 
 export const schema = {
   prompt: text(600, FLASH_PROMPT),

@@ -4,9 +4,9 @@
 // chip now and which the causal mask skips; the table, the current tile's rows: their running max
 // and sum and how far each output row still is from its final value; the readout, the largest
 // difference between the finished tiled output and standard attention (the engine's P · V).
-import './modelWidgetParts.css';
-import './decodingWidgets.css';
-import './flashWidgets.css';
+import modelWidgetPartsCss from './modelWidgetParts.css?url';
+import decodingWidgetsCss from './decodingWidgets.css?url';
+import flashWidgetsCss from './flashWidgets.css?url';
 import { FLASH_PROMPT, flashTaps, headInputs, probsTimesValues } from '../src/chapters/flash';
 import { maxAbsDifference, tiledAttention, type LoopOrder, type TiledAttention, type TileStep } from '../src/llama/flashAttention';
 import { chartSvg } from '../src/charts/chartSvg';
@@ -28,6 +28,11 @@ import {
   tokenLabels,
 } from './modelWidgetParts';
 import { promptIds, storedPromptForm } from './promptTokens';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(modelWidgetPartsCss);
+loadStylesheet(decodingWidgetsCss);
+loadStylesheet(flashWidgetsCss);
 
 export const schema = {
   prompt: text(600, FLASH_PROMPT),

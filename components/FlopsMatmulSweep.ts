@@ -2,13 +2,16 @@
 // size, timed in the model's worker on its backend (timeMatmul), achieved GFLOP/s against n on
 // log-log axes, the best rate measured and the knee where fixed per-call costs stop dominating.
 // Runs only on a button press, one size at a time with a progress bar; Cancel stops it.
-import './modelWidgetParts.css';
+import modelWidgetPartsCss from './modelWidgetParts.css?url';
 import { SWEEP_SIZES, knee, matmulFlops, siPrefix } from '../src/chapters/flops';
 import { logLogChart } from '../src/charts/logLogChart';
 import { choice, integer, type StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { backendLine, formatMs, formatRate, matmulSweep, runControls, type SweepPoint } from './flopsParts';
 import { element, fillTable, loadModel, numberSelect, onWidthChange, reportFailure, tableScroller } from './modelWidgetParts';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(modelWidgetPartsCss);
 
 const LARGEST = ['64', '128', '256', '512', '1024', '2048'] as const;
 

@@ -2,15 +2,19 @@
 // measured prefill and decode speed on this device (a greedy generation timed token by token in the
 // page, after a warm-up run), the FLOP/s they amount to against a matmul timed just now, and one
 // decode step split by kernel (profileDecodeStep): many small launches for little arithmetic.
-import './modelWidgetParts.css';
+import modelWidgetPartsCss from './modelWidgetParts.css?url';
 import { forwardFlops, matmulFlops, siPrefix, tokenFlops } from '../src/chapters/flops';
 import type { DecodeProfileResult } from '../src/runtime/messages';
 import { integer, text, type StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { backendLine, formatMs, formatRate } from './flopsParts';
-import './flopsWidgets.css';
+import flopsWidgetsCss from './flopsWidgets.css?url';
 import { element, fillTable, loadModel, reportFailure, slider, tableScroller } from './modelWidgetParts';
 import { promptIds, storedPromptForm } from './promptTokens';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(modelWidgetPartsCss);
+loadStylesheet(flopsWidgetsCss);
 
 export const schema = {
   prompt: text(600, 'Once upon a time, there was a little girl named Lily. She loved to play in the park with her dog.'),

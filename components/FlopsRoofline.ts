@@ -3,14 +3,18 @@
 // matmul, both timed in the worker on its backend (timeMatmulChain); then the square products and our model's decode
 // and prefill placed at their arithmetic intensity (FLOPs per byte of weights) and achieved FLOP/s.
 // Runs on a button press with a progress bar; Cancel stops it between measurements.
-import './modelWidgetParts.css';
+import modelWidgetPartsCss from './modelWidgetParts.css?url';
 import { decodeIntensity, forwardFlops, matmulBytes, matmulFlops, matmulIntensity, prefillIntensity, ridgePoint, siPrefix, tokenFlops } from '../src/chapters/flops';
 import { logLogChart, type LogMarker } from '../src/charts/logLogChart';
 import { choice, type StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { backendLine, formatRate, runControls } from './flopsParts';
-import './flopsWidgets.css';
+import flopsWidgetsCss from './flopsWidgets.css?url';
 import { element, fillTable, loadModel, numberSelect, onWidthChange, reportFailure, tableScroller } from './modelWidgetParts';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(modelWidgetPartsCss);
+loadStylesheet(flopsWidgetsCss);
 
 const LARGEST = ['256', '512', '1024', '2048'] as const;
 

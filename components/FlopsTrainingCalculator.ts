@@ -2,12 +2,16 @@
 // and the time on K devices of a given peak at a given model FLOPs utilisation (MFU). Presets load
 // published runs (Llama 2 7B and 70B, GPT-3, PaLM) with their papers' figures, and say what those
 // figures imply. Pure arithmetic from src/chapters/flops.ts: no model needed.
-import './modelWidgetParts.css';
+import modelWidgetPartsCss from './modelWidgetParts.css?url';
 import { TRAINING_RUNS, formatDuration, impliedMfu, trainingFlops, trainingSeconds, type TrainingRun } from '../src/chapters/flops';
 import { choice, integer, number, type StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
-import './flopsWidgets.css';
+import flopsWidgetsCss from './flopsWidgets.css?url';
 import { controlId, element } from './modelWidgetParts';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(modelWidgetPartsCss);
+loadStylesheet(flopsWidgetsCss);
 
 const PRESETS = ['custom', ...TRAINING_RUNS.map((run) => run.id)] as ['custom', ...string[]];
 const llama = TRAINING_RUNS[0];

@@ -1,13 +1,16 @@
 // The forgotten eval(): the validation loss of the shipped model over a sample of the validation
 // split, computed in eval mode (dropout off) and, as a script that forgot model.eval() would, in
 // train mode with dropout p, twice with different masks.
-import './DropoutRuns.css';
+import dropoutRunsCss from './DropoutRuns.css?url';
 import { MAX_DROPOUT_RATE, describeBadRate, meanTokenLoss, perplexity } from '../src/chapters/dropout';
 import type { RuntimeClient } from '../src/runtime/client';
 import { integer, number } from '../src/widgets/state';
 import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { debounced, element, fillTable, slider } from './modelWidgetParts';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(dropoutRunsCss);
 
 /** Written by scripts/make-validation-sample.ts. */
 const SAMPLE_URL = `${import.meta.env.BASE_URL}data/validation-sample.json`;

@@ -2,9 +2,9 @@
 // the row of the previous step's KV cache each one extends (the cache's rows are reordered to these
 // parents before the next step), the hypotheses that ended at end-of-text, and what the beams'
 // caches take: one contiguous copy each, or blocks shared copy-on-write (src/chapters/kvcache.ts).
-import './decodingWidgets.css';
-import './modelWidgetParts.css';
-import './kvWidgets.css';
+import decodingWidgetsCss from './decodingWidgets.css?url';
+import modelWidgetPartsCss from './modelWidgetParts.css?url';
+import kvWidgetsCss from './kvWidgets.css?url';
 import { pathTreeChart } from '../src/charts/pathTreeChart';
 import { displayPiece, pathTree } from '../src/chapters/decoding';
 import { beamMemory, beamPaths, formatBytes, kvBytesPerToken, kvShapeOf } from '../src/chapters/kvcache';
@@ -14,6 +14,11 @@ import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { element, fillTable, formatNumber, loadModel, onWidthChange, radioGroup, reportFailure, slider, tableScroller } from './modelWidgetParts';
 import { pageTokenizer, promptIds, storedPromptForm } from './promptTokens';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(decodingWidgetsCss);
+loadStylesheet(modelWidgetPartsCss);
+loadStylesheet(kvWidgetsCss);
 
 export const BEAMS_PROMPT = 'Once upon a time, there was a little girl named Lily. One day, she';
 

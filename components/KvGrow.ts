@@ -2,9 +2,9 @@
 // the cache holds one more key and one more value per layer and KV head. Each step is timed twice:
 // against the cache, and recomputing the whole prefix without one (both measured here, live), and
 // the chosen layer and head's cached keys and values are drawn as rows.
-import './decodingWidgets.css';
-import './modelWidgetParts.css';
-import './kvWidgets.css';
+import decodingWidgetsCss from './decodingWidgets.css?url';
+import modelWidgetPartsCss from './modelWidgetParts.css?url';
+import kvWidgetsCss from './kvWidgets.css?url';
 import { lineCurves } from '../src/charts/lineCurves';
 import { formatBytes, kvBytesPerToken, kvShapeOf } from '../src/chapters/kvcache';
 import type { OpProgress, OpResult } from '../src/runtime/messages';
@@ -14,6 +14,11 @@ import type { WidgetContext } from '../src/widgets/types';
 import { median, vectorGrid } from './kvWidgetParts';
 import { checkLinkedLayerHead, element, formatNumber, hiddenTable, loadModel, numberSelect, onWidthChange, reportFailure, slider } from './modelWidgetParts';
 import { pageTokenizer, promptIds, storedPromptForm } from './promptTokens';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(decodingWidgetsCss);
+loadStylesheet(modelWidgetPartsCss);
+loadStylesheet(kvWidgetsCss);
 
 export const schema = {
   prompt: text(600, 'Once upon a time'),

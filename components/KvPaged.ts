@@ -3,15 +3,20 @@
 // laid out two ways in a fixed budget of token slots: contiguously, each reserved to its maximum
 // length, or in blocks with a block table each (PagedAttention), optionally sharing the prompt's
 // blocks. The layouts and their waste come from src/chapters/kvcache.ts.
-import './decodingWidgets.css';
-import './modelWidgetParts.css';
-import './kvWidgets.css';
+import decodingWidgetsCss from './decodingWidgets.css?url';
+import modelWidgetPartsCss from './modelWidgetParts.css?url';
+import kvWidgetsCss from './kvWidgets.css?url';
 import { contiguousLayout, formatBytes, kvBytesPerToken, kvShapeOf, pagedLayout, requestsThatFit, type SimRequest } from '../src/chapters/kvcache';
 import { choice, flag, integer, text } from '../src/widgets/state';
 import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { element, hiddenTable, loadModel, radioGroup, slider } from './modelWidgetParts';
 import { promptIds, storedPromptForm } from './promptTokens';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(decodingWidgetsCss);
+loadStylesheet(modelWidgetPartsCss);
+loadStylesheet(kvWidgetsCss);
 
 /** 27 tokens with <s>: one full 16-token block that the samples share, and a partial one. */
 export const PAGED_PROMPT = 'Once upon a time, there was a little girl named Lily. She loved to play outside with her ball.';

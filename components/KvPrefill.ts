@@ -1,9 +1,9 @@
 // Prefill against decode on the reader's device: for prompts of several lengths (the first n
 // tokens of one text), the time to the first token (the prompt in one forward) and the time of
 // each later token (one forward of one token against the KV cache), measured live.
-import './decodingWidgets.css';
-import './modelWidgetParts.css';
-import './kvWidgets.css';
+import decodingWidgetsCss from './decodingWidgets.css?url';
+import modelWidgetPartsCss from './modelWidgetParts.css?url';
+import kvWidgetsCss from './kvWidgets.css?url';
 import { lineCurves } from '../src/charts/lineCurves';
 import { integer, text } from '../src/widgets/state';
 import type { StateOf } from '../src/widgets/state';
@@ -11,6 +11,11 @@ import type { WidgetContext } from '../src/widgets/types';
 import { median } from './kvWidgetParts';
 import { element, fillTable, formatNumber, loadModel, onWidthChange, reportFailure, slider, tableScroller } from './modelWidgetParts';
 import { promptIds, storedPromptForm } from './promptTokens';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(decodingWidgetsCss);
+loadStylesheet(modelWidgetPartsCss);
+loadStylesheet(kvWidgetsCss);
 
 const STORY =
   'Once upon a time, there was a little girl named Lily. She loved to play in the park with her friends. One day, she saw a big red ball under a tree. ' +

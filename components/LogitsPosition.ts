@@ -2,12 +2,15 @@
 // row. With left padding that is each row's own last token; with right padding it is a pad for
 // every row shorter than the longest. The step control appends generated tokens, as generate()
 // does, so the reader sees the new tokens land after the pads. Illustrative words, no model.
-import './PaddingBatch.css';
+import paddingBatchCss from './PaddingBatch.css?url';
 import { PADDING_SIDES, logitsSources, padBatch } from '../src/chapters/padding';
 import { choice, integer } from '../src/widgets/state';
 import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { element, radioGroup, slider } from './modelWidgetParts';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(paddingBatchCss);
 
 /** Three prompts as words (a token per word, for the picture); the tokens are their indices. */
 export const EXAMPLE_ROWS: readonly (readonly string[])[] = [

@@ -2,8 +2,8 @@
 // adapted projections, the dtype and the optimizer -> the values the adapter trains, per module
 // and in all, and the memory training holds with full fine-tuning and with LoRA (weights,
 // gradients, fp32 master copy, optimizer states; activations left out), and the file each saves.
-import './loraWidgets.css';
-import './modelWidgetParts.css';
+import loraWidgetsCss from './loraWidgets.css?url';
+import modelWidgetPartsCss from './modelWidgetParts.css?url';
 import { moduleCheckboxes } from './loraModules';
 import { formatBytes, formatCount } from '../src/chapters/anatomy';
 import {
@@ -24,6 +24,10 @@ import { probabilityBars } from '../src/charts/probabilityBars';
 import { choice, integer, text, type StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { controlId, element, fillTable, onWidthChange, tableScroller } from './modelWidgetParts';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(loraWidgetsCss);
+loadStylesheet(modelWidgetPartsCss);
 
 const DTYPES = Object.keys(TRAINING_DTYPES) as TrainingDtype[];
 const OPTIMIZERS = Object.keys(OPTIMIZER_STATES) as OptimizerName[];

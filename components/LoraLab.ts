@@ -3,8 +3,8 @@
 // src/chapters/lora.ts), watch the loss, compare the base and adapted stories, and merge
 // W + (alpha/r) B A into a copy of the weights to see that the merged model gives the adapter's
 // logits. The worker holds two sessions: the adapted copy and, briefly, the merged one.
-import './loraWidgets.css';
-import './modelWidgetParts.css';
+import loraWidgetsCss from './loraWidgets.css?url';
+import modelWidgetPartsCss from './modelWidgetParts.css?url';
 import { moduleCheckboxes } from './loraModules';
 import {
   loraParameterCount,
@@ -24,6 +24,10 @@ import { integer, number, text, type StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { element, loadModel, onWidthChange, reportFailure, slider } from './modelWidgetParts';
 import { pageTokenizer } from './promptTokens';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(loraWidgetsCss);
+loadStylesheet(modelWidgetPartsCss);
 
 export const needsShippedModel = 'it teaches the shipped model a name its training stories never used';
 

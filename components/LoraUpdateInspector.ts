@@ -3,8 +3,8 @@
 // For one layer and projection it shows the update ΔW = (alpha/r) B A: its singular values (at
 // most r are not zero), its size against W, and for the last token of a prompt how the
 // projection's output W x changes by ΔW x.
-import './loraWidgets.css';
-import './modelWidgetParts.css';
+import loraWidgetsCss from './loraWidgets.css?url';
+import modelWidgetPartsCss from './modelWidgetParts.css?url';
 import { formatCount } from '../src/chapters/anatomy';
 import { lineChart } from '../src/charts/lineChart';
 import type { ModelSummary, RuntimeClient } from '../src/runtime/client';
@@ -14,6 +14,10 @@ import { choice, integer, text, type StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { element, formatNumber, hiddenTable, loadModel, numberSelect, onWidthChange, promptForm, reportFailure } from './modelWidgetParts';
 import { pageTokenizer, promptIds } from './promptTokens';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(loraWidgetsCss);
+loadStylesheet(modelWidgetPartsCss);
 
 export const needsShippedModel = 'it loads an adapter trained for the shipped model';
 

@@ -2,8 +2,8 @@
 // g = W_gate x and of the product act(g) · (W_up x), the share of negative products, and what
 // swapping the activation (ReLU, GELU, swish β) in every layer does to the next-token
 // distribution and to the loss on the prompt.
-import './activationWidgets.css';
-import './modelWidgetParts.css';
+import activationWidgetsCss from './activationWidgets.css?url';
+import modelWidgetPartsCss from './modelWidgetParts.css?url';
 import { histogramBars } from '../src/charts/histogramBars';
 import { probabilityBars } from '../src/charts/probabilityBars';
 import { histogram, negativeShare, SWAPPABLE_ACTIVATIONS, type SwappableActivation } from '../src/chapters/activations';
@@ -17,6 +17,10 @@ import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { element, formatNumber, hiddenTable, loadModel, numberSelect, onWidthChange, slider } from './modelWidgetParts';
 import { promptIds, storedPromptForm } from './promptTokens';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(activationWidgetsCss);
+loadStylesheet(modelWidgetPartsCss);
 
 export const schema = {
   prompt: text(600, 'Once upon a time, there was a little girl named'),

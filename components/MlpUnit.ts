@@ -2,8 +2,8 @@
 // silu(g_u) · up_u (the coefficient W_down's column u is added with) at every position of the
 // sixteen validation stories, the contexts where it is largest or most negative, and its values on
 // the reader's own prompt. Choosing another unit needs no new model run.
-import './activationWidgets.css';
-import './modelWidgetParts.css';
+import activationWidgetsCss from './activationWidgets.css?url';
+import modelWidgetPartsCss from './modelWidgetParts.css?url';
 import { gatedProduct, topTokenShare, unitTopContexts, type UnitContext } from '../src/chapters/activations';
 import { displayPiece } from '../src/chapters/decoding';
 import { SPACE_MARK } from '../src/widgets/pieces';
@@ -13,6 +13,10 @@ import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { element, fillTable, formatNumber, loadModel, numberSelect, reportFailure, slider, tableScroller } from './modelWidgetParts';
 import { pageTokenizer, promptIds, storedPromptForm } from './promptTokens';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(activationWidgetsCss);
+loadStylesheet(modelWidgetPartsCss);
 
 /** Written by scripts/make-validation-sample.ts: stories from the validation split. */
 const SAMPLE_URL = `${import.meta.env.BASE_URL}data/validation-sample.json`;

@@ -2,8 +2,8 @@
 // after the question alone (one batched forward of the real model), pooled in the page with
 // score(T) = (β + 1) · pool_k log p(T | S_k) − β · log p(T). Moving β or switching the pooling
 // recomputes the pooled distribution at once, without running the model again.
-import './modelWidgetParts.css';
-import './nbceWidgets.css';
+import modelWidgetPartsCss from './modelWidgetParts.css?url';
+import nbceWidgetsCss from './nbceWidgets.css?url';
 import { probabilityBars } from '../src/charts/probabilityBars';
 import { LONG_STORY_MAX_SEED, longStory } from '../src/chapters/nbce';
 import { softmax } from '../src/llama/math';
@@ -14,6 +14,10 @@ import { choice, integer, number, type StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { element, fillTable, formatNumber, loadModel, onWidthChange, radioGroup, reportFailure, slider, tableScroller } from './modelWidgetParts';
 import { pageTokenizer } from './promptTokens';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(modelWidgetPartsCss);
+loadStylesheet(nbceWidgetsCss);
 
 export const schema = {
   seed: integer(0, LONG_STORY_MAX_SEED, 0),

@@ -2,8 +2,8 @@
 // real model: truncation (the last tokens), position interpolation (everything, positions
 // squeezed) and NBCE (chunks read with the question, pooled). Shows each continuation, whether the
 // name comes back, and for NBCE every chunk's entropy and the chunk that won each step.
-import './modelWidgetParts.css';
-import './nbceWidgets.css';
+import modelWidgetPartsCss from './modelWidgetParts.css?url';
+import nbceWidgetsCss from './nbceWidgets.css?url';
 import { nbceEntropyGrid } from '../src/charts/nbceEntropyGrid';
 import { LONG_STORY_MAX_SEED, longStory, namesHero, type LongStory } from '../src/chapters/nbce';
 import type { OpProgress, OpResult } from '../src/runtime/messages';
@@ -12,6 +12,10 @@ import { choice, integer, number, type StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { element, formatNumber, hiddenTable, loadModel, onWidthChange, radioGroup, reportFailure, slider } from './modelWidgetParts';
 import { pageTokenizer } from './promptTokens';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(modelWidgetPartsCss);
+loadStylesheet(nbceWidgetsCss);
 
 export const schema = {
   seed: integer(0, LONG_STORY_MAX_SEED, 0),

@@ -1,12 +1,16 @@
 // Name recall over many long stories: each story (hero named only at the start, longer than the
 // context) is continued by truncation, position interpolation and NBCE with both poolings, and the
 // table counts the continuations that name the hero. Runs on a button, with progress and Stop.
-import './modelWidgetParts.css';
-import './nbceWidgets.css';
+import modelWidgetPartsCss from './modelWidgetParts.css?url';
+import nbceWidgetsCss from './nbceWidgets.css?url';
 import { longStory, namesHero, RECALL_NEW_TOKENS, recallMethods, recallText } from '../src/chapters/nbce';
 import { integer, number, type StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { element, fillTable, formatNumber, loadModel, reportFailure, slider, tableScroller } from './modelWidgetParts';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(modelWidgetPartsCss);
+loadStylesheet(nbceWidgetsCss);
 
 export const schema = {
   /** Stories 0 .. stories - 1. */

@@ -2,8 +2,8 @@
 // processors of src/llama/sampling.ts (Hugging Face order): which token each processor removes,
 // and the renormalised probabilities the next token is drawn from. Step forward by sampling
 // (seeded) or by choosing a token.
-import './decodingWidgets.css';
-import './modelWidgetParts.css';
+import decodingWidgetsCss from './decodingWidgets.css?url';
+import modelWidgetPartsCss from './modelWidgetParts.css?url';
 import { filteredTokenBars } from '../src/charts/filteredTokenBars';
 import { formatPercent } from '../src/charts/probabilityBars';
 import { displayPiece, stageLogits, topIds } from '../src/chapters/decoding';
@@ -14,6 +14,10 @@ import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { element, hiddenTable, loadModel, onWidthChange, slider } from './modelWidgetParts';
 import { pageTokenizer, promptIds, storedPromptForm } from './promptTokens';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(decodingWidgetsCss);
+loadStylesheet(modelWidgetPartsCss);
 
 export const schema = {
   /** Six tokens share the mass here (little, happy, kind, small, girl, boy), so every cut shows. */

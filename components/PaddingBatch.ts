@@ -1,7 +1,7 @@
 // The batch builder: 2 to 4 prompts padded into one batch, left or right, with or without the
 // attention mask and mask-derived position ids. Shows the padded ids, the mask, the positions, the
 // column generate() reads, and each row's greedy continuation next to the same prompt run alone.
-import './PaddingBatch.css';
+import paddingBatchCss from './PaddingBatch.css?url';
 import {
   BATCH_NEW_TOKENS,
   DEFAULT_PROMPTS,
@@ -22,6 +22,9 @@ import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { pieceLabel } from '../src/widgets/pieces';
 import { debounced, element, loadModel, onWidthChange, radioGroup } from './modelWidgetParts';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(paddingBatchCss);
 
 export const schema = {
   /** One prompt per line. */

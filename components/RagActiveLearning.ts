@@ -2,9 +2,9 @@
 // stories, its own domain; 12 notes, which it never saw), pick `picks` by uncertainty (the highest
 // loss per token under the model now) or at random, fine-tune a copy of the model on each choice
 // for the same steps, and compare the loss on 16 held-out texts.
-import './decodingWidgets.css';
-import './modelWidgetParts.css';
-import './ragWidgets.css';
+import decodingWidgetsCss from './decodingWidgets.css?url';
+import modelWidgetPartsCss from './modelWidgetParts.css?url';
+import ragWidgetsCss from './ragWidgets.css?url';
 import { lineCurves } from '../src/charts/lineCurves';
 import { ACTIVE_LEARNING_RUN, meanByKind, mostUncertain, randomChoice, type TextKind } from '../src/chapters/retrieval';
 import { createRandom } from '../src/llama/rng';
@@ -15,6 +15,11 @@ import type { WidgetContext } from '../src/widgets/types';
 import { element, fillTable, formatNumber, loadModel, onWidthChange, reportFailure, slider, tableScroller } from './modelWidgetParts';
 import { pageTokenizer } from './promptTokens';
 import { loadActiveLearningPool } from './ragParts';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(decodingWidgetsCss);
+loadStylesheet(modelWidgetPartsCss);
+loadStylesheet(ragWidgetsCss);
 
 export const needsShippedModel = 'it fine-tunes our model on our stories and notes';
 

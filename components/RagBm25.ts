@@ -1,15 +1,20 @@
 // BM25 by hand: a query against our 16 validation stories, every story's score and what each
 // query word adds to it, with k1 (how fast a repeated word saturates) and b (how much a long story
 // is discounted) on sliders. Runs no model: retrieval is counting words.
-import './modelWidgetParts.css';
-import './decodingWidgets.css';
-import './ragWidgets.css';
+import modelWidgetPartsCss from './modelWidgetParts.css?url';
+import decodingWidgetsCss from './decodingWidgets.css?url';
+import ragWidgetsCss from './ragWidgets.css?url';
 import { Bm25Index, retrievalTerms } from '../src/chapters/retrieval';
 import { number, text } from '../src/widgets/state';
 import type { StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { element, fillTable, formatNumber, promptForm, slider, tableScroller } from './modelWidgetParts';
 import { loadStories } from './ragParts';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(modelWidgetPartsCss);
+loadStylesheet(decodingWidgetsCss);
+loadStylesheet(ragWidgetsCss);
 
 export const schema = {
   prompt: text(200, 'little frog said'),

@@ -3,8 +3,8 @@
 // as a distractor before or after it) goes into the context ahead of the question; the model
 // continues it greedily, and the two name heads' attention from the question's last token shows
 // which passage it read the name from.
-import './modelWidgetParts.css';
-import './ragWidgets.css';
+import modelWidgetPartsCss from './modelWidgetParts.css?url';
+import ragWidgetsCss from './ragWidgets.css?url';
 import { probabilityBars } from '../src/charts/probabilityBars';
 import {
   answerWord,
@@ -26,6 +26,10 @@ import type { WidgetContext } from '../src/widgets/types';
 import { element, fillTable, formatNumber, loadModel, onWidthChange, promptForm, radioGroup, reportFailure, reportRun, tableScroller } from './modelWidgetParts';
 import { pageTokenizer } from './promptTokens';
 import { loadStories } from './ragParts';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(modelWidgetPartsCss);
+loadStylesheet(ragWidgetsCss);
 
 export const needsShippedModel = 'it retrieves from our stories and reads the attention of our model’s two name heads';
 

@@ -15,7 +15,10 @@ import { choice, integer, type StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { element, formatNumber, hiddenTable, loadModel, numberSelect, onWidthChange, reportFailure, reportRun, slider } from './modelWidgetParts';
 import { pageTokenizer } from './promptTokens';
-import './sparseWidgets.css';
+import sparseWidgetsCss from './sparseWidgets.css?url';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(sparseWidgetsCss);
 
 export const needsShippedModel = 'it reads the shipped model’s name-lookup heads (layer 3, heads 0 and 2) on a story in its training style';
 

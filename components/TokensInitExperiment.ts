@@ -3,7 +3,7 @@
 // rows), fine-tune each copy on a small Chinese set, and plot the three training losses side by
 // side. The run shipped with the site (public/data/tokens-init-run.json, npm run tokens-init-run)
 // is shown first; "Train here" repeats it in the reader's browser.
-import './TokensNeighbours.css';
+import tokensNeighboursCss from './TokensNeighbours.css?url';
 import { INIT_EXPERIMENT, initExperimentData, type InitExperimentData, type InitRun, type TokensInitRunFile } from '../src/chapters/tokens';
 import { lineChart } from '../src/charts/lineChart';
 import type { RuntimeClient } from '../src/runtime/client';
@@ -11,6 +11,9 @@ import { integer, type StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { element, fillTable, formatNumber, loadModel, onWidthChange, reportFailure, tableScroller } from './modelWidgetParts';
 import { pageTokenizer } from './promptTokens';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(tokensNeighboursCss);
 
 export const schema = {
   /** How many new Chinese pieces the copies get. */

@@ -1,7 +1,7 @@
 // A token's nearest pieces by cosine in our model's embedding matrix, and a 2-D picture (the
 // first two principal components, computed here) of a few hundred pieces coloured by kind, with
 // the chosen token and its neighbours labelled.
-import './TokensNeighbours.css';
+import tokensNeighboursCss from './TokensNeighbours.css?url';
 import { findPiece, nearestByCosine, pieceGroup, principalPlane, projectRow, sampleRows, type PrincipalPlane } from '../src/chapters/tokens';
 import { tokenScatter, type ScatterPoint } from '../src/charts/tokenScatter';
 import { pieceLabel } from '../src/widgets/pieces';
@@ -9,6 +9,9 @@ import { text, type StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { element, fillTable, formatNumber, loadModel, onWidthChange, promptForm, reportFailure } from './modelWidgetParts';
 import { pageTokenizer } from './promptTokens';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(tokensNeighboursCss);
 
 export const schema = {
   /** The token: a piece ("▁red") or a word ("red" means "▁red"). */

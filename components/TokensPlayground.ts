@@ -2,7 +2,7 @@
 // and the whole Llama-2 vocabulary. Every token is a chip: its piece, its id, and whether it is a
 // byte-fallback token. The whole vocabulary (llama-tokenizer-js, about 0.7 MB of JavaScript that
 // fetches nothing) is imported only when this figure starts.
-import './TokensPlayground.css';
+import tokensPlaygroundCss from './TokensPlayground.css?url';
 import { tokenView, type TokenView } from '../src/chapters/tokens';
 import { Tokenizer } from '../src/llama/tokenizer';
 import { pieceLabel } from '../src/widgets/pieces';
@@ -10,6 +10,9 @@ import { text, type StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { debounced, element, loadModel, reportFailure } from './modelWidgetParts';
 import { pageTokenizer } from './promptTokens';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(tokensPlaygroundCss);
 
 /** Longest text the figure tokenizes (characters). */
 export const PLAYGROUND_MAX_LENGTH = 300;

@@ -3,12 +3,15 @@
 // prompt masked out of the loss); greedy replies, switched live. Under them, each adapter's
 // held-out losses before and after, from its training log, and those of the full fine-tune on
 // the same chat pairs.
-import './trainWidgets.css';
+import trainWidgetsCss from './trainWidgets.css?url';
 import { promptIds } from './promptTokens';
 import { choice, text, type StateOf } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { element, fillTable, formatNumber, loadModel, promptForm, radioGroup, reportFailure, tableScroller } from './modelWidgetParts';
 import { adapterLog, ensureAdapterSession, fullFinetuneLog, type AdapterName, type ShippedFinetuneLog } from './trainParts';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(trainWidgetsCss);
 
 export const needsShippedModel = 'its adapters were trained for the shipped model';
 

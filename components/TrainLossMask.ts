@@ -1,7 +1,7 @@
 // The SFT loss mask: a chat turn as tokens, the ones the SFT loss counts (the response and </s>)
 // highlighted, each token's loss under the model, and the mean loss with the mask and without.
 // The model is the shipped one or the shipped SFT adapter (public/models/glass-llama/adapters/chat-sft-lora).
-import './trainWidgets.css';
+import trainWidgetsCss from './trainWidgets.css?url';
 import { maskedLosses, sftExample } from '../src/chapters/training';
 import { cleanPrompt } from '../src/widgets/prompt';
 import { pieceLabel } from '../src/widgets/pieces';
@@ -10,6 +10,9 @@ import type { WidgetContext } from '../src/widgets/types';
 import { element, fillTable, formatNumber, loadModel, radioGroup, reportFailure, tableScroller } from './modelWidgetParts';
 import { pageTokenizer } from './promptTokens';
 import { ensureAdapterSession } from './trainParts';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(trainWidgetsCss);
 
 export const needsShippedModel = 'it compares the shipped model with its SFT adapter';
 

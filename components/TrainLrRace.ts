@@ -2,9 +2,9 @@
 // batches of weather and cooking notes, one learning rate each, with their loss curves, the loss
 // on held-out notes and a greedy sample after. The race shipped with the page (public/models/glass-llama/runs/lr-race.json,
 // scripts/lr-race.ts) is shown until the reader runs it here ("Race here").
-import './trainWidgets.css';
+import trainWidgetsCss from './trainWidgets.css?url';
 // the line swatches of the tokens chapter's experiment (the same lineChart classes)
-import './TokensNeighbours.css';
+import tokensNeighboursCss from './TokensNeighbours.css?url';
 import {
   formatRate,
   heldOutSeqLength,
@@ -23,6 +23,10 @@ import type { WidgetContext } from '../src/widgets/types';
 import { element, fillTable, formatNumber, loadModel, onWidthChange, reportFailure, tableScroller } from './modelWidgetParts';
 import { pageTokenizer } from './promptTokens';
 import { fetchJson } from './trainParts';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(trainWidgetsCss);
+loadStylesheet(tokensNeighboursCss);
 
 export const needsShippedModel = 'it fine-tunes the shipped model on notes from its own corpus';
 

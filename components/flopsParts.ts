@@ -1,10 +1,13 @@
 // Pieces the FLOPs chapter's widgets share: links that reopen the page on another backend, a
 // Run / Cancel pair with a progress bar, and a matmul sweep run in the worker (timeMatmulChain: each
 // product chained until a run lasts 20 ms, so small sizes get a time too) one size at a time, so a press of Cancel stops it before the next size and the page never waits on it.
-import './flopsWidgets.css';
+import flopsWidgetsCss from './flopsWidgets.css?url';
 import { matmulFlops } from '../src/chapters/flops';
 import type { RuntimeClient } from '../src/runtime/client';
 import { element } from './modelWidgetParts';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(flopsWidgetsCss);
 
 /** The backends a reader can ask for with ?backend= (src/runtime/backend.ts), in its words. */
 const BACKENDS: readonly (readonly [name: string, label: string])[] = [

@@ -1,12 +1,15 @@
 // Pieces the model widgets share: loading the model with a status line, a prompt box, a labelled
 // select, radio buttons, a debounced re-run, tables (visible or visually hidden). Plain DOM,
 // native controls (keyboard for free).
-import './modelWidgetParts.css';
+import modelWidgetPartsCss from './modelWidgetParts.css?url';
 import { cleanPrompt } from '../src/widgets/prompt';
 import { pieceLabel } from '../src/widgets/pieces';
 import { kitStrings } from '../src/widgets/strings';
 import type { ForwardResult, ModelSummary, RuntimeClient } from '../src/runtime/client';
 import type { WidgetContext } from '../src/widgets/types';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(modelWidgetPartsCss);
 
 export interface LoadedRuntime {
   runtime: RuntimeClient;

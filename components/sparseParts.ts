@@ -1,10 +1,13 @@
 // Pieces the sparse attention chapter's widgets share: the pattern settings as URL state, the
 // pattern picker with only the settings the chosen pattern reads, and the validation stories.
-import './sparseWidgets.css';
+import sparseWidgetsCss from './sparseWidgets.css?url';
 import { checkSettings, PATTERN_NAMES, type PatternSettings, type SparsePattern } from '../src/chapters/sparseAttention';
 import { choice, integer } from '../src/widgets/state';
 import type { WidgetContext } from '../src/widgets/types';
 import { controlId, element } from './modelWidgetParts';
+import { loadStylesheet } from '../src/widgets/styles';
+
+loadStylesheet(sparseWidgetsCss);
 
 /** The settings every pattern widget keeps in its URL (see PatternSettings). */
 export function patternSchema<P extends SparsePattern>(patterns: readonly P[], defaults: Partial<PatternSettings> & { pattern: P }) {

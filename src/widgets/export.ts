@@ -4,11 +4,14 @@
 // as JSON, and a permalink that opens the figure in that state. Everything is made in the page from
 // what is on screen: no request leaves it. Downloads are links (a[download]); where a sandboxed
 // frame refuses downloads (an embed), the panel still shows the PNG, the JSON and the link to copy.
-import './export.css';
+import exportCss from './export.css?url';
 import '../embed/embedButton.css'; // the code fields, as under the Embed button
 import { embedUrl } from '../embed/snippets';
 import { writeState, type StateSchema } from './state';
 import { kitStrings } from './strings';
+import { loadStylesheet } from './styles';
+
+loadStylesheet(exportCss);
 
 type Settings = Record<string, string | number | boolean>;
 

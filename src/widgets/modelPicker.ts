@@ -6,11 +6,14 @@
 //
 // The files are not kept: a reload brings the shipped model back, and the bar says so
 // (sessionStorage remembers only that a reader's model was in use, and its name).
-import './modelPicker.css';
+import modelPickerCss from './modelPicker.css?url';
 import { selectModelFiles } from '../llama/modelLimits';
 import type { ModelSummary, ModelUpload } from '../runtime/client';
 import { DEFAULT_MODEL_URL, usePageModel } from './mount';
 import { kitStrings } from './strings';
+import { loadStylesheet } from './styles';
+
+loadStylesheet(modelPickerCss);
 
 /** sessionStorage key: the name of the reader's model while one is in use in this tab. */
 export const READER_MODEL_KEY = 'glass-llama:reader-model';

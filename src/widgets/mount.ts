@@ -4,6 +4,7 @@
 import { checkPatch, resolveState, writeState, type StateOf, type StateSchema } from './state';
 import type { StatusKind, WidgetContext, WidgetModule } from './types';
 import { kitStrings } from './strings';
+import { stylesheetsLoaded } from './styles';
 import type { ModelSummary, ModelUpload, RuntimeClient } from '../runtime/client';
 
 /** The model the notebook ships (public/models/glass-llama/). */
@@ -324,6 +325,8 @@ export async function hostWidget<Schema extends StateSchema>(
     showStatus(shell, 'loading', STARTING);
     mounting.set(shell.root, signal);
     try {
+      // The widget's stylesheets (src/widgets/styles.ts) are in before it draws or measures anything.
+      await stylesheetsLoaded();
       await module.mount(shell.stage, context);
       if (mounting.get(shell.root) === signal) mounting.delete(shell.root);
       if (signal.aborted) return;
@@ -348,6 +351,7 @@ export async function hostWidget<Schema extends StateSchema>(
     if (shell.exportButton.getAttribute('aria-expanded') === 'true') return closeExport();
     shell.exportButton.setAttribute('aria-expanded', 'true');
     const { openExportPanel, permalink } = await import('./export');
+    await stylesheetsLoaded();
     const settings = state as Record<string, string | number | boolean>;
     const defaults = resolveState(module.schema, id, authored, new URLSearchParams()).defaults as Record<string, string | number | boolean>;
     const link = permalink({ href: location.href, name: shell.root.dataset.widget!, id, schema: module.schema, state: settings, defaults, inPageUrl: options.writeUrl });

@@ -21,7 +21,8 @@ afterAll(async () => {
 // from dist/, so a new chapter, deck or widget is covered without a line here. Each page is
 // loaded once, its widgets drawn once (on wasm), and every page check runs in both themes and at
 // both widths (helpers/sweep.ts): status, console and page errors, other origins, unrendered
-// math, math layout, sideways scroll, axe after the widgets have drawn. A chapter then has its
+// math, math layout, sideways scroll, axe after the widgets have drawn; the home page and each
+// chapter are first weighed, before any widget is near (the 60 KB budget). A chapter then has its
 // math counted, its KaTeX fonts, contents and previous/next links checked on the same load; an
 // embed page is as tall as its committed oEmbed height, which its oEmbed answer gives.
 // The sweeps run three at a time (the browser project's maxConcurrency): the work is in Chromium,
@@ -35,8 +36,13 @@ const sweptPages = builtPagePaths()
   .sort((a, b) => KIND_ORDER[pageKind(a)] - KIND_ORDER[pageKind(b)] || a.localeCompare(b));
 
 test.concurrent.each(sweptPages)('sweep %s', async (path) => {
-  const { problems, opened, widgets } = await sweepPage(site.openPage, path);
+  const { problems, opened, widgets, firstLoad } = await sweepPage(site.openPage, path);
+  if (firstLoad) {
+    const total = [...firstLoad.values()].reduce((sum, bytes) => sum + bytes, 0);
+    console.info(`${path}: ${(total / 1024).toFixed(1)} KB gzipped before any widget is near`, Object.fromEntries(firstLoad));
+  }
   expect(problems).toEqual([]);
+  if (path === '/' || pageKind(path) === 'chapter') expect(firstLoad, 'the page was weighed').toBeDefined();
   const kind = pageKind(path);
   if (kind === 'chapter' || kind === 'embed') expect(widgets.length, 'widgets on the page').toBeGreaterThan(0);
   if (kind === 'chapter') await checkChapter(opened, path);

@@ -91,6 +91,26 @@ describe('widget imports', () => {
     }
   });
 
+  test('widget modules load their CSS as URLs (src/widgets/styles.ts), never with a plain CSS import', () => {
+    // Astro inlines every CSS file a page's scripts can reach, dynamic imports included, into the
+    // page: a plain import from a widget module puts that CSS into every page's first load.
+    const widgetModules = [
+      ...readdirSync(COMPONENTS).filter((file) => file.endsWith('.ts')).map((file) => join(COMPONENTS, file)),
+      join(REPO_ROOT, 'src/widgets/export.ts'),
+      join(REPO_ROOT, 'src/widgets/modelPicker.ts'),
+    ];
+    const cssImports = widgetModules.flatMap((file) => importsOf(file)).filter((i) => /\.css(\?|$)/.test(i.specifier));
+    expect(cssImports.length).toBeGreaterThan(50);
+    // The one plain import left: the Export panel's code fields share the Embed button's CSS, which is in every page anyway.
+    expect(cssImports.filter((i) => !i.specifier.endsWith('.css?url')).map((i) => `${i.from} -> ${i.specifier}`)).toEqual(['src/widgets/export.ts -> ../embed/embedButton.css']);
+    for (const file of widgetModules) {
+      const source = readFileSync(file, 'utf8');
+      for (const [, name] of source.matchAll(/^import (\w+) from '[^']+\.css\?url';/gm)) {
+        expect(source, `${relative(REPO_ROOT, file)} loads ${name}`).toContain(`loadStylesheet(${name});`);
+      }
+    }
+  });
+
   test('valueClosure follows value imports and skips type-only ones', () => {
     // src/llama/model.ts imports tfjs as a value; src/chapters/attention.ts imports model.ts only as a type.
     expect(valueClosure('src/llama/model').has('@tensorflow/tfjs')).toBe(true);

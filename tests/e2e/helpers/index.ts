@@ -48,6 +48,8 @@
  *   widgets, embedHeight } with the page left open. pageKind(path), sweepUrl(path),
  *   sweepViews(kind), switchView(page, view), DESKTOP, PHONE, NARROW_PHONE are its pieces; isDeckPath(path)
  *   says a page is a deck, which slides.test.ts sweeps before walking it (site.test.ts the rest).
+ *   The home page and each chapter are weighed on the same load before any widget starts
+ *   (budget.ts: holdObserversScript, measureFirstLoad, hasBudget, BUDGET_BYTES).
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -64,6 +66,7 @@ export { findChromium, launchChromium, startSharedBrowsers, WEBGPU_FLAGS } from 
 export { openPage, startAllWidgets, widgetsStartedHaveFinished } from './page';
 export type { OpenedPage, OpenPageOptions } from './page';
 export { describeViolations, runAxe, seriousViolations } from './axe';
+export { BUDGET_BYTES, hasBudget, holdObserversScript, measureFirstLoad } from './budget';
 export { mathLayoutProblems, problemsOnPage } from './checks';
 export { DECK_VIEWS, DESKTOP, NARROW_PHONE, PHONE, isDeckPath, pageKind, sweepPage, sweepUrl, sweepViews, switchView } from './sweep';
 export type { PageKind, SweepResult, SweepView } from './sweep';

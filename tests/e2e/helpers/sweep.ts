@@ -4,7 +4,8 @@
 //
 //   const problems = await sweepPage(site, '/chapters/03-rope/');   // [] = the page passes
 //
-// Order, per page: load at the first width in its first theme, start every widget (of a chapter or
+// Order, per page: load at the first width in its first theme (the home page and a chapter are
+// weighed first, before any widget may start: helpers/budget.ts), start every widget (of a chapter or
 // an embed page; a deck's widgets start slide by slide in slides.test.ts) and wait until each has drawn, then status, console, page errors, other origins, raw math, sideways scroll,
 // math layout and axe (problemsOnPage + mathLayoutProblems); then the same page goes to the other
 // width and the other theme (no reload: the widgets redraw for the new width), and the layout, math
@@ -13,6 +14,7 @@
 import type { Page } from 'playwright-core';
 import { EMBED_HEIGHT_TOLERANCE, embedHeight } from '../../../src/embed/embedHeights';
 import { describeViolations, runAxe, seriousViolations } from './axe';
+import { hasBudget, holdObserversScript, measureFirstLoad } from './budget';
 import { mathLayoutProblems, problemsOnPage } from './checks';
 import { EMBED_VIEWPORT, embedMeasurePath, measuredEmbedHeight } from './embedHeight';
 import type { OpenedPage, OpenPageOptions } from './page';
@@ -121,6 +123,11 @@ export interface SweepResult {
   widgets: { id: string; status: string; message: string }[];
   /** An embed's measured height at the oEmbed width (undefined for other pages). */
   embedHeight?: number;
+  /**
+   * The home page's and a chapter's first load (helpers/budget.ts): gzipped bytes of each
+   * document, stylesheet and script requested before any widget was near, by URL path.
+   */
+  firstLoad?: Map<string, number>;
 }
 
 /**
@@ -136,9 +143,18 @@ export async function sweepPage(
   const kind = pageKind(path);
   const [first, second] = isDeckPath(path) ? DECK_VIEWS : sweepViews(kind);
   const label = (view: SweepView) => `${view.viewport.width} px, ${view.colorScheme}`;
-  const opened = alreadyOpen ?? (await openPage(sweepUrl(path), first));
+  // The home page and the chapters are also weighed (helpers/budget.ts): they open with the
+  // IntersectionObservers held, so nothing starts until the first load is measured.
+  const budgeted = !alreadyOpen && hasBudget(path);
+  const opened = alreadyOpen ?? (await openPage(sweepUrl(path), budgeted ? { ...first, initScript: holdObserversScript } : first));
   const { page } = opened;
   const problems: string[] = [];
+  let firstLoad: Map<string, number> | undefined;
+  if (budgeted) {
+    const measured = await measureFirstLoad(opened, path);
+    firstLoad = measured.weights;
+    problems.push(...measured.problems.map((line) => `[${label(first)}] ${line}`));
+  }
 
   // A deck shows one slide at a time: its other slides' widgets stay idle (slides.test.ts starts
   // them slide by slide); problemsOnPage waits for the ones that started.
@@ -175,5 +191,5 @@ export async function sweepPage(
     ...opened.offOriginRequests.map((url) => `request to another origin: ${url}`),
   ];
   problems.push(...secondProblems.map((line) => `[${label(second)}] ${line}`));
-  return { problems, opened, widgets, embedHeight: measured };
+  return { problems, opened, widgets, embedHeight: measured, firstLoad };
 }
