@@ -5,7 +5,7 @@ import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { openSite, REPO_ROOT, type Site } from './helpers';
+import { holdObserversScript, openSite, REPO_ROOT, type Site } from './helpers';
 import { widgetRegistry, widgetNames } from '../../src/widgets/registry';
 import type { StateSchema } from '../../src/widgets/state';
 import type { Page } from 'playwright-core';
@@ -195,9 +195,16 @@ describe('hostile input', () => {
     }
     const check = async (group: typeof withText) => {
       const search = new URLSearchParams([['backend', 'wasm'], ...group.flatMap((entry) => entry.params)]);
-      const opened = await site.openPage(`/test/widgets/?${search}`);
+      // The page opens with its IntersectionObservers held (no widget starts), drops every figure
+      // this load does not test, and lets the rest start.
+      const opened = await site.openPage(`/test/widgets/?${search}`, { initScript: holdObserversScript });
       const { page } = opened;
-      // Start the widgets under test one after another (each until it has left "idle"); the others may start too.
+      await page.evaluate((names) => {
+        for (const figure of document.querySelectorAll<HTMLElement>('[data-widget]')) if (!names.includes(figure.dataset.widgetId!)) figure.remove();
+        (window as unknown as { __glassLlamaReleaseObservers: () => void }).__glassLlamaReleaseObservers();
+      }, group.map((entry) => entry.name));
+      expect(await page.locator('[data-widget]').count()).toBe(group.length);
+      // Start the widgets one after another (each until it has left "idle").
       for (const { name } of group) {
         const shell = page.locator(`[data-widget-id="${name}"]`);
         await shell.scrollIntoViewIfNeeded();
