@@ -10,7 +10,10 @@ let site: Site;
 /** The shipped model in Node for the widget contracts, loaded when the first contract asks for it. */
 const engine = lazyNodeEngine();
 beforeAll(async () => {
-  site = await openSite();
+  // The browser without a WebGPU adapter: every swept page runs its widgets on wasm (?backend=wasm,
+  // whose note reads the same in both browsers), and SwiftShader's Vulkan compositing cost about 9 %
+  // more CPU on a sweep (runtime.test.ts and widgets.test.ts keep the WebGPU browser).
+  site = await openSite({ webgpu: false });
 });
 afterAll(async () => {
   await site?.close();
