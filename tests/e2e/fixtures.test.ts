@@ -1,7 +1,7 @@
 // The page checks catch what they claim to: each fixture page plants one defect, and
 // problemsOnPage (the same function site.test.ts asserts is empty on every built page) reports it.
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { mathLayoutProblems, openSite, problemsOnPage, REPO_ROOT, type Site } from './helpers';
+import { holdObserversScript, mathLayoutProblems, measureFirstLoad, openSite, problemsOnPage, REPO_ROOT, type Site } from './helpers';
 
 let site: Site;
 beforeAll(async () => {
@@ -69,3 +69,19 @@ test('a missing page fails with its status', async () => {
   const problems = await problemsOf('/__fixtures__/no-such-page.html');
   expect(problems[0]).toBe('HTTP status 404');
 });
+
+test('the budget weighs a page before any widget starts: a figure at the top stays idle until the observers are released', async () => {
+  // The test page's first figure sits just under its heading: without the held observers it would start at load.
+  const opened = await site.openPage('/test/widgets/?backend=wasm', { initScript: holdObserversScript });
+  const { page } = opened;
+  await page.waitForLoadState('networkidle');
+  const first = page.locator('[data-widget]').first();
+  expect(await first.getAttribute('data-status')).toBe('idle');
+  const { weights, problems } = await measureFirstLoad(opened, '/test/widgets/');
+  expect(weights.has('/test/widgets/')).toBe(true);
+  expect(problems).toEqual([]);
+  // Released: the figure starts and draws.
+  await page.waitForFunction(() => document.querySelector<HTMLElement>('[data-widget]')!.dataset.drawn === 'true', null, { timeout: 120_000 });
+  expect(await first.getAttribute('data-status')).not.toBe('idle');
+  await opened.close();
+}, 180_000);

@@ -26,7 +26,8 @@ export const hasBudget = (path: string): boolean => path === '/' || /^\/chapters
  */
 export function holdObserversScript(): void {
   const Native = window.IntersectionObserver;
-  const held: { callback: IntersectionObserverCallback; options?: IntersectionObserverInit; targets: Set<Element>; attach(): void }[] = [];
+  /** Each held observer's way to become a real one. */
+  const held: (() => void)[] = [];
   let holding = true;
   class HeldObserver {
     readonly root: Element | Document | null;
@@ -42,7 +43,7 @@ export function holdObserversScript(): void {
         this.native = new Native(callback, options);
         for (const target of this.targets) this.native.observe(target);
       };
-      if (holding) held.push({ callback, options, targets: this.targets, attach });
+      if (holding) held.push(attach);
       else attach();
     }
     observe(target: Element) {
@@ -64,7 +65,7 @@ export function holdObserversScript(): void {
   window.IntersectionObserver = HeldObserver as unknown as typeof IntersectionObserver;
   (window as unknown as { __glassLlamaReleaseObservers: () => void }).__glassLlamaReleaseObservers = () => {
     holding = false;
-    for (const observer of held.splice(0)) observer.attach();
+    for (const attach of held.splice(0)) attach();
   };
 }
 
