@@ -309,29 +309,15 @@ function startSection(section: HTMLElement): void {
     progressLine.textContent += ' Your answers were cleared.';
   });
 
-  // A link to one exercise (#exercise-<id>) puts the keyboard there too, and keeps the exercise in
-  // view while the figures above it start and change height, until the reader scrolls.
+  // A link to one exercise (#exercise-<id>) puts the keyboard there too (the chapter's layout
+  // keeps it in view while the figures above it draw: src/layouts/keep-in-view.ts).
   const focusTarget = () => {
     const target = location.hash.startsWith('#exercise-') ? document.getElementById(decodeURIComponent(location.hash.slice(1))) : null;
     if (!target || !section.contains(target)) return;
     target.focus({ preventScroll: true });
-    keepInView(target);
   };
   focusTarget();
   addEventListener('hashchange', focusTarget);
-}
-
-/** Scroll `target` to the top whenever the page above it changes height, until the reader takes over. */
-function keepInView(target: HTMLElement): void {
-  const release = new AbortController();
-  const place = () => target.scrollIntoView({ block: 'start', behavior: 'instant' });
-  const observer = new ResizeObserver(place);
-  observer.observe(document.body);
-  release.signal.addEventListener('abort', () => observer.disconnect());
-  for (const type of ['wheel', 'touchstart', 'keydown', 'pointerdown']) {
-    addEventListener(type, () => release.abort(), { once: true, passive: true, signal: release.signal });
-  }
-  place();
 }
 
 for (const section of document.querySelectorAll<HTMLElement>('[data-exercises]')) startSection(section);
