@@ -155,7 +155,8 @@ async function checkTableOfContents(opened: OpenedPage, { click = false } = {}):
 
 test('on a chapter, each contents entry brings its heading into view below the header, and the previous and next links load their chapters', async () => {
   const path = chapterPaths()[1];
-  const opened = await site.openPage(`${path}?backend=wasm`, { viewport: DESKTOP });
+  // with the motion a reader gets by default: the jump is a smooth scroll
+  const opened = await site.openPage(`${path}?backend=wasm`, { viewport: DESKTOP, reducedMotion: 'no-preference' });
   const { page } = opened;
   await checkTableOfContents(opened, { click: true });
   const pager = page.getByRole('navigation', { name: 'Previous and next chapter' });

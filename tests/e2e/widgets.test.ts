@@ -76,3 +76,24 @@ test('the widget fits a 320px screen without sideways scrolling', async () => {
   expect(widths.chart).toBeLessThanOrEqual(widths.figure);
   await opened.close();
 });
+
+test('motion follows prefers-reduced-motion: the loading spinner turns and jumps scroll smoothly only for a reader who has not asked for less', async () => {
+  // The suite's pages ask for reduced motion (helpers/page.ts); this one starts without.
+  const opened = await site.openPage(CHAPTER, { reducedMotion: 'no-preference' });
+  const { page } = opened;
+  const motion = () =>
+    page.evaluate((selector) => {
+      // a shell in its loading state (the temperature widget far below the fold is still idle)
+      const shell = document.querySelector<HTMLElement>(selector)!;
+      shell.dataset.status = 'loading';
+      const spinner = getComputedStyle(shell.querySelector('[data-widget-status]')!, '::before');
+      const result = { spinner: spinner.animationName, scroll: getComputedStyle(document.documentElement).scrollBehavior };
+      shell.dataset.status = 'idle';
+      return result;
+    }, WIDGET);
+  expect(await motion()).toEqual({ spinner: 'widget-spin', scroll: 'smooth' });
+  await page.emulateMedia({ reducedMotion: 'reduce' });
+  expect(await motion()).toEqual({ spinner: 'none', scroll: 'auto' });
+  expect(opened.consoleErrors).toEqual([]);
+  await opened.close();
+});
