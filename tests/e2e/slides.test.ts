@@ -7,7 +7,7 @@ import type { Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { SLIDE_HEIGHT, SLIDE_WIDTH } from '../../src/slides/config';
 import { MIN_FIGURE_SCALE } from '../../src/slides/fitFigure';
-import { chapterPaths, DECK_VIEWS, DIST_DIR, openSite, problemsOnPage, sweepPage, sweepUrl, type OpenedPage, type Site } from './helpers';
+import { chapterPaths, DECK_VIEWS, DIST_DIR, openSite, pagePool, problemsOnPage, sweepPage, sweepUrl, type OpenedPage, type PagePool, type Site } from './helpers';
 
 const CHAPTER = '01-how-to-read';
 const DECK = `/slides/${CHAPTER}/`;
@@ -16,12 +16,15 @@ const SLIDER = { name: 'Temperature T' } as const;
 const CATCH_UP = { timeout: 20_000 } as const;
 
 let site: Site;
+/** Pages the deck walks navigate again (helpers/page.ts pagePool: a renderer and caches kept warm). */
+let pool: PagePool;
 let audience: OpenedPage;
 /** Index of the first slide with the temperature widget on it. */
 let widgetSlide: number;
 
 beforeAll(async () => {
   site = await openSite({ webgpu: false });
+  pool = pagePool(site.browser, site.url);
   audience = await site.openPage(DECK);
   await audience.page.waitForSelector('html[data-deck-ready]');
   widgetSlide = await audience.page.evaluate(() =>
@@ -29,6 +32,7 @@ beforeAll(async () => {
   );
 });
 afterAll(async () => {
+  await pool?.close();
   await site?.close();
 });
 
@@ -262,7 +266,7 @@ test.concurrent.each(chapterPaths().map((path) => path.split('/')[2]))('deck %s:
   const path = `/slides/${chapter}/`;
   const [desktopLight] = DECK_VIEWS;
   // wasm, as in site.test.ts: SwiftShader's WebGPU takes seconds per token.
-  const opened = await site.openPage(sweepUrl(path), desktopLight);
+  const opened = await pool.openPage(sweepUrl(path), desktopLight);
   const { page } = opened;
   await page.waitForSelector('html[data-deck-ready]');
   const total = await page.evaluate(() => window.deck!.getTotalSlides());
@@ -319,6 +323,6 @@ test.concurrent.each(chapterPaths().map((path) => path.split('/')[2]))('deck %s:
   expect(figures.filter((figure) => figure.status === 'error')).toEqual([]);
   expect(opened.pageErrors).toEqual([]);
   await page.evaluate(() => window.deck!.slide(0));
-  expect((await sweepPage(site.openPage, path, { opened })).problems).toEqual([]);
+  expect((await sweepPage(pool.openPage, path, { opened })).problems).toEqual([]);
   await opened.close();
 }, 240_000);
