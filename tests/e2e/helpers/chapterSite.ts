@@ -10,7 +10,7 @@ import type { Tokenizer } from '../../../src/llama/tokenizer';
 import { loadModel, useNodeBackend } from '../../../scripts/load-model';
 import { DIST_DIR, REPO_ROOT } from './build';
 import { launchChromium } from './chromium';
-import { openPage, type OpenPageOptions, type OpenedPage } from './page';
+import { openPage, pagePool, type OpenPageOptions, type OpenedPage } from './page';
 import { serveDist, type ServedSite } from './server';
 
 const SHIPPED_DIR = join(REPO_ROOT, 'public', 'models', 'glass-llama');
@@ -41,12 +41,16 @@ export async function openChapterSite({ engine = false }: { engine?: boolean } =
     await server.close();
     throw error;
   }
+  const pool = pagePool(browser, server.url);
   return {
     server,
     browser,
     engine: loaded,
-    openPage: (path, options) => openPage(browser, server.url, path, options),
+    // A chapter test's pages are navigated again (helpers/page.ts pagePool: the renderer and the
+    // caches stay warm) unless one needs a fresh profile (an init script, a service worker).
+    openPage: (path, options) => (options?.initScript || options?.serviceWorkers === 'allow' ? openPage(browser, server.url, path, options) : pool.openPage(path, options)),
     close: async () => {
+      await pool.close();
       await browser.close();
       await server.close();
       loaded?.model.dispose();
