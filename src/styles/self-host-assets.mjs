@@ -2,7 +2,7 @@
 // Copies the fonts and the KaTeX stylesheet from node_modules into public/ before Astro starts,
 // so every font and stylesheet is served by this site and no request leaves the origin.
 // The copies are build outputs (git-ignored): node_modules stays the single source.
-import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,26 +57,47 @@ export const FONT_FILES = [
 ];
 
 /**
+ * Put `source`'s bytes at `target` unless they are there already. The bytes go to a file of this
+ * process's own and are renamed into place, so two Astro processes starting at once (`npm test`
+ * runs `astro sync` for the type check beside `astro build`) never see a half-written or missing
+ * file (removing and copying the whole folder made one of them fail with ENOTEMPTY).
+ * @param {string} source
+ * @param {string} target
+ */
+function syncFile(source, target) {
+  const bytes = readFileSync(source);
+  try {
+    if (readFileSync(target).equals(bytes)) return;
+  } catch {
+    // not there yet
+  }
+  const partial = `${target}.${process.pid}.partial`;
+  writeFileSync(partial, bytes);
+  renameSync(partial, target);
+}
+
+/**
  * Copy KaTeX's CSS (font-display: swap variant) and fonts to public/katex, fonts to public/fonts.
+ * A font that KaTeX no longer ships (after an upgrade) is removed.
  * @param {string} publicDir
  * @param {string} projectDir the project root (its package.json lists katex and rehype-katex)
  */
 export function copySelfHostedAssets(publicDir, projectDir) {
   const katexDist = join(assertOneKatex(projectDir).dir, 'dist');
   const katexOut = join(publicDir, 'katex');
-  rmSync(katexOut, { recursive: true, force: true });
   mkdirSync(join(katexOut, 'fonts'), { recursive: true });
   // katex-swap.min.css is katex.min.css with font-display: swap, so text never waits on a font.
-  cpSync(join(katexDist, 'katex-swap.min.css'), join(katexOut, 'katex.min.css'));
+  syncFile(join(katexDist, 'katex-swap.min.css'), join(katexOut, 'katex.min.css'));
   // Only woff2 is copied: every browser that runs WebGPU/WASM reads woff2, which the CSS lists first.
-  cpSync(join(katexDist, 'fonts'), join(katexOut, 'fonts'), {
-    recursive: true,
-    filter: (source) => !/\.(woff|ttf)$/.test(source),
-  });
+  const katexFonts = readdirSync(join(katexDist, 'fonts')).filter((file) => file.endsWith('.woff2'));
+  for (const file of katexFonts) syncFile(join(katexDist, 'fonts', file), join(katexOut, 'fonts', file));
+  for (const file of readdirSync(join(katexOut, 'fonts'))) {
+    if (!katexFonts.includes(file) && !file.endsWith('.partial')) rmSync(join(katexOut, 'fonts', file), { force: true });
+  }
 
   const fontsOut = join(publicDir, 'fonts');
   mkdirSync(fontsOut, { recursive: true });
-  for (const [pkg, file] of FONT_FILES) cpSync(join(packageDir(pkg), 'files', file), join(fontsOut, file));
+  for (const [pkg, file] of FONT_FILES) syncFile(join(packageDir(pkg), 'files', file), join(fontsOut, file));
 }
 
 /**
