@@ -13,7 +13,7 @@ let current: AbortController | null = null;
  * Keep `target` at the top (`scroll-padding-top` keeps it below the header) whenever the page
  * changes height, until the reader takes over or KEEP_MS pass. `now`: put it there at once too.
  */
-export function keepInView(target: HTMLElement, { now = false } = {}): void {
+function keepInView(target: HTMLElement, { now = false } = {}): void {
   current?.abort();
   const release = new AbortController();
   current = release;

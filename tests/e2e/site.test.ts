@@ -3,14 +3,15 @@
 // switch works, and the Content-Security-Policy refuses injected code.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { embedHeight } from '../../src/embed/embedHeights';
-import { builtPagePaths, chapterPaths, isDeckPath, mathLayoutProblems, openSite, pageKind, pagePool, DESKTOP, sweepPage, type OpenedPage, type OpenPageOptions, type PagePool, type Site } from './helpers';
+import { builtPagePaths, chapterPaths, isDeckPath, mathLayoutProblems, openSite, pageKind, pagePool, DESKTOP, sweepPage, type OpenedPage, type PagePool, type Site } from './helpers';
 import { lazyNodeEngine, widgetContractProblems } from './helpers/contracts';
 
 let site: Site;
-/** Pages the sweeps navigate again (helpers/page.ts pagePool); a weighed page opens fresh. */
+/**
+ * Pages the sweeps navigate again (helpers/page.ts pagePool). The home page and a chapter, weighed
+ * first, open with an init script, which the pool opens fresh: their first load fetches every file.
+ */
 let pool: PagePool;
-/** The sweep's way to open a page: the home page and a chapter, weighed first, in a fresh context (their first load must fetch every file); the others in a pooled page. */
-const openForSweep = (path: string, options?: OpenPageOptions) => (options?.initScript ? site.openPage(path, options) : pool.openPage(path, options));
 /** The shipped model in Node for the widget contracts, loaded when the first contract asks for it. */
 const engine = lazyNodeEngine();
 beforeAll(async () => {
@@ -45,7 +46,7 @@ const sweptPages = builtPagePaths()
   .sort((a, b) => KIND_ORDER[pageKind(a)] - KIND_ORDER[pageKind(b)] || a.localeCompare(b));
 
 test.concurrent.each(sweptPages)('sweep %s', async (path) => {
-  const { problems, opened, widgets, firstLoad } = await sweepPage(openForSweep, path);
+  const { problems, opened, widgets, firstLoad } = await sweepPage(pool.openPage, path);
   if (firstLoad) {
     const total = [...firstLoad.values()].reduce((sum, bytes) => sum + bytes, 0);
     console.info(`${path}: ${(total / 1024).toFixed(1)} KB gzipped before any widget is near`, Object.fromEntries(firstLoad));

@@ -10,7 +10,7 @@ import type { Tokenizer } from '../../../src/llama/tokenizer';
 import { loadModel, useNodeBackend } from '../../../scripts/load-model';
 import { DIST_DIR, REPO_ROOT } from './build';
 import { launchChromium } from './chromium';
-import { openPage, pagePool, type OpenPageOptions, type OpenedPage } from './page';
+import { pagePool, type OpenPageOptions, type OpenedPage } from './page';
 import { serveDist, type ServedSite } from './server';
 
 const SHIPPED_DIR = join(REPO_ROOT, 'public', 'models', 'glass-llama');
@@ -47,8 +47,8 @@ export async function openChapterSite({ engine = false }: { engine?: boolean } =
     browser,
     engine: loaded,
     // A chapter test's pages are navigated again (helpers/page.ts pagePool: the renderer and the
-    // caches stay warm) unless one needs a fresh profile (an init script, a service worker).
-    openPage: (path, options) => (options?.initScript || options?.serviceWorkers === 'allow' ? openPage(browser, server.url, path, options) : pool.openPage(path, options)),
+    // caches stay warm).
+    openPage: pool.openPage,
     close: async () => {
       await pool.close();
       await browser.close();

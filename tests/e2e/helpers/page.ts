@@ -127,8 +127,8 @@ export interface PagePool {
  * context's HTTP and code caches: eight embeds, each loaded and every widget drawn, took 20.6
  * CPU-s in fresh contexts and 15.0 navigated in one page (an idle machine). What a page could
  * carry from one opening to the next is its tab's sessionStorage and the context's storage, which
- * a sweep neither writes nor reads; a test that needs a profile of its own, an init script or a
- * service worker uses openPage.
+ * a sweep neither writes nor reads (a test that needs a profile of its own uses openPage); a page
+ * with an init script or a service worker is opened fresh by openPage here too.
  */
 export function pagePool(browser: Browser, origin: string): PagePool {
   interface Lane {
@@ -140,7 +140,8 @@ export function pagePool(browser: Browser, origin: string): PagePool {
   const idle: Lane[] = [];
   return {
     async openPage(path, options = {}) {
-      if (options.initScript || options.serviceWorkers === 'allow') throw new Error('A pooled page takes no init script and blocks service workers: open this page with openPage.');
+      // An init script stays with a page and a service worker with its context: such a page opens fresh.
+      if (options.initScript || options.serviceWorkers === 'allow') return openPage(browser, origin, path, options);
       const lane =
         idle.pop() ??
         (await (async () => {
@@ -160,8 +161,9 @@ export function pagePool(browser: Browser, origin: string): PagePool {
         response,
         ...records,
         close: async () => {
-          await lane.page.goto('about:blank');
+          if (lane.records !== records) return; // closed already
           lane.records = noRecords();
+          await lane.page.goto('about:blank');
           idle.push(lane);
         },
       };
