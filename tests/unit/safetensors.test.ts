@@ -13,6 +13,31 @@ function handMade(header: object, data: Uint8Array): Uint8Array {
 }
 
 describe('readSafetensors', () => {
+  test('every one of the 65,536 half patterns reads as IEEE half, at an even and at an odd byte offset', () => {
+    // Expected values from the bit layout directly (sign, 5-bit exponent, 10-bit mantissa), not
+    // from the reader's table or float16ToFloat32.
+    const expected = (bits: number): number => {
+      const sign = bits >= 0x8000 ? -1 : 1;
+      const exponent = Math.floor(bits / 1024) % 32;
+      const mantissa = bits % 1024;
+      if (exponent === 31) return mantissa === 0 ? sign * Infinity : NaN;
+      return exponent === 0 ? sign * (mantissa / 1024) * 2 ** -14 : sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
+    };
+    const all = new Uint8Array(2 * 0x10000);
+    for (let bits = 0; bits < 0x10000; bits++) {
+      all[2 * bits] = bits & 0xff;
+      all[2 * bits + 1] = bits >> 8;
+    }
+    for (const pad of [0, 1]) {
+      // pad shifts the tensor's data by one byte (the reader then cannot view it as 16-bit words)
+      const file = handMade({ x: { dtype: 'F16', shape: [0x10000], data_offsets: [pad, pad + all.length] } }, new Uint8Array([...new Uint8Array(pad), ...all]));
+      const read = readSafetensors(file).get('x')!.data;
+      const wrong: number[] = [];
+      for (let bits = 0; bits < 0x10000; bits++) if (!Object.is(read[bits], Math.fround(expected(bits)))) wrong.push(bits);
+      expect(wrong, `pad ${pad}`).toEqual([]);
+    }
+    expect(readSafetensors(handMade({ x: { dtype: 'F16', shape: [3], data_offsets: [0, 6] } }, new Uint8Array([0x00, 0x80, 0xff, 0x7b, 0x01, 0x00]))).get('x')!.data).toEqual(new Float32Array([-0, 65504, 2 ** -24]));
+  });
   test('reads F32, F16 and BF16 little-endian values', () => {
     const f32 = new Uint8Array(new Float32Array([1.5, -2]).buffer);
     const f16 = new Uint8Array(new Uint16Array([0x3c00, 0xc000, 0x3555]).buffer); // 1, -2, 0.333251953125
