@@ -15,6 +15,15 @@ afterAll(async () => {
 test('a reader who visited once can read, search and run a widget with the network off', async () => {
   const opened = await site.openPage('/chapters/01-how-to-read/', { serviceWorkers: 'allow' });
   const { page, context } = opened;
+  // The first page of a first visit is drawn in the system faces (src/layouts/textFonts.ts).
+  const textFaces = () =>
+    page.evaluate(async () => {
+      await document.fonts.ready;
+      return [...document.fonts]
+        .filter((face) => ['Source Serif 4', 'Inter', 'JetBrains Mono'].includes(face.family.replace(/"/g, '')))
+        .map((face) => `${face.family.replace(/"/g, '')} ${face.style} ${face.status}`);
+    });
+  expect(await textFaces()).toEqual([]);
   // The worker installs (saving every page) and takes control of the open page.
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 120_000 });
   // Running a model widget online (the next-token bars run the model) saves the model's big
@@ -35,6 +44,8 @@ test('a reader who visited once can read, search and run a widget with the netwo
   // A chapter not opened before was saved at install; search answers from the saved index.
   await page.goto(new URL('/chapters/03-rope/', page.url()).href);
   expect(await page.textContent('h1')).toBe('Rotary positions (RoPE)');
+  // A page the worker controls has the text faces from its first paint (the files from its cache).
+  expect(await textFaces()).toEqual(['Source Serif 4 normal loaded', 'Source Serif 4 italic loaded', 'Inter normal loaded', 'JetBrains Mono normal loaded']);
   await page.goto(new URL('/search/?q=rotary', page.url()).href);
   await page.waitForSelector('body[data-search-done="rotary"]');
   expect(await page.getAttribute('.search-result__title', 'href')).toBe('/chapters/03-rope/');
