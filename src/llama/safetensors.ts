@@ -60,7 +60,7 @@ function decode(raw: DataView, dtype: ReadDtype, count: number): Float32Array {
   if (dtype === 'F32') for (let i = 0; i < count; i++) out[i] = raw.getFloat32(4 * i, true);
   else if (dtype === 'F16') {
     // One look-up per value in a table of all 65,536 halves (built once), not the arithmetic per
-    // value: the shipped model (1.2 M halves) reads in about a tenth of the time.
+    // value: the shipped model (1.2 M halves) reads in about a fifth of the time (77 -> 15.6 ms in Node).
     const table = float16Table();
     if (LITTLE_ENDIAN && raw.byteOffset % 2 === 0) {
       const halves = new Uint16Array(raw.buffer, raw.byteOffset, count);
