@@ -1,14 +1,16 @@
 #!/usr/bin/env node
-// `npm test`: every test, in two overlapping stages, each phase timed.
+// `npm test`: every test, each phase timed.
 //
-//   stage 1: type check   ‖  astro build (with the test pages, for the browser tests)
-//   stage 2: unit tests   ‖  browser tests (on that build)
+//   from the start:   type check  ‖  astro build (with the test pages)  ‖  unit tests
+//   after the build:  browser tests (on that build), beside what is left of the unit tests
 //
-// The phases of a stage run at the same time because they leave each other's cores idle: the
-// type check is mostly one thread, the browser tests mostly wait on Chromium. Each phase's output
-// is printed line by line with its name in front ("[unit] ..."). At the end: one line per phase
-// (wall-clock seconds, and CPU seconds of the phase and its children), and the exit status is
-// non-zero if any phase failed. A failed build skips the browser tests (counted as a failure).
+// The unit tests need no build, so they start at once: the type check and the build leave one of
+// two cores idle for much of their time (the type check is one thread and ends first; the build is
+// mostly one thread), and the unit run fills it instead of waiting for the build. The browser
+// tests start when the build is done. Each phase's output is printed line by line with its name in
+// front ("[unit] ..."). At the end: one line per phase (wall-clock seconds, and CPU seconds of the
+// phase and its children), and the exit status is non-zero if any phase failed. A failed build
+// skips the browser tests (counted as a failure).
 //
 //   npm test                          # everything
 //   GLASS_LLAMA_SKIP_BUILD=1 npm test # reuse dist/ built with GLASS_LLAMA_TEST_PAGES=1
@@ -46,6 +48,8 @@ const skipBuild = process.env.GLASS_LLAMA_SKIP_BUILD === '1';
 const started = performance.now();
 const results = [];
 
+// Started first, awaited last.
+const unit = phase('unit', 'npx', ['vitest', 'run', '--project', 'unit']);
 const [typecheck, build] = await Promise.all([
   phase('typecheck', 'npm', ['run', '--silent', 'typecheck']),
   skipBuild
@@ -57,13 +61,11 @@ if (build) results.push(build);
 
 const browserCanRun = !build || build.status === 0;
 if (!browserCanRun) console.log('[browser] skipped: the build failed (see [build] above).');
-const stage2 = await Promise.all([
-  phase('unit', 'npx', ['vitest', 'run', '--project', 'unit']),
-  browserCanRun ? phase('browser', 'npx', ['vitest', 'run', '--project', 'browser'], { GLASS_LLAMA_SKIP_BUILD: '1' }) : Promise.resolve(null),
-]);
-results.push(...stage2.filter(Boolean));
+const browser = browserCanRun ? await phase('browser', 'npx', ['vitest', 'run', '--project', 'browser'], { GLASS_LLAMA_SKIP_BUILD: '1' }) : null;
+results.push(await unit);
+if (browser) results.push(browser);
 
-console.log('phases (stage 1: typecheck ‖ build; stage 2: unit ‖ browser):');
+console.log('phases (typecheck ‖ build ‖ unit from the start; browser after the build):');
 for (const { name, status, wall, cpu } of results) {
   console.log(`${name.padEnd(10)} ${wall.toFixed(1).padStart(7)} s wall ${cpu.toFixed(1).padStart(7)} s CPU  (exit ${status})`);
 }
