@@ -195,15 +195,22 @@ test('printing gives one PDF page per slide, widgets drawn as they are', async (
 test('a deck with wide figures and tall formulas prints with nothing past a page edge', async () => {
   const opened = await site.openPage('/slides/02-attention/?print-pdf&backend=wasm', { viewport: { width: 1331, height: 748 } });
   await opened.page.waitForSelector('html[data-widgets-started]', { timeout: 120_000 });
-  // Each figure has been fitted to its slide.
-  await opened.page.waitForFunction(() =>
-    [...document.querySelectorAll<HTMLElement>('.pdf-page [data-widget]')].every(
-      (figure) =>
-        figure.dataset.drawn === 'true' &&
-        figure.dataset.slideFit === 'done' &&
-        Math.abs(figure.getBoundingClientRect().height - figure.parentElement!.getBoundingClientRect().height) <= 2,
-    ),
-  );
+  // Each figure has drawn and been fitted to its slide. Polled from here rather than waited for in
+  // the page, so that a figure that never gets there is named with its state (status, drawn, fit,
+  // how far its height is from its box's).
+  const unsettled = () =>
+    opened.page.evaluate(() =>
+      [...document.querySelectorAll<HTMLElement>('.pdf-page [data-widget]')]
+        .map((figure) => ({
+          widget: figure.dataset.widgetId,
+          status: figure.dataset.status,
+          drawn: figure.dataset.drawn,
+          fit: figure.dataset.slideFit,
+          gap: Math.abs(figure.getBoundingClientRect().height - figure.parentElement!.getBoundingClientRect().height),
+        }))
+        .filter((figure) => !(figure.drawn === 'true' && figure.fit === 'done' && figure.gap <= 2)),
+    );
+  await expect.poll(unsettled, { timeout: 60_000, interval: 250 }).toEqual([]);
   expect(await opened.page.locator('.pdf-page [data-widget]').count()).toBe(3);
   expect(await opened.page.evaluate(visiblePastPageEdges)).toEqual([]);
   expect(opened.pageErrors).toEqual([]);
