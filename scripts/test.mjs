@@ -8,9 +8,10 @@
 // type check is mostly one thread, the browser tests mostly wait on Chromium. (Starting the unit
 // tests beside the build instead was measured on the 2-core CI machine: the build, which the
 // browser tests wait for, took 125 s instead of 56, and `npm test` 913 s against 881.) Each
-// phase's output is printed line by line with its name in front ("[unit] ..."). At the end: one line per phase
-// (wall-clock seconds, and CPU seconds of the phase and its children), and the exit status is
-// non-zero if any phase failed. A failed build skips the browser tests (counted as a failure).
+// phase's output is printed line by line with its name in front ("[unit] ..."). At the end: one
+// line per phase (wall-clock seconds, and CPU seconds of the phase and its children), and the exit
+// status is non-zero if any phase failed. A failed build skips the browser tests (counted as a
+// failure).
 //
 //   npm test                          # everything
 //   GLASS_LLAMA_SKIP_BUILD=1 npm test # reuse dist/ built with GLASS_LLAMA_TEST_PAGES=1

@@ -124,10 +124,10 @@ export interface PagePool {
  * embed, a presenter view). openPage takes an idle page (or opens one), sets its viewport, colour
  * scheme and motion, and navigates it; the opening's close() sends the page to about:blank (its
  * workers stop) and returns it to the pool. A page used again keeps its renderer process (not
- * an HTTP cache: the test server answers no-store, and the routing below turns the cache off):
- * eight embeds, each loaded and every widget drawn, took 20.6 CPU-s in fresh contexts and 15.0
- * navigated in one page (an idle machine). What a page could
- * carry from one opening to the next is its tab's sessionStorage and the context's storage, which
+ * an HTTP cache: the test server answers no-store, and recordingPage's routing turns the cache
+ * off): eight embeds, each loaded and every widget drawn, took 20.6 CPU-s in fresh contexts and
+ * 15.0 navigated in one page (an idle machine). What a page could carry from one opening to the
+ * next is its tab's sessionStorage and the context's storage, which
  * a sweep neither writes nor reads (a test that needs a profile of its own uses openPage); a page
  * with an init script or a service worker is opened fresh by openPage here too.
  */
