@@ -17,28 +17,47 @@
 // classroom deck is not a first visit on a phone, and an embed's committed height is measured with
 // these faces (an embed is framed by another site, where no service worker of ours runs).
 
-/** One @font-face of src/styles/fonts.css (tests/unit/text-fonts.test.ts keeps the two the same). */
+import fontsCss from '../styles/fonts.css?raw';
+
+/** One @font-face rule of src/styles/fonts.css. */
 export interface TextFace {
   family: string;
   url: string;
-  style: 'normal' | 'italic';
+  style: string;
   weight: string;
-  display: 'optional' | 'swap';
+  display: string;
 }
 
-export const TEXT_FACES: readonly TextFace[] = [
-  { family: 'Source Serif 4', url: '/fonts/source-serif-4-latin-wght-normal.woff2', style: 'normal', weight: '200 900', display: 'optional' },
-  { family: 'Source Serif 4', url: '/fonts/source-serif-4-latin-wght-italic.woff2', style: 'italic', weight: '200 900', display: 'optional' },
-  { family: 'Inter', url: '/fonts/inter-latin-wght-normal.woff2', style: 'normal', weight: '100 900', display: 'swap' },
-  { family: 'JetBrains Mono', url: '/fonts/jetbrains-mono-latin-wght-normal.woff2', style: 'normal', weight: '100 800', display: 'swap' },
-];
+/** The @font-face rules of a stylesheet written as fonts.css writes them (one descriptor a line). */
+export function fontFacesOf(css: string): TextFace[] {
+  return [...css.matchAll(/@font-face\s*{([^}]*)}/g)].map(([, body]) => {
+    const value = (name: string) => {
+      const found = new RegExp(`${name}:\\s*([^;]+);`).exec(body);
+      if (!found) throw new Error(`an @font-face rule of fonts.css has no ${name}`);
+      return found[1].trim();
+    };
+    return {
+      family: value('font-family').replace(/['"]/g, ''),
+      url: /url\('([^']+)'\)/.exec(value('src'))![1],
+      style: value('font-style'),
+      weight: value('font-weight'),
+      display: value('font-display'),
+    };
+  });
+}
 
 /**
- * Runs inline in <head>, before the first layout: on a page the service worker controls, adds the
- * text faces to document.fonts (as the stylesheet's @font-face rules would). Kept as a string
- * because it is inlined verbatim and allowed by its sha256 in the CSP.
+ * The script that runs inline in <head>, before the first layout: on a page the service worker
+ * controls, it adds `faces` to document.fonts (as the stylesheet's @font-face rules would). A
+ * string, because it is inlined verbatim and allowed by its sha256 in the CSP.
  */
-export const applyTextFontsScript =
-  'try{var c=navigator.serviceWorker&&navigator.serviceWorker.controller;' +
-  `if(c)${JSON.stringify(TEXT_FACES.map((face) => [face.family, face.url, face.style, face.weight, face.display]))}` +
-  '.forEach(function(f){document.fonts.add(new FontFace(f[0],"url("+f[1]+")",{style:f[2],weight:f[3],display:f[4]}))})}catch(e){}';
+export function textFontsScript(faces: readonly TextFace[]): string {
+  return (
+    'try{var c=navigator.serviceWorker&&navigator.serviceWorker.controller;' +
+    `if(c)${JSON.stringify(faces.map((face) => [face.family, face.url, face.style, face.weight, face.display]))}` +
+    '.forEach(function(f){document.fonts.add(new FontFace(f[0],"url("+f[1]+")",{style:f[2],weight:f[3],display:f[4]}))})}catch(e){}'
+  );
+}
+
+/** The reading pages' script, for the faces of src/styles/fonts.css (the one place they are written). */
+export const applyTextFontsScript = textFontsScript(fontFacesOf(fontsCss));
