@@ -36,9 +36,11 @@ export function fontFacesOf(css: string): TextFace[] {
       if (!found) throw new Error(`an @font-face rule of fonts.css has no ${name}`);
       return found[1].trim();
     };
+    const url = /url\(\s*['"]?([^'")\s]+)['"]?\s*\)/.exec(value('src'));
+    if (!url) throw new Error(`an @font-face rule of fonts.css has no url() in its src: ${value('src')}`);
     return {
       family: value('font-family').replace(/['"]/g, ''),
-      url: /url\('([^']+)'\)/.exec(value('src'))![1],
+      url: url[1],
       style: value('font-style'),
       weight: value('font-weight'),
       display: value('font-display'),

@@ -22,6 +22,10 @@ test('the faces are read from the @font-face rules of src/styles/fonts.css, and 
   for (const face of TEXT_FACES) expect(existsSync(join(REPO_ROOT, 'public', face.url)), face.url).toBe(true);
   // A rule that lost a descriptor stops the build rather than adding a face the stylesheet does not have.
   expect(() => fontFacesOf("@font-face {\n  font-family: 'X';\n  src: url('/fonts/x.woff2');\n}")).toThrow('an @font-face rule of fonts.css has no font-style');
+  expect(() => fontFacesOf("@font-face {\n  font-family: 'X';\n  src: local('X');\n}")).toThrow("an @font-face rule of fonts.css has no url() in its src: local('X')");
+  // Double quotes or none read the same as the stylesheet's single quotes.
+  expect(fontFacesOf('@font-face { font-family: "X"; src: url("/fonts/x.woff2") format("woff2"); font-style: normal; font-weight: 400; font-display: swap; }')[0].url).toBe('/fonts/x.woff2');
+  expect(fontFacesOf('@font-face { font-family: X; src: url(/fonts/y.woff2); font-style: normal; font-weight: 400; font-display: swap; }')[0]).toEqual({ family: 'X', url: '/fonts/y.woff2', style: 'normal', weight: '400', display: 'swap' });
 });
 
 /** Runs the inline script with a service worker controller or none; returns the faces it added. */
